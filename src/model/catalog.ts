@@ -1,0 +1,110 @@
+/**
+ * What the SQLite database contains, as read by source/introspect-sqlite.ts.
+ * Plain data: no handles, no functions, so it can be serialised into the journal and reports.
+ */
+
+export interface Catalog {
+  /** Path of the file actually read (the snapshot, when one was taken). */
+  readonly path: string;
+  readonly sizeBytes: number;
+  readonly sqliteVersion: string;
+  readonly tables: readonly TableInfo[];
+  readonly views: readonly ViewInfo[];
+  readonly triggers: readonly TriggerInfo[];
+  /** Virtual tables (FTS, rtree, ...) and their shadow tables are never copied as data. */
+  readonly virtualTables: readonly VirtualTableInfo[];
+}
+
+export interface TableInfo {
+  readonly name: string;
+  /** The CREATE TABLE statement as stored in sqlite_schema. */
+  readonly sql: string;
+  readonly withoutRowid: boolean;
+  readonly strict: boolean;
+  readonly columns: readonly ColumnInfo[];
+  /** Declared primary key, in key order; null when the table has none. */
+  readonly primaryKey: PrimaryKeyInfo | null;
+  /** Indexes, including the automatic ones that back UNIQUE constraints (origin 'u'). */
+  readonly indexes: readonly IndexInfo[];
+  readonly foreignKeys: readonly ForeignKeyInfo[];
+  /** Table-level and column-level CHECK expressions, as SQLite SQL text. */
+  readonly checks: readonly CheckInfo[];
+  /** Exact row count (SELECT count(*)), read once at introspection. */
+  readonly rowCount: number;
+}
+
+export interface ColumnInfo {
+  readonly name: string;
+  /** Declared type exactly as written ('' when none). */
+  readonly declaredType: string;
+  readonly notNull: boolean;
+  /** Default as SQLite SQL text (e.g. `'0'`, `CURRENT_TIMESTAMP`), null when none. */
+  readonly defaultSql: string | null;
+  /** 1-based position in the primary key, 0 when not part of it. */
+  readonly pkOrdinal: number;
+  /** COLLATE name declared on the column (BINARY when none). */
+  readonly collation: string | null;
+  /** Generated column: its expression and kind; null for ordinary columns. */
+  readonly generated: { readonly expression: string; readonly stored: boolean } | null;
+}
+
+export interface PrimaryKeyInfo {
+  readonly columns: readonly string[];
+  /** `INTEGER PRIMARY KEY`: the column is an alias of the rowid. */
+  readonly rowidAlias: boolean;
+  readonly autoincrement: boolean;
+}
+
+export type IndexPart =
+  | { readonly kind: 'column'; readonly name: string; readonly desc: boolean; readonly collation: string | null }
+  | { readonly kind: 'expression'; readonly sql: string; readonly desc: boolean };
+
+export interface IndexInfo {
+  readonly name: string;
+  readonly unique: boolean;
+  /** c = CREATE INDEX, u = UNIQUE constraint, pk = PRIMARY KEY constraint. */
+  readonly origin: 'c' | 'u' | 'pk';
+  readonly parts: readonly IndexPart[];
+  /** The WHERE clause of a partial index (SQLite SQL), null otherwise. */
+  readonly where: string | null;
+  /** CREATE INDEX statement, null for automatic indexes. */
+  readonly sql: string | null;
+}
+
+export interface ForeignKeyInfo {
+  /** SQLite's id for the constraint (PRAGMA foreign_key_list). */
+  readonly id: number;
+  readonly columns: readonly string[];
+  readonly refTable: string;
+  /** Referenced columns; empty means "the referenced table's primary key". */
+  readonly refColumns: readonly string[];
+  readonly onUpdate: string;
+  readonly onDelete: string;
+  readonly deferrable: boolean;
+}
+
+export interface CheckInfo {
+  /** The column it was declared on, or null for a table-level constraint. */
+  readonly column: string | null;
+  readonly name: string | null;
+  readonly expression: string;
+}
+
+export interface ViewInfo {
+  readonly name: string;
+  readonly sql: string;
+}
+
+export interface TriggerInfo {
+  readonly name: string;
+  readonly table: string;
+  readonly sql: string;
+}
+
+export interface VirtualTableInfo {
+  readonly name: string;
+  readonly module: string;
+  readonly sql: string;
+  /** Shadow tables belonging to it (e.g. `docs_content`, `docs_data`). */
+  readonly shadowTables: readonly string[];
+}

@@ -1,0 +1,130 @@
+/**
+ * A run is data: every stage returns results into a RunResult, and report/ renders it purely.
+ * The JSON report is this object; `version` changes when its shape does (documented in the README).
+ */
+import type { Untranslated } from './plan.js';
+
+export const RUN_RESULT_VERSION = 1;
+
+export type StepStatus = 'ok' | 'failed' | 'skipped' | 'rolled-back' | 'failed-to-rollback';
+export type Section = 'pre' | 'data' | 'post' | 'verify' | 'cutover';
+
+export interface StepResult {
+  readonly step: string;
+  readonly section: Section;
+  readonly table?: string;
+  readonly status: StepStatus;
+  /** Milliseconds since the run started, and duration. */
+  readonly startMs: number;
+  readonly ms: number;
+  readonly rows?: number;
+  readonly bytes?: number;
+  readonly error?: string;
+}
+
+export interface QuarantineEntry {
+  readonly table: string;
+  /** Key of the row: primary key values or rowid, as text. */
+  readonly key: string;
+  readonly column: string | null;
+  /** The raw value, truncated for display. */
+  readonly value: string;
+  readonly reason: string;
+}
+
+export interface TableChecksum {
+  readonly source: string;
+  readonly target: string | null;
+  readonly match: boolean | null;
+}
+
+export interface DifferingRow {
+  readonly key: string;
+  readonly kind: 'missing-in-target' | 'extra-in-target' | 'changed';
+  readonly columns: readonly { readonly column: string; readonly source: string; readonly target: string }[];
+}
+
+export interface TableResult {
+  readonly source: string;
+  readonly target: string;
+  readonly rowsRead: number;
+  readonly rowsLoaded: number;
+  readonly rowsQuarantined: number;
+  readonly bytes: number;
+  readonly ms: number;
+  /** Row count in PostgreSQL after load, as counted by verification. */
+  readonly targetRows: number | null;
+  readonly checksum: TableChecksum | null;
+  readonly differingRows: readonly DifferingRow[];
+  readonly verifyMs: number | null;
+  /** First few quarantined rows (all of them are in the quarantine file). */
+  readonly quarantineSample: readonly QuarantineEntry[];
+  readonly quarantineFile: string | null;
+}
+
+export interface CastSample {
+  readonly table: string;
+  readonly column: string;
+  readonly cast: string;
+  readonly pgType: string;
+  readonly before: string;
+  readonly after: string;
+}
+
+export interface ObjectCounts {
+  readonly tables: number;
+  readonly primaryKeys: number;
+  readonly uniqueIndexes: number;
+  readonly indexes: number;
+  readonly foreignKeys: number;
+  readonly checks: number;
+  readonly triggers: number;
+  readonly identityResets: number;
+  readonly views: number;
+}
+
+export type Outcome = 'passed' | 'passed-with-quarantine' | 'verify-mismatch' | 'failed';
+export type Mode = 'cutover' | 'dry-run' | 'verify';
+
+export interface RunResult {
+  readonly version: typeof RUN_RESULT_VERSION;
+  readonly runId: string;
+  readonly tool: { readonly name: string; readonly version: string };
+  readonly mode: Mode;
+  readonly outcome: Outcome;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly ms: number;
+  readonly source: {
+    readonly path: string;
+    readonly sizeBytes: number;
+    readonly sha256: string | null;
+    readonly snapshotPath: string | null;
+  };
+  readonly target: {
+    /** Connection URL with the password replaced by `***`. */
+    readonly url: string;
+    readonly host: string;
+    readonly port: number;
+    readonly database: string;
+    readonly schema: string;
+    readonly serverVersion: string | null;
+    readonly embedded: boolean;
+  };
+  readonly tables: readonly TableResult[];
+  readonly steps: readonly StepResult[];
+  readonly objects: ObjectCounts;
+  readonly casts: readonly CastSample[];
+  readonly untranslated: readonly Untranslated[];
+  readonly warnings: readonly string[];
+  readonly quarantineDir: string | null;
+  readonly cutover: {
+    readonly performed: boolean;
+    readonly ms: number | null;
+    /** Schema holding the tables that were live before this run, if any. */
+    readonly previousSchema: string | null;
+    readonly rollbackCommand: string | null;
+    readonly rollbackDescription: string | null;
+  };
+  readonly error: { readonly code: string; readonly message: string; readonly hint: string | null } | null;
+}
