@@ -1,0 +1,163 @@
+/**
+ * COPY one chunk (a table, or a rowid range of it) from SQLite into PostgreSQL.
+ * Backpressure: an async generator of ~64 KiB Buffers piped into pg-copy-streams with
+ * stream/promises pipeline; a thrown error destroys the COPY stream, which sends CopyFail and
+ * the server rolls the statement back (https://github.com/brianc/node-pg-copy-streams#readme).
+ * A row PostgreSQL still rejects is found from the COPY error's line number, quarantined, and the
+ * chunk is sent again without it: one bad row never costs any other row.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { TablePlan } from '../model/plan.js';
+import type { SqliteValue } from '../plan/casts/index.js';
+import { copyFromSql } from '../plan/ddl.js';
+import type { SqliteDb } from '../source/sqlite-db.js';
+import { columnOffset, iterateRows, keyReader, type RowRange } from '../source/read-rows.js';
+import { ChecksumAccumulator } from '../verify/checksum.js';
+import { LoadError, MigrateError } from '../errors.js';
+import { createRowEncoder, isRowProblem } from './row-encoder.js';
+import type { QuarantinePart } from './quarantine-files.js';
+
+export const BATCH_BYTES = 64 * 1024;
+/** Rows PostgreSQL may reject in one chunk before we call the table broken (each costs a re-send). */
+export const MAX_REJECTED_ROWS_PER_CHUNK = 200;
+
+export interface ChunkTask {
+  readonly table: TablePlan;
+  readonly chunk: number;
+  readonly range: RowRange | null;
+}
+
+export interface ChunkOutcome {
+  readonly rowsRead: number;
+  readonly rowsLoaded: number;
+  readonly rowsQuarantined: number;
+  readonly valuesNulled: number;
+  readonly bytes: number;
+  readonly checksum: ChecksumAccumulator;
+  readonly attempts: number;
+}
+
+interface PgDatabaseError {
+  code?: string;
+  message: string;
+  where?: string;
+  detail?: string;
+}
+
+/** `COPY t, line 3, column x: "..."` → 3. */
+export function copyErrorLine(e: PgDatabaseError): number | null {
+  const m = /\bline (\d+)\b/.exec(e.where ?? '');
+  return m ? Number(m[1]) : null;
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity) are about a row, not the connection. */
+function isRowLevel(e: PgDatabaseError): boolean {
+  return typeof e.code === 'string' && (e.code.startsWith('22') || e.code.startsWith('23'));
+}
+
+export async function copyChunk(
+  client: pg.ClientBase,
+  db: SqliteDb,
+  schema: string,
+  task: ChunkTask,
+  part: QuarantinePart,
+  onRows: (rows: number) => void,
+  signal?: AbortSignal,
+): Promise<ChunkOutcome> {
+  const t = task.table;
+  const sql = copyFromSql(schema, t);
+  const rowKey = keyReader(t);
+  const offset = columnOffset(t);
+  const encode = createRowEncoder(t, rowKey);
+  /** Keys PostgreSQL rejected in earlier attempts, with its reason. */
+  const rejected = new Map<string, string>();
+  let badLine: { line: number; reason: string } | null = null;
+
+  for (let attempt = 1; ; attempt++) {
+    part.reset();
+    const checksum = new ChecksumAccumulator();
+    let rowsRead = 0;
+    let sent = 0;
+    let bytes = 0;
+    let nulled = 0;
+    const skip = badLine;
+    const keyOf = t.readKey.kind === 'none' ? () => `row #${rowsRead}` : (row: readonly unknown[]) => rowKey(row);
+
+    async function* batches(): AsyncGenerator<Buffer> {
+      let buf = '';
+      let pending = 0;
+      for (const row of iterateRows(db, t, task.range)) {
+        rowsRead++;
+        if (rejected.size > 0) {
+          const reason = rejected.get(keyOf(row));
+          if (reason !== undefined) {
+            part.add({ table: t.source, key: keyOf(row), column: null, value: '(whole row)', reason, action: 'quarantined' });
+            continue;
+          }
+        }
+        const r = encode(row as SqliteValue[], offset);
+        if (isRowProblem(r)) {
+          part.add({ table: t.source, key: keyOf(row), column: r.column, value: r.value, reason: r.reason, action: 'quarantined' });
+          continue;
+        }
+        if (skip && sent + 1 === skip.line) {
+          const key = keyOf(row);
+          rejected.set(key, skip.reason);
+          part.add({ table: t.source, key, column: null, value: '(whole row)', reason: skip.reason, action: 'quarantined' });
+          continue;
+        }
+        if (r.nulled) {
+          for (const p of r.nulled) part.add({ table: t.source, key: keyOf(row), column: p.column, value: p.value, reason: p.reason, action: 'nulled' });
+          nulled += r.nulled.length;
+        }
+        buf += r.line;
+        checksum.add(r.canonical);
+        sent++;
+        pending++;
+        if (buf.length >= BATCH_BYTES) {
+          const b = Buffer.from(buf, 'utf8');
+          bytes += b.length;
+          buf = '';
+          onRows(pending);
+          pending = 0;
+          if (signal?.aborted) throw new LoadError('E_ABORTED', 'The load was interrupted.');
+          yield b;
+        }
+      }
+      if (buf.length > 0) {
+        const b = Buffer.from(buf, 'utf8');
+        bytes += b.length;
+        yield b;
+      }
+      if (pending > 0) onRows(pending);
+    }
+
+    const stream = client.query(copyFrom(sql));
+    try {
+      await pipeline(Readable.from(batches()), stream);
+    } catch (e) {
+      if (e instanceof MigrateError) throw e;
+      const pgErr = e as PgDatabaseError;
+      const line = copyErrorLine(pgErr);
+      if (line !== null && isRowLevel(pgErr) && line <= sent + 1) {
+        if (rejected.size >= MAX_REJECTED_ROWS_PER_CHUNK) {
+          throw new LoadError('E_COPY_REJECTED', `PostgreSQL rejected more than ${MAX_REJECTED_ROWS_PER_CHUNK} rows of ${t.source}; last: ${pgErr.message}`, {
+            cause: e,
+            hint: 'Map the offending column to a type that holds its values (see the quarantine file for examples).',
+          });
+        }
+        badLine = { line, reason: `PostgreSQL rejected the row: ${pgErr.message}${pgErr.where ? ` (${pgErr.where.split('\n')[0]})` : ''}` };
+        continue;
+      }
+      throw new LoadError('E_COPY', `COPY into ${t.target} failed: ${pgErr.message}`, { cause: e, hint: pgErr.detail ?? 'The staging schema was left as is; the live schema is unchanged.' });
+    }
+    const loaded = Number((stream as unknown as { rowCount: number }).rowCount);
+    if (loaded !== sent) {
+      throw new LoadError('E_COPY_COUNT', `COPY into ${t.target} reported ${loaded} rows but ${sent} were sent.`);
+    }
+    return { rowsRead, rowsLoaded: loaded, rowsQuarantined: part.count - nulled, valuesNulled: nulled, bytes, checksum, attempts: attempt };
+  }
+}

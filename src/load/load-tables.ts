@@ -1,0 +1,140 @@
+/**
+ * The data phase: every table COPYed into the staging schema by N lanes. Each lane owns one
+ * PostgreSQL connection and one read-only SQLite handle, and pulls chunks from a shared queue:
+ * largest tables first, big rowid tables split into ranges so two lanes (two backends, two cores)
+ * work on one table at once.
+ */
+import type pg from 'pg';
+import type { Plan, TablePlan } from '../model/plan.js';
+import type { QuarantineEntry } from '../model/run-result.js';
+import { openSqlite, type SqliteDb } from '../source/sqlite-db.js';
+import { splitRowidRanges } from '../source/read-rows.js';
+import { ChecksumAccumulator } from '../verify/checksum.js';
+import { copyChunk, type ChunkTask } from './copy-chunk.js';
+import type { QuarantineDir, QuarantinePart } from './quarantine-files.js';
+
+export interface LoadOptions {
+  readonly sourcePath: string;
+  readonly schema: string;
+  readonly lanes: number;
+  /** Tables with at least twice this many rows are split into ranges of about this many rows. */
+  readonly chunkRows: number;
+  readonly quarantine: QuarantineDir;
+  /** Opens one connection per lane (the caller sets session settings). */
+  readonly connect: () => Promise<pg.Client>;
+  readonly onTableStart?: (t: TablePlan) => void;
+  readonly onRows?: (t: TablePlan, rows: number) => void;
+  readonly onTableDone?: (r: TableLoad) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface TableLoad {
+  readonly table: TablePlan;
+  readonly rowsRead: number;
+  readonly rowsLoaded: number;
+  readonly rowsQuarantined: number;
+  readonly valuesNulled: number;
+  readonly bytes: number;
+  readonly startMs: number;
+  readonly ms: number;
+  readonly checksum: ChecksumAccumulator;
+  readonly quarantineFile: string | null;
+  readonly quarantineSample: readonly QuarantineEntry[];
+}
+
+interface TableState {
+  readonly table: TablePlan;
+  readonly parts: QuarantinePart[];
+  remaining: number;
+  started: number | null;
+  rowsRead: number;
+  rowsLoaded: number;
+  rowsQuarantined: number;
+  valuesNulled: number;
+  bytes: number;
+  readonly checksum: ChecksumAccumulator;
+}
+
+/** Chunks for all tables, largest table first. */
+export function planChunks(db: SqliteDb, tables: readonly TablePlan[], lanes: number, chunkRows: number): ChunkTask[] {
+  const tasks: ChunkTask[] = [];
+  for (const t of [...tables].sort((a, b) => b.rowCount - a.rowCount)) {
+    const parts = lanes > 1 && t.rowCount >= 2 * chunkRows ? Math.min(64, Math.ceil(t.rowCount / chunkRows)) : 1;
+    const ranges = splitRowidRanges(db, t, parts);
+    if (!ranges) tasks.push({ table: t, chunk: 0, range: null });
+    else ranges.forEach((range, chunk) => tasks.push({ table: t, chunk, range }));
+  }
+  return tasks;
+}
+
+export async function loadTables(plan: Plan, options: LoadOptions, t0: number): Promise<TableLoad[]> {
+  const planningDb = openSqlite(options.sourcePath);
+  let tasks: ChunkTask[];
+  try {
+    tasks = planChunks(planningDb, plan.tables, options.lanes, options.chunkRows);
+  } finally {
+    planningDb.close();
+  }
+  const states = new Map<string, TableState>();
+  for (const task of tasks) {
+    const s = states.get(task.table.source);
+    if (s) s.remaining++;
+    else states.set(task.table.source, { table: task.table, parts: [], remaining: 1, started: null, rowsRead: 0, rowsLoaded: 0, rowsQuarantined: 0, valuesNulled: 0, bytes: 0, checksum: new ChecksumAccumulator() });
+  }
+  const results: TableLoad[] = [];
+  let next = 0;
+  let failure: unknown = null;
+
+  const lane = async (): Promise<void> => {
+    const client = await options.connect();
+    const db = openSqlite(options.sourcePath);
+    try {
+      while (failure === null && next < tasks.length) {
+        const task = tasks[next++]!;
+        const state = states.get(task.table.source)!;
+        if (state.started === null) {
+          state.started = Date.now();
+          options.onTableStart?.(task.table);
+        }
+        const part = options.quarantine.part(task.table.source, task.chunk);
+        state.parts.push(part);
+        const out = await copyChunk(client, db, options.schema, task, part, (n) => options.onRows?.(task.table, n), options.signal);
+        state.rowsRead += out.rowsRead;
+        state.rowsLoaded += out.rowsLoaded;
+        state.rowsQuarantined += out.rowsQuarantined;
+        state.valuesNulled += out.valuesNulled;
+        state.bytes += out.bytes;
+        state.checksum.merge(out.checksum);
+        if (--state.remaining === 0) {
+          const sample = state.parts.flatMap((p) => p.sample).slice(0, 5);
+          const file = options.quarantine.finishTable(task.table.source, state.parts);
+          const done: TableLoad = {
+            table: task.table,
+            rowsRead: state.rowsRead,
+            rowsLoaded: state.rowsLoaded,
+            rowsQuarantined: state.rowsQuarantined,
+            valuesNulled: state.valuesNulled,
+            bytes: state.bytes,
+            startMs: state.started - t0,
+            ms: Date.now() - state.started,
+            checksum: state.checksum,
+            quarantineFile: file,
+            quarantineSample: sample.map(({ table, key, column, value, reason }) => ({ table, key, column, value, reason })),
+          };
+          results.push(done);
+          options.onTableDone?.(done);
+        }
+      }
+    } catch (e) {
+      failure ??= e;
+    } finally {
+      db.close();
+      await client.end().catch(() => undefined);
+    }
+  };
+
+  const lanes = Math.max(1, Math.min(options.lanes, tasks.length || 1));
+  await Promise.all(Array.from({ length: lanes }, lane));
+  if (failure !== null) throw failure;
+  return results;
+}

@@ -1,0 +1,123 @@
+/**
+ * After every table has loaded: keys, indexes, constraints, identities, views, statistics,
+ * in a fixed order. Each object is one step with its own timing, so the report can show where
+ * the time went and which object failed.
+ */
+import type pg from 'pg';
+import type { Plan, TablePlan } from '../model/plan.js';
+import type { StepResult, ObjectCounts } from '../model/run-result.js';
+import { checkSql, createViewSql, foreignKeySql, identitySql, indexSql, primaryKeySql, touchTriggerSql } from '../plan/ddl.js';
+import { qualify, quoteIdent } from '../plan/identifiers.js';
+import { LoadError } from '../errors.js';
+
+export interface PostLoadResult {
+  readonly steps: StepResult[];
+  readonly objects: ObjectCounts;
+  readonly warnings: string[];
+}
+
+export interface PostLoadOptions {
+  readonly schema: string;
+  readonly t0: number;
+  readonly onStep?: (s: StepResult) => void;
+  /** Foreign keys whose data has orphans: `not-valid` (default) creates them NOT VALID and reports the orphans; `fail` stops. */
+  readonly orphans: 'not-valid' | 'fail';
+  readonly log?: (sql: string) => void;
+}
+
+async function runStep(client: pg.ClientBase, name: string, table: string | undefined, section: StepResult['section'], sqls: readonly string[], o: PostLoadOptions, steps: StepResult[]): Promise<void> {
+  const start = Date.now();
+  try {
+    for (const sql of sqls) {
+      o.log?.(sql);
+      await client.query(sql);
+    }
+  } catch (e) {
+    const err = e as { message: string; detail?: string; code?: string };
+    const step: StepResult = { step: name, section, status: 'failed', startMs: start - o.t0, ms: Date.now() - start, error: err.message, ...(table ? { table } : {}) };
+    steps.push(step);
+    o.onStep?.(step);
+    const hint =
+      err.code === '23505'
+        ? `The data has duplicates PostgreSQL will not accept (${err.detail ?? ''}). In SQLite they may differ only by type (1 vs '1') or be allowed by a collation.`
+        : err.detail ?? 'The live schema is unchanged; the staging schema holds what was built so far.';
+    throw new LoadError('E_POST_LOAD', `${name}${table ? ` on ${table}` : ''} failed: ${err.message}`, { cause: e, hint });
+  }
+  const step: StepResult = { step: name, section, status: 'ok', startMs: start - o.t0, ms: Date.now() - start, ...(table ? { table } : {}) };
+  steps.push(step);
+  o.onStep?.(step);
+}
+
+/** Count rows whose FK columns reference nothing (NULLs in any FK column are not orphans, as in SQL). */
+export function orphanCountSql(schema: string, t: TablePlan, fk: TablePlan['foreignKeys'][number]): string {
+  const child = qualify(schema, t.target);
+  const parent = qualify(schema, fk.refTable);
+  const notNull = fk.columns.map((c) => `c.${quoteIdent(c)} IS NOT NULL`).join(' AND ');
+  const join = fk.columns.map((c, i) => `p.${quoteIdent(fk.refColumns[i]!)} = c.${quoteIdent(c)}`).join(' AND ');
+  return `SELECT count(*)::bigint AS n, (array_agg(concat_ws(', ', ${fk.columns.map((c) => `c.${quoteIdent(c)}::text`).join(', ')})))[1:5] AS sample FROM ${child} c WHERE ${notNull} AND NOT EXISTS (SELECT 1 FROM ${parent} p WHERE ${join})`;
+}
+
+export async function buildPostLoad(client: pg.ClientBase, plan: Plan, o: PostLoadOptions): Promise<PostLoadResult> {
+  const steps: StepResult[] = [];
+  const warnings: string[] = [];
+  const s = o.schema;
+  let primaryKeys = 0, uniqueIndexes = 0, indexes = 0, foreignKeys = 0, checks = 0, triggers = 0, identityResets = 0, views = 0;
+  // Keys and indexes first: FKs need the referenced unique indexes, and all of them are cheaper
+  // to build once on loaded data than to maintain row by row during COPY.
+  for (const t of plan.tables) {
+    if (t.primaryKey) {
+      await runStep(client, 'primary key', t.target, 'post', primaryKeySql(s, t), o, steps);
+      primaryKeys++;
+    }
+    for (const ix of t.indexes) {
+      await runStep(client, `${ix.unique ? 'unique ' : ''}index ${ix.name}`, t.target, 'post', indexSql(s, t, ix), o, steps);
+      if (ix.unique) uniqueIndexes++;
+      else indexes++;
+    }
+    for (const ch of t.checks) {
+      await runStep(client, `check ${ch.name}`, t.target, 'post', [checkSql(s, t, ch)], o, steps);
+      checks++;
+    }
+    // Identity after the load, restarted past max(id): the application's next INSERT must not collide.
+    const ids = identitySql(s, t);
+    if (ids.length) {
+      await runStep(client, 'identity reset', t.target, 'post', ids, o, steps);
+      identityResets++;
+    }
+    const touch = touchTriggerSql(s, t);
+    if (touch.length) {
+      await runStep(client, `touch trigger on ${t.touchColumn}`, t.target, 'post', touch, o, steps);
+      triggers++;
+    }
+  }
+  // Foreign keys only after all tables and their keys exist (FK cycles, e.g. Sakila store ⇄ staff).
+  for (const t of plan.tables) {
+    for (const fk of t.foreignKeys) {
+      const r = await client.query<{ n: string; sample: string[] | null }>(orphanCountSql(s, t, fk));
+      const orphans = Number(r.rows[0]!.n);
+      if (orphans > 0 && o.orphans === 'fail') {
+        throw new LoadError('E_FK_ORPHANS', `${orphans} rows of ${t.target} reference missing rows of ${fk.refTable} (${fk.name}); e.g. ${r.rows[0]!.sample?.join(' | ')}`, {
+          hint: 'SQLite does not enforce foreign keys unless PRAGMA foreign_keys=ON. Fix the rows, or run with --orphans not-valid to create the key NOT VALID.',
+        });
+      }
+      if (orphans > 0) warnings.push(`foreign key ${fk.name}: ${orphans} rows of ${t.target} reference missing rows of ${fk.refTable} (e.g. ${r.rows[0]!.sample?.join(' | ')}); created NOT VALID: fix the rows, then ALTER TABLE ... VALIDATE CONSTRAINT ${fk.name}`);
+      await runStep(client, `foreign key ${fk.name}${orphans > 0 ? ' (NOT VALID)' : ''}`, t.target, 'post', [foreignKeySql(s, t, fk, { notValid: orphans > 0 })], o, steps);
+      foreignKeys++;
+    }
+  }
+  // Views last: they bind to the staging tables by OID (search_path = staging) and move with them.
+  for (const v of plan.views) {
+    try {
+      await runStep(client, `view ${v.target}`, undefined, 'post', [`SET search_path TO ${quoteIdent(s)}, pg_catalog`, createViewSql(s, v), 'RESET search_path'], o, steps);
+      views++;
+    } catch (e) {
+      await client.query('RESET search_path');
+      // A view that PostgreSQL refuses is a manual follow-up, not a failed migration.
+      warnings.push(`view ${v.source} was translated but PostgreSQL refused it: ${(e as Error).message}`);
+      steps.pop();
+      steps.push({ step: `view ${v.target}`, section: 'post', status: 'skipped', startMs: Date.now() - o.t0, ms: 0, error: (e as Error).message });
+    }
+  }
+  await runStep(client, 'analyze', undefined, 'post', plan.tables.map((t) => `ANALYZE ${qualify(s, t.target)}`), o, steps);
+  return { steps, objects: { tables: plan.tables.length, primaryKeys, uniqueIndexes, indexes, foreignKeys, checks, triggers, identityResets, views }, warnings };
+}

@@ -1,0 +1,27 @@
+/**
+ * The vocabulary shared by every converter in this folder.
+ * Values arrive as better-sqlite3 returns them with `safeIntegers(true)`:
+ * https://github.com/WiseLibs/better-sqlite3/blob/master/docs/integer.md
+ */
+
+/**
+ * One SQLite value by storage class: INTEGER → bigint, REAL → number, TEXT → string,
+ * BLOB → Buffer, NULL → null. https://www.sqlite.org/datatype3.html#storage_classes_and_datatypes
+ */
+export type SqliteValue = bigint | number | string | Buffer | null;
+
+/**
+ * Why one value cannot be converted exactly. A plain value, not an Error: converters return it
+ * (no stack capture, no exceptions for control flow) and the caller decides, per the column's
+ * `onError`, whether the row is quarantined, the value becomes NULL, or the load stops.
+ */
+export class CastFailure {
+  constructor(readonly reason: string) {}
+}
+
+/**
+ * Turns one SQLite value into PostgreSQL input text for the column's type (not yet COPY-escaped),
+ * `null` for SQL NULL, or a CastFailure. Never truncates, strips, rounds or rolls a value over
+ * unless the column's mapping says so.
+ */
+export type Converter = (v: SqliteValue) => string | null | CastFailure;

@@ -1,0 +1,642 @@
+/**
+ * The Markdown report: a pure render of the RunResult for the person approving the change and
+ * for the on-call when something went wrong. It renders on GitHub (tables, task lists,
+ * `<details>`, Mermaid) and stays readable as plain text (padded tables, no HTML beyond
+ * `<details>` / `<br>`). Only what is in the RunResult is printed: the target URL there already
+ * has its password redacted.
+ */
+import type { Untranslated } from '../model/plan.js';
+import type { DifferingRow, QuarantineEntry, RunResult, StepResult, StepStatus, TableResult } from '../model/run-result.js';
+import {
+  escapeMarkdown,
+  fencedCode,
+  indentLines,
+  inlineCode,
+  truncate,
+  visibleText,
+} from './escape-markdown.js';
+import {
+  NONE,
+  formatBytes,
+  formatInt,
+  formatMs,
+  formatOffset,
+  formatRate,
+  plural,
+  sum,
+  summaryLine,
+  tableDiffers,
+  tableVerified,
+} from './format.js';
+import { LONG_LIST, collapseLong, detailsBlock, markdownTable, type TableColumn } from './markdown-table.js';
+import { SECTION_TITLES, stepLabel, timelineGantt } from './timeline-gantt.js';
+
+/** Differing rows listed per table at most; verification may have located more. */
+const MAX_DIFFERING_ROWS = 100;
+/** Quarantine examples shown before the collapsed full list. */
+const QUARANTINE_EXAMPLES_SHOWN = 5;
+/** Characters of a quarantined value shown (the file has it in full). */
+const VALUE_EXCERPT = 80;
+
+/**
+ * Render the whole report. Sections, in order: header (outcome, run, source, target), Error
+ * (only when the run has one), Tables, Verification, Quarantine (only when rows were
+ * quarantined), Schema, Manual follow-ups, Timeline, Rollback. Ends with a newline.
+ */
+export function renderMarkdown(run: RunResult): string {
+  const sections = [
+    renderHeader(run),
+    run.error === null ? null : renderError(run, run.error),
+    renderTables(run),
+    renderVerification(run),
+    run.tables.some((t) => t.rowsQuarantined > 0) ? renderQuarantine(run) : null,
+    renderSchema(run),
+    renderFollowUps(run.untranslated),
+    renderTimeline(run.steps),
+    renderRollback(run),
+  ];
+  return `${sections.filter((s): s is string => s !== null).join('\n\n')}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Header
+
+const OUTCOME_ICON: Readonly<Record<RunResult['outcome'], string>> = {
+  passed: '✅',
+  'passed-with-quarantine': '⚠️',
+  'verify-mismatch': '❌',
+  failed: '❌',
+};
+
+function renderHeader(run: RunResult): string {
+  const parts = ['# sqlite2pg migration report', `${OUTCOME_ICON[run.outcome]} **${escapeMarkdown(summaryLine(run))}**`];
+  if (run.mode === 'dry-run') {
+    parts.push(
+      '> [!NOTE]\n' +
+        '> **DRY RUN**: the data was loaded and verified in a staging schema and the cutover was skipped. ' +
+        'The durations below are measured, to plan the maintenance window.',
+    );
+  }
+  const target = run.target;
+  const server = `${inlineCode(`${target.host}:${target.port}`)}${target.embedded ? ' (embedded PostgreSQL)' : ''}`;
+  const rows: string[][] = [
+    ['Mode', modeText(run)],
+    ['Run id', inlineCode(run.runId)],
+    ['Started (UTC)', escapeMarkdown(run.startedAt)],
+    ['Finished (UTC)', escapeMarkdown(run.finishedAt)],
+    ['Duration', formatMs(run.ms)],
+    ['Tool', escapeMarkdown(`${run.tool.name} ${run.tool.version}`)],
+    ['Source file', inlineCode(run.source.path)],
+    ['Source size', `${formatBytes(run.source.sizeBytes)} (${plural(run.source.sizeBytes, 'byte')})`],
+    ['Source SHA-256', run.source.sha256 === null ? 'not recorded' : inlineCode(run.source.sha256)],
+    ['Source snapshot', run.source.snapshotPath === null ? 'none' : inlineCode(run.source.snapshotPath)],
+    ['Target URL', inlineCode(target.url)],
+    ['Target server', server],
+    ['Target database', inlineCode(target.database)],
+    ['Target schema', inlineCode(target.schema)],
+    ['Server version', target.serverVersion === null ? 'unknown' : escapeMarkdown(target.serverVersion)],
+  ];
+  parts.push(markdownTable([{ header: 'Run' }, { header: 'Value' }], rows));
+  return parts.join('\n\n');
+}
+
+function modeText(run: RunResult): string {
+  switch (run.mode) {
+    case 'dry-run':
+      return '**DRY RUN** (no cutover)';
+    case 'cutover':
+      return 'cutover';
+    case 'verify':
+      return 'verify only';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Error
+
+function renderError(run: RunResult, error: NonNullable<RunResult['error']>): string {
+  const parts = ['## Error', `**Code:** ${inlineCode(error.code)}`, `**Message:**\n\n${fencedCode(error.message, 'text')}`];
+  if (error.hint !== null) parts.push(`**Hint:** ${escapeMarkdown(error.hint)}`);
+  const failed = run.steps.filter((s) => s.status === 'failed' || s.status === 'failed-to-rollback');
+  if (failed.length > 0) {
+    const items = failed.map((s) => `- ${failedStepText(s)}`).join('\n');
+    parts.push(`**Failed ${failed.length === 1 ? 'step' : 'steps'}:**\n\n${items}`);
+  }
+  parts.push(
+    run.cutover.performed
+      ? 'The cutover had been performed: the new tables are live (see Rollback).'
+      : 'The live schema was not changed.',
+  );
+  return parts.join('\n\n');
+}
+
+function failedStepText(step: StepResult): string {
+  const what = step.status === 'failed-to-rollback' ? 'could not be rolled back' : 'failed';
+  const where = `${SECTION_TITLES[step.section].toLowerCase()}, at ${formatOffset(step.startMs)} after ${formatMs(step.ms)}`;
+  const error = step.error === undefined ? '' : `: ${escapeMarkdown(step.error)}`;
+  return `${inlineCode(stepLabel(step))} ${what} (${where})${error}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Tables
+
+function tableName(table: TableResult): string {
+  return table.source === table.target
+    ? inlineCode(table.source)
+    : `${inlineCode(table.source)} → ${inlineCode(table.target)}`;
+}
+
+function checksumCell(table: TableResult): string {
+  if (table.checksum === null || table.checksum.match === null) return `${NONE} not verified`;
+  return table.checksum.match ? '✅ match' : '❌ mismatch';
+}
+
+/** Whether read = loaded + quarantined, the invariant every table must keep. */
+function rowsAddUp(table: TableResult): boolean {
+  return table.rowsRead === table.rowsLoaded + table.rowsQuarantined;
+}
+
+function renderTables(run: RunResult): string {
+  const tables = run.tables;
+  if (tables.length === 0) return '## Tables\n\nNo tables were migrated.';
+  const columns: TableColumn[] = [
+    { header: 'Table (source → target)' },
+    { header: 'Read', align: 'right' },
+    { header: 'Loaded', align: 'right' },
+    { header: 'Quarantined', align: 'right' },
+    { header: 'Target rows', align: 'right' },
+    { header: 'Checksum' },
+    { header: 'Size', align: 'right' },
+    { header: 'Time', align: 'right' },
+    { header: 'Rate', align: 'right' },
+  ];
+  const rows = tables.map((t) => [
+    tableName(t),
+    rowsAddUp(t) ? formatInt(t.rowsRead) : `⚠️ ${formatInt(t.rowsRead)}`,
+    formatInt(t.rowsLoaded),
+    formatInt(t.rowsQuarantined),
+    t.targetRows === null ? NONE : t.targetRows === t.rowsLoaded ? formatInt(t.targetRows) : `❌ ${formatInt(t.targetRows)}`,
+    checksumCell(t),
+    formatBytes(t.bytes),
+    formatMs(t.ms),
+    formatRate(t.rowsLoaded, t.ms),
+  ]);
+  const loaded = sum(tables.map((t) => t.rowsLoaded));
+  const targetRows = tables.every((t) => t.targetRows !== null) ? formatInt(sum(tables.map((t) => t.targetRows ?? 0))) : NONE;
+  const dataSpan = span(run.steps.filter((s) => s.section === 'data'));
+  const totalMs = dataSpan === null ? sum(tables.map((t) => t.ms)) : dataSpan.end - dataSpan.start;
+  rows.push([
+    `**Total (${plural(tables.length, 'table')})**`,
+    `**${formatInt(sum(tables.map((t) => t.rowsRead)))}**`,
+    `**${formatInt(loaded)}**`,
+    `**${formatInt(sum(tables.map((t) => t.rowsQuarantined)))}**`,
+    `**${targetRows}**`,
+    checksumTotal(tables),
+    formatBytes(sum(tables.map((t) => t.bytes))),
+    formatMs(totalMs),
+    formatRate(loaded, totalMs),
+  ]);
+  const parts = ['## Tables', collapseLong(tables.length, `All ${tables.length} tables`, markdownTable(columns, rows))];
+  if (dataSpan !== null) {
+    parts.push(
+      'Total time is the wall clock of the data section, from the first table starting to the last one ' +
+        'finishing; tables load in parallel, so the per-table times can add up to more.',
+    );
+  }
+  const broken = tables.filter((t) => !rowsAddUp(t));
+  if (broken.length > 0) {
+    const items = broken.map(
+      (t) =>
+        `- ${inlineCode(t.source)}: read ${formatInt(t.rowsRead)}, but loaded ${formatInt(t.rowsLoaded)} + ` +
+        `quarantined ${formatInt(t.rowsQuarantined)} = ${formatInt(t.rowsLoaded + t.rowsQuarantined)}`,
+    );
+    parts.push(`⚠️ **Rows unaccounted for** (every row read must be loaded or quarantined):\n\n${items.join('\n')}`);
+  }
+  return parts.join('\n\n');
+}
+
+function checksumTotal(tables: readonly TableResult[]): string {
+  const verified = tables.filter(tableVerified);
+  const differing = tables.filter(tableDiffers).length;
+  if (differing > 0) return `❌ ${formatInt(differing)} of ${formatInt(tables.length)} differ`;
+  if (verified.length === 0) return `${NONE} not verified`;
+  return `✅ ${formatInt(verified.length)} of ${formatInt(tables.length)} match`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Verification
+
+const KIND_TEXT: Readonly<Record<DifferingRow['kind'], string>> = {
+  'missing-in-target': 'missing in target',
+  'extra-in-target': 'extra in target',
+  changed: 'changed',
+};
+
+function renderVerification(run: RunResult): string {
+  const tables = run.tables;
+  const verified = tables.filter(tableVerified);
+  const differing = tables.filter(tableDiffers);
+  const parts = ['## Verification'];
+  if (tables.length === 0) return `${parts[0]}\n\nNothing to verify.`;
+  if (verified.length === 0 && differing.length === 0) {
+    parts.push(
+      run.outcome === 'failed'
+        ? 'Not verified: the run stopped before verification.'
+        : 'No table was verified.',
+    );
+    return parts.join('\n\n');
+  }
+  const results = verificationTable(tables);
+  if (differing.length === 0 && verified.length === tables.length) {
+    parts.push(
+      `✅ All ${plural(tables.length, 'table')} match: the same row count and the same checksum in SQLite and PostgreSQL.`,
+    );
+    parts.push(detailsBlock(`Row counts and checksums of the ${plural(tables.length, 'table')}`, results));
+    return parts.join('\n\n');
+  }
+  const summary: string[] = [];
+  if (differing.length > 0) summary.push(`❌ ${plural(differing.length, 'table')} ${differing.length === 1 ? 'differs' : 'differ'}: ${differing.map((t) => inlineCode(t.target)).join(', ')}.`);
+  const unverified = tables.filter((t) => !tableVerified(t) && !tableDiffers(t));
+  if (unverified.length > 0) summary.push(`${plural(unverified.length, 'table')} not verified: ${unverified.map((t) => inlineCode(t.target)).join(', ')}.`);
+  const matching = tables.length - differing.length - unverified.length;
+  if (matching > 0) summary.push(`✅ ${plural(matching, 'table')} ${matching === 1 ? 'matches' : 'match'}.`);
+  parts.push(summary.join('\n'));
+  parts.push(collapseLong(tables.length, `Results of the ${plural(tables.length, 'table')}`, results));
+  for (const table of differing) {
+    if (table.differingRows.length > 0) {
+      parts.push(differingRowsBlock(table));
+    } else {
+      parts.push(`${inlineCode(table.target)} differs, but the differing rows were not located.`);
+    }
+  }
+  return parts.join('\n\n');
+}
+
+function verificationTable(tables: readonly TableResult[]): string {
+  const columns: TableColumn[] = [
+    { header: 'Table' },
+    { header: 'Loaded rows', align: 'right' },
+    { header: 'Target rows', align: 'right' },
+    { header: 'Source checksum' },
+    { header: 'Target checksum' },
+    { header: 'Result' },
+    { header: 'Differing rows', align: 'right' },
+    { header: 'Time', align: 'right' },
+  ];
+  const rows = tables.map((t) => [
+    inlineCode(t.target),
+    formatInt(t.rowsLoaded),
+    t.targetRows === null ? NONE : formatInt(t.targetRows),
+    t.checksum === null ? NONE : inlineCode(t.checksum.source),
+    t.checksum === null || t.checksum.target === null ? NONE : inlineCode(t.checksum.target),
+    tableDiffers(t) ? '❌ differs' : tableVerified(t) ? '✅ match' : `${NONE} not verified`,
+    t.differingRows.length === 0 ? (tableDiffers(t) ? 'not located' : NONE) : formatInt(t.differingRows.length),
+    t.verifyMs === null ? NONE : formatMs(t.verifyMs),
+  ]);
+  return markdownTable(columns, rows);
+}
+
+function differingRowsBlock(table: TableResult): string {
+  const shown = table.differingRows.slice(0, MAX_DIFFERING_ROWS);
+  const rows = shown.map((row) => [
+    inlineCode(row.key),
+    KIND_TEXT[row.kind],
+    row.columns.length === 0
+      ? NONE
+      : row.columns
+          .map((c) => `${inlineCode(c.column)}: ${inlineCode(c.source)} → ${inlineCode(c.target)}`)
+          .join('<br>'),
+  ]);
+  let body = markdownTable([{ header: 'Key' }, { header: 'Kind' }, { header: 'Column: source → target' }], rows);
+  const hidden = table.differingRows.length - shown.length;
+  if (hidden > 0) body += `\n\n…and ${plural(hidden, 'more row')} not shown.`;
+  return detailsBlock(`${table.target}: ${plural(table.differingRows.length, 'differing row')}`, body);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Quarantine
+
+function renderQuarantine(run: RunResult): string {
+  const tables = run.tables.filter((t) => t.rowsQuarantined > 0);
+  const total = sum(tables.map((t) => t.rowsQuarantined));
+  const parts = [
+    '## Quarantine',
+    `⚠️ ${plural(total, 'row')} in ${plural(tables.length, 'table')} ${total === 1 ? 'was' : 'were'} not loaded: ` +
+      'each failed a value check or was rejected by PostgreSQL, and is kept with its reason in the quarantine files.',
+  ];
+  if (run.quarantineDir !== null) parts.push(`Quarantine directory: ${inlineCode(run.quarantineDir)}`);
+  parts.push(
+    markdownTable(
+      [{ header: 'Table' }, { header: 'Quarantined', align: 'right' }, { header: 'Of rows read', align: 'right' }, { header: 'File' }],
+      tables.map((t) => [
+        inlineCode(t.target),
+        formatInt(t.rowsQuarantined),
+        formatInt(t.rowsRead),
+        t.quarantineFile === null ? NONE : inlineCode(t.quarantineFile),
+      ]),
+    ),
+  );
+  const samples = tables.flatMap((t) => t.quarantineSample);
+  if (samples.length > 0) {
+    const complete = samples.length === total;
+    parts.push(
+      complete
+        ? '### By reason'
+        : `### By reason\n\nAmong the ${plural(samples.length, 'example')} recorded in this report (the files list all ${formatInt(total)}):`,
+    );
+    parts.push(reasonTable(samples));
+    parts.push('### Examples');
+    const columns: TableColumn[] = [{ header: 'Table' }, { header: 'Key' }, { header: 'Column' }, { header: 'Value' }, { header: 'Reason' }];
+    const rows = samples.map(sampleRow);
+    if (samples.length > LONG_LIST) {
+      parts.push(`The first ${QUARANTINE_EXAMPLES_SHOWN}:`);
+      parts.push(markdownTable(columns, rows.slice(0, QUARANTINE_EXAMPLES_SHOWN)));
+      parts.push(detailsBlock(`All ${plural(samples.length, 'example')}`, markdownTable(columns, rows)));
+    } else {
+      parts.push(markdownTable(columns, rows));
+    }
+  }
+  return parts.join('\n\n');
+}
+
+function reasonTable(samples: readonly QuarantineEntry[]): string {
+  const counts = new Map<string, { table: string; reason: string; rows: number }>();
+  for (const s of samples) {
+    const key = JSON.stringify([s.table, s.reason]);
+    const entry = counts.get(key) ?? { table: s.table, reason: s.reason, rows: 0 };
+    counts.set(key, { ...entry, rows: entry.rows + 1 });
+  }
+  const rows = [...counts.values()].map((c) => [inlineCode(c.table), escapeMarkdown(c.reason), formatInt(c.rows)]);
+  return markdownTable([{ header: 'Table' }, { header: 'Reason' }, { header: 'Rows', align: 'right' }], rows);
+}
+
+function sampleRow(s: QuarantineEntry): string[] {
+  return [
+    inlineCode(s.table),
+    inlineCode(s.key),
+    s.column === null ? `${NONE} (whole row)` : inlineCode(s.column),
+    inlineCode(truncate(s.value, VALUE_EXCERPT)),
+    escapeMarkdown(s.reason),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Schema
+
+function renderSchema(run: RunResult): string {
+  const o = run.objects;
+  const counts: [string, number][] = [
+    ['Tables', o.tables],
+    ['Primary keys', o.primaryKeys],
+    ['Unique indexes', o.uniqueIndexes],
+    ['Other indexes', o.indexes],
+    ['Foreign keys', o.foreignKeys],
+    ['Check constraints', o.checks],
+    ['Triggers', o.triggers],
+    ['Identity / sequence resets', o.identityResets],
+    ['Views', o.views],
+  ];
+  const parts = [
+    '## Schema',
+    markdownTable(
+      [{ header: 'Objects created' }, { header: 'Count', align: 'right' }],
+      counts.map(([name, n]) => [name, formatInt(n)]),
+    ),
+    '### Casts',
+  ];
+  const casts = firstPerColumn(run.casts);
+  if (casts.length === 0) {
+    parts.push('No value casts were applied: every value was copied as it is stored in SQLite.');
+  } else {
+    const table = markdownTable(
+      [{ header: 'Column' }, { header: 'Cast' }, { header: 'PostgreSQL type' }, { header: 'Sample: before → after' }],
+      casts.map((c) => [
+        inlineCode(`${c.table}.${c.column}`),
+        inlineCode(c.cast),
+        inlineCode(c.pgType),
+        `${inlineCode(c.before)} → ${inlineCode(c.after)}`,
+      ]),
+    );
+    parts.push(`Values converted on the way, with one sample per column:\n\n${collapseLong(casts.length, `${plural(casts.length, 'column')} with a cast`, table)}`);
+  }
+  parts.push('### Warnings');
+  if (run.warnings.length === 0) {
+    parts.push('No warnings.');
+  } else {
+    const list = run.warnings.map((w) => `- ${escapeMarkdown(w)}`).join('\n');
+    parts.push(collapseLong(run.warnings.length, plural(run.warnings.length, 'warning'), list));
+  }
+  return parts.join('\n\n');
+}
+
+function firstPerColumn(casts: RunResult['casts']): RunResult['casts'] {
+  const seen = new Set<string>();
+  return casts.filter((c) => {
+    const key = JSON.stringify([c.table, c.column]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Manual follow-ups
+
+/** Kinds in the order a person fixes them (structure first), with their heading. */
+const KIND_TITLES: Readonly<Record<Untranslated['kind'], string>> = {
+  table: 'Tables',
+  'virtual-table': 'Virtual tables',
+  generated: 'Generated columns',
+  default: 'Defaults',
+  check: 'Check constraints',
+  collation: 'Collations',
+  index: 'Indexes',
+  'foreign-key': 'Foreign keys',
+  trigger: 'Triggers',
+  view: 'Views',
+};
+
+function renderFollowUps(items: readonly Untranslated[]): string {
+  if (items.length === 0) return '## Manual follow-ups\n\nNone: every object of the source schema was translated.';
+  const parts = [
+    '## Manual follow-ups',
+    `${plural(items.length, 'object')} could not be translated automatically. Check each one off once it is ` +
+      'recreated by hand in PostgreSQL, or once it is agreed that it is not needed.',
+  ];
+  for (const kind of Object.keys(KIND_TITLES) as Untranslated['kind'][]) {
+    const group = items.filter((i) => i.kind === kind);
+    if (group.length === 0) continue;
+    parts.push(`### ${KIND_TITLES[kind]} (${formatInt(group.length)})`);
+    const withSql = group.filter((i) => i.sql !== null);
+    if (group.length > LONG_LIST) {
+      // One task per line (a long checklist stays visible: it is the work to do) and all the SQL in one block.
+      parts.push(group.map((i) => `- [ ] ${taskText(i)}`).join('\n'));
+      if (withSql.length > 0) {
+        const sql = withSql.map((i) => `-- ${visibleText(i.object)}\n${(i.sql ?? '').trimEnd()}`).join('\n\n');
+        parts.push(detailsBlock(`SQL of the ${plural(withSql.length, 'object')}`, fencedCode(sql, 'sql')));
+      }
+    } else {
+      const tasks = group.map((i) => {
+        const task = `- [ ] ${taskText(i)}`;
+        if (i.sql === null) return task;
+        return `${task}\n\n${indentLines(detailsBlock('SQL', fencedCode(i.sql, 'sql')), 2)}`;
+      });
+      parts.push(tasks.join('\n\n'));
+    }
+  }
+  return parts.join('\n\n');
+}
+
+function taskText(item: Untranslated): string {
+  return `${escapeMarkdown(item.object)}: ${escapeMarkdown(item.reason)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. Timeline
+
+const STATUS_TEXT: Readonly<Record<StepStatus, string>> = {
+  ok: 'ok',
+  failed: '❌ failed',
+  skipped: 'skipped',
+  'rolled-back': '↩️ rolled back',
+  'failed-to-rollback': '❌ failed to roll back',
+};
+
+function renderTimeline(steps: readonly StepResult[]): string {
+  if (steps.length === 0) return '## Timeline\n\nNo steps were recorded.';
+  const withError = steps.some((s) => s.error !== undefined);
+  const columns: TableColumn[] = [
+    { header: 'Step' },
+    { header: 'Table' },
+    { header: 'Section' },
+    { header: 'Status' },
+    { header: 'Start', align: 'right' },
+    { header: 'Duration', align: 'right' },
+    { header: 'Rows', align: 'right' },
+    ...(withError ? [{ header: 'Error' }] : []),
+  ];
+  const rows = steps.map((s) => [
+    escapeMarkdown(s.step),
+    s.table === undefined ? NONE : inlineCode(s.table),
+    SECTION_TITLES[s.section],
+    STATUS_TEXT[s.status],
+    formatOffset(s.startMs),
+    formatMs(s.ms),
+    s.rows === undefined ? NONE : formatInt(s.rows),
+    ...(withError ? [s.error === undefined ? '' : escapeMarkdown(s.error)] : []),
+  ]);
+  return [
+    '## Timeline',
+    timelineGantt(steps),
+    collapseLong(steps.length, `All ${plural(steps.length, 'step')}`, markdownTable(columns, rows)),
+  ].join('\n\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. Rollback
+
+function renderRollback(run: RunResult): string {
+  const parts = ['## Rollback'];
+  const cutover = run.cutover;
+  const live = inlineCode(run.target.schema);
+  if (cutover.performed) {
+    const took = cutover.ms === null ? '' : ` (the swap took ${formatMs(cutover.ms)})`;
+    parts.push(
+      run.outcome === 'failed'
+        ? `The run failed after the cutover${took}: the new tables are live in ${live}.`
+        : `The cutover was performed${took}: the new tables are live in ${live}.`,
+    );
+    if (cutover.rollbackCommand === null) {
+      parts.push('No rollback command was recorded for this run.');
+    } else {
+      parts.push(`To undo it, run:\n\n${fencedCode(cutover.rollbackCommand, 'sh')}`);
+    }
+    if (cutover.rollbackDescription !== null) parts.push(escapeMarkdown(cutover.rollbackDescription));
+    parts.push(
+      'Rollback swaps the tables back in one transaction without copying data, so it takes seconds regardless of the size of the database.',
+    );
+    parts.push(
+      cutover.previousSchema === null
+        ? 'There were no live tables before this run.'
+        : `The tables that were live before this run are kept in schema ${inlineCode(cutover.previousSchema)}.`,
+    );
+    return parts.join('\n\n');
+  }
+  if (run.mode === 'dry-run') {
+    parts.push(`This was a dry run: the live schema ${live} was not touched, so there is nothing to roll back.`);
+    const estimate = dryRunEstimate(run);
+    if (estimate !== null) parts.push(estimate);
+  } else if (run.mode === 'verify') {
+    parts.push('This run only verified: it changed nothing, so there is nothing to roll back.');
+  } else if (run.outcome === 'verify-mismatch') {
+    parts.push(`Verification found differences, so the cutover was not performed: the live schema ${live} was not changed.`);
+  } else {
+    parts.push(
+      `The cutover was not performed: the live schema ${live} was not changed, and the application still sees the ` +
+        'data as it was before this run. There is nothing to roll back.',
+    );
+  }
+  parts.push(...undoneSteps(run.steps));
+  return parts.join('\n\n');
+}
+
+/** What was undone automatically, and what could not be (a person has to look: exit code 7). */
+function undoneSteps(steps: readonly StepResult[]): string[] {
+  const out: string[] = [];
+  const rolledBack = steps.filter((s) => s.status === 'rolled-back');
+  const stuck = steps.filter((s) => s.status === 'failed-to-rollback');
+  if (rolledBack.length > 0) {
+    out.push(`Undone automatically:\n\n${rolledBack.map((s) => `- ${inlineCode(stepLabel(s))}`).join('\n')}`);
+  }
+  if (stuck.length > 0) {
+    const items = stuck.map((s) => `- ${inlineCode(stepLabel(s))}${s.error === undefined ? '' : `: ${escapeMarkdown(s.error)}`}`);
+    out.push(`⚠️ **Could not be undone automatically; someone has to clean these up by hand:**\n\n${items.join('\n')}`);
+  }
+  return out;
+}
+
+/**
+ * How long a real run would take, from this dry run's measured steps: the wall clock from the
+ * first step's start to the last one's end (not the sum: tables load in parallel lanes), leaving
+ * out the final cleanup step that only a dry run has (the last step, when its name says it
+ * drops or cleans up the staging schema).
+ */
+function dryRunEstimate(run: RunResult): string | null {
+  const cleanup = dryRunCleanup(run.steps);
+  const measured = run.steps.filter((s) => s !== cleanup && s.status !== 'skipped');
+  const window = span(measured);
+  if (window === null) return null;
+  const wall = window.end - window.start;
+  const total = sum(measured.map((s) => s.ms));
+  let text = `A real cutover would take about **${formatMs(wall)}**: the wall clock of this run's steps`;
+  if (cleanup !== null) text += `, leaving out the dry run's final ${inlineCode(stepLabel(cleanup))} (${formatMs(cleanup.ms)})`;
+  text += total > wall ? ` (the steps add up to ${formatMs(total)} because tables load in parallel).` : '.';
+  const locking = measured.filter((s) => s.section === 'cutover');
+  const lock =
+    locking.length > 0
+      ? `Only the steps of the cutover section hold an exclusive lock on the live schema: ` +
+        `${locking.map((s) => `${inlineCode(stepLabel(s))} (${formatMs(s.ms)})`).join(', ')}.`
+      : 'Only the steps of the cutover section hold an exclusive lock on the live schema; this dry run did not run them. ' +
+        'They move tables between schemas without copying data, so their duration does not grow with the data.';
+  return [
+    text,
+    `${lock} Everything before them works in the staging schema. The SQLite source must not receive writes ` +
+      'during the whole run, so plan the maintenance window for the full estimate.',
+  ].join('\n\n');
+}
+
+function dryRunCleanup(steps: readonly StepResult[]): StepResult | null {
+  const last = steps.at(-1);
+  return last !== undefined && /clean|drop/i.test(last.step) ? last : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** First start and last end of some steps, or null when there are none. */
+function span(steps: readonly StepResult[]): { start: number; end: number } | null {
+  if (steps.length === 0) return null;
+  return {
+    start: Math.min(...steps.map((s) => s.startMs)),
+    end: Math.max(...steps.map((s) => s.startMs + s.ms)),
+  };
+}

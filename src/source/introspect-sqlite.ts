@@ -1,0 +1,236 @@
+/**
+ * Reads the catalog from sqlite_schema and the pragmas.
+ * https://www.sqlite.org/pragma.html#pragma_table_list, #pragma_table_xinfo, #pragma_index_list,
+ * #pragma_index_xinfo, #pragma_foreign_key_list
+ */
+import type { Catalog, CheckInfo, ColumnInfo, ForeignKeyInfo, IndexInfo, IndexPart, PrimaryKeyInfo, TableInfo, TriggerInfo, ViewInfo, VirtualTableInfo } from '../model/catalog.js';
+import { parseCreateTable } from '../plan/sqlite-sql/parse-create-table.js';
+import { SourceError } from '../errors.js';
+import type { SqliteDb } from './sqlite-db.js';
+
+interface SchemaRow {
+  type: string;
+  name: string;
+  tbl_name: string;
+  sql: string | null;
+}
+interface TableListRow {
+  name: string;
+  type: string;
+  wr: bigint;
+  strict: bigint;
+}
+interface XInfoRow {
+  cid: bigint;
+  name: string;
+  type: string;
+  notnull: bigint;
+  dflt_value: string | null;
+  pk: bigint;
+  hidden: bigint;
+}
+interface IndexListRow {
+  name: string;
+  unique: bigint;
+  origin: string;
+  partial: bigint;
+}
+interface IndexXInfoRow {
+  seqno: bigint;
+  cid: bigint;
+  name: string | null;
+  desc: bigint;
+  coll: string;
+  key: bigint;
+}
+interface FkRow {
+  id: bigint;
+  seq: bigint;
+  table: string;
+  from: string;
+  to: string | null;
+  on_update: string;
+  on_delete: string;
+}
+
+/** SQLite identifier quoting for the pragmas and SELECTs we build (double quotes, doubled). */
+export function sqliteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Split the top-level parenthesised list of a CREATE INDEX and the text after it (WHERE ...). */
+export function splitIndexSql(sql: string): { parts: string[]; where: string | null } {
+  let depth = 0;
+  let start = -1;
+  const parts: string[] = [];
+  let partStart = 0;
+  let i = 0;
+  let end = -1;
+  while (i < sql.length) {
+    const ch = sql[i]!;
+    if (ch === "'" || ch === '"' || ch === '`' || ch === '[') {
+      const close = ch === '[' ? ']' : ch;
+      i++;
+      while (i < sql.length) {
+        if (sql[i] === close) {
+          if (close !== ']' && sql[i + 1] === close) {
+            i += 2;
+            continue;
+          }
+          break;
+        }
+        i++;
+      }
+      i++;
+      continue;
+    }
+    if (ch === '(') {
+      depth++;
+      if (depth === 1 && start < 0) {
+        start = i;
+        partStart = i + 1;
+      }
+    } else if (ch === ')') {
+      depth--;
+      if (depth === 0 && start >= 0) {
+        parts.push(sql.slice(partStart, i).trim());
+        end = i + 1;
+        break;
+      }
+    } else if (ch === ',' && depth === 1 && start >= 0) {
+      parts.push(sql.slice(partStart, i).trim());
+      partStart = i + 1;
+    }
+    i++;
+  }
+  const rest = end >= 0 ? sql.slice(end).trim() : '';
+  const m = /^WHERE\s+([\s\S]*?);?\s*$/i.exec(rest);
+  return { parts, where: m ? m[1]!.trim() : null };
+}
+
+/** Strip a trailing ASC/DESC and COLLATE from an index term. */
+function stripOrdering(term: string): string {
+  return term.replace(/\s+(ASC|DESC)\s*$/i, '').replace(/\s+COLLATE\s+("[^"]*"|\S+)\s*$/i, '').trim();
+}
+
+function readIndexes(db: SqliteDb, table: string, sqlByName: Map<string, string | null>): IndexInfo[] {
+  const list = db.prepare(`PRAGMA index_list(${sqliteIdent(table)})`).all() as IndexListRow[];
+  const out: IndexInfo[] = [];
+  for (const ix of list) {
+    const xinfo = (db.prepare(`PRAGMA index_xinfo(${sqliteIdent(ix.name)})`).all() as IndexXInfoRow[]).filter((r) => r.key === 1n);
+    const sql = sqlByName.get(ix.name) ?? null;
+    const split = sql ? splitIndexSql(sql) : { parts: [], where: null };
+    const parts: IndexPart[] = xinfo.map((r, n) => {
+      const desc = r.desc === 1n;
+      if (r.cid === -2n) return { kind: 'expression', sql: stripOrdering(split.parts[n] ?? ''), desc };
+      const name = r.cid === -1n ? 'rowid' : r.name!;
+      return { kind: 'column', name, desc, collation: r.coll && r.coll.toUpperCase() !== 'BINARY' ? r.coll : null };
+    });
+    const origin = ix.origin === 'pk' ? 'pk' : ix.origin === 'u' ? 'u' : 'c';
+    out.push({ name: ix.name, unique: ix.unique === 1n, origin, parts, where: ix.partial === 1n ? split.where : null, sql });
+  }
+  // Stable order: constraint-backed first, then by name.
+  return out.sort((a, b) => (a.origin === b.origin ? (a.name < b.name ? -1 : 1) : a.origin === 'c' ? 1 : -1));
+}
+
+function readForeignKeys(db: SqliteDb, table: string, createSql: string): ForeignKeyInfo[] {
+  const rows = db.prepare(`PRAGMA foreign_key_list(${sqliteIdent(table)})`).all() as FkRow[];
+  const byId = new Map<number, FkRow[]>();
+  for (const r of rows) {
+    const id = Number(r.id);
+    byId.set(id, [...(byId.get(id) ?? []), r]);
+  }
+  const deferrableCount = (createSql.match(/DEFERRABLE\s+INITIALLY\s+DEFERRED/gi) ?? []).length;
+  return [...byId.entries()]
+    .sort(([a], [b]) => b - a) // SQLite numbers FKs from the last one declared
+    .map(([id, parts]) => {
+      parts.sort((a, b) => Number(a.seq - b.seq));
+      return {
+        id,
+        columns: parts.map((p) => p.from),
+        refTable: parts[0]!.table,
+        refColumns: parts.every((p) => p.to !== null) ? parts.map((p) => p.to!) : [],
+        onUpdate: parts[0]!.on_update,
+        onDelete: parts[0]!.on_delete,
+        deferrable: deferrableCount > 0 && parts.length > 0 && new RegExp(`REFERENCES\\s+["\`\\[]?${parts[0]!.table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["\`\\]]?\\s*(\\([^)]*\\))?[^,]*DEFERRABLE\\s+INITIALLY\\s+DEFERRED`, 'i').test(createSql),
+      };
+    });
+}
+
+const FTS_SHADOW_SUFFIXES = ['_content', '_data', '_idx', '_docsize', '_config', '_segments', '_segdir', '_stat', '_node', '_rowid', '_parent'];
+
+export function introspectSqlite(db: SqliteDb, path: string, sizeBytes: number): Catalog {
+  let schemaRows: SchemaRow[];
+  try {
+    schemaRows = db.prepare(`SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name`).all() as SchemaRow[];
+  } catch (e) {
+    throw new SourceError('E_SOURCE_CORRUPT', `Cannot read the schema of ${path}: ${(e as Error).message}`, { cause: e, hint: 'Check the file with: sqlite3 <file> "PRAGMA integrity_check"' });
+  }
+  const sqlByName = new Map(schemaRows.map((r) => [r.name, r.sql]));
+  const tableList = db.prepare(`PRAGMA table_list`).all() as (TableListRow & { schema: string })[];
+  const listed = new Map(tableList.filter((t) => t.schema === 'main').map((t) => [t.name, t]));
+
+  const virtualTables: VirtualTableInfo[] = [];
+  for (const t of tableList) {
+    if (t.schema !== 'main' || t.type !== 'virtual') continue;
+    const sql = sqlByName.get(t.name) ?? '';
+    const module = /USING\s+(\w+)/i.exec(sql)?.[1] ?? 'unknown';
+    const shadowTables = tableList.filter((s) => s.schema === 'main' && s.type === 'shadow' && s.name.startsWith(t.name + '_')).map((s) => s.name);
+    virtualTables.push({ name: t.name, module, sql, shadowTables });
+  }
+  const shadow = new Set(virtualTables.flatMap((v) => v.shadowTables));
+  const virtualNames = new Set(virtualTables.map((v) => v.name));
+
+  const tables: TableInfo[] = [];
+  for (const row of schemaRows) {
+    if (row.type !== 'table' || row.name.startsWith('sqlite_') || virtualNames.has(row.name) || shadow.has(row.name)) continue;
+    // Shadow tables of a virtual table whose module is not loaded still look like "shadow" names.
+    if (FTS_SHADOW_SUFFIXES.some((s) => row.name.endsWith(s) && virtualNames.has(row.name.slice(0, -s.length)))) continue;
+    const sql = row.sql ?? '';
+    const info = listed.get(row.name);
+    const parsed = parseCreateTable(sql);
+    const xinfo = db.prepare(`PRAGMA table_xinfo(${sqliteIdent(row.name)})`).all() as XInfoRow[];
+    const parsedCols = new Map([...parsed.columns.entries()].map(([k, v]) => [k.toLowerCase(), v]));
+    const columns: ColumnInfo[] = xinfo
+      .filter((c) => c.hidden !== 1n)
+      .map((c) => {
+        const p = parsedCols.get(c.name.toLowerCase());
+        return {
+          name: c.name,
+          declaredType: c.type ?? '',
+          notNull: c.notnull === 1n,
+          defaultSql: c.dflt_value,
+          pkOrdinal: Number(c.pk),
+          collation: p?.collation ?? null,
+          generated: c.hidden === 2n || c.hidden === 3n ? { expression: p?.generated?.expression ?? '', stored: c.hidden === 3n } : null,
+        };
+      });
+    const pkCols = columns.filter((c) => c.pkOrdinal > 0).sort((a, b) => a.pkOrdinal - b.pkOrdinal);
+    const withoutRowid = info ? info.wr === 1n : /WITHOUT\s+ROWID\s*$/i.test(sql);
+    const rowidAlias = !withoutRowid && pkCols.length === 1 && pkCols[0]!.declaredType.toUpperCase() === 'INTEGER' && !/PRIMARY\s+KEY\s+DESC/i.test(sql);
+    const primaryKey: PrimaryKeyInfo | null = pkCols.length
+      ? { columns: pkCols.map((c) => c.name), rowidAlias, autoincrement: /AUTOINCREMENT/i.test(sql) }
+      : null;
+    const checks: CheckInfo[] = [
+      ...[...parsed.columns.entries()].flatMap(([col, p]) => p.checks.map((expression) => ({ column: col, name: null, expression }))),
+      ...parsed.tableChecks.map((c) => ({ column: null, name: c.name, expression: c.expression })),
+    ];
+    const rowCount = Number((db.prepare(`SELECT count(*) AS n FROM ${sqliteIdent(row.name)}`).get() as { n: bigint }).n);
+    tables.push({
+      name: row.name,
+      sql,
+      withoutRowid,
+      strict: info ? info.strict === 1n : false,
+      columns,
+      primaryKey,
+      indexes: readIndexes(db, row.name, sqlByName),
+      foreignKeys: readForeignKeys(db, row.name, sql),
+      checks,
+      rowCount,
+    });
+  }
+  const views: ViewInfo[] = schemaRows.filter((r) => r.type === 'view').map((r) => ({ name: r.name, sql: r.sql ?? '' }));
+  const triggers: TriggerInfo[] = schemaRows.filter((r) => r.type === 'trigger').map((r) => ({ name: r.name, table: r.tbl_name, sql: r.sql ?? '' }));
+  const sqliteVersion = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+  return { path, sizeBytes, sqliteVersion, tables, views, triggers, virtualTables };
+}

@@ -1,0 +1,87 @@
+/**
+ * Streaming reads of one table, or one rowid range of it, in a stable order.
+ * Rows come as arrays (`.raw()`), integers as BigInt (exact beyond 2^53).
+ */
+import type { TablePlan } from '../model/plan.js';
+import type { SqliteDb } from './sqlite-db.js';
+import { sqliteIdent } from './introspect-sqlite.js';
+
+/** A slice of a table for one COPY: the whole table, or rowids in [lo, hi]. */
+export interface RowRange {
+  readonly lo: bigint;
+  readonly hi: bigint;
+}
+
+/** Columns selected for a table: the read key first (rowid), then the planned columns. */
+export function selectSql(t: TablePlan, range: RowRange | null): string {
+  const cols = t.columns.map((c) => sqliteIdent(c.source)).join(', ');
+  const from = sqliteIdent(t.source);
+  if (t.readKey.kind === 'rowid') {
+    return `SELECT _rowid_, ${cols} FROM ${from}${range ? ' WHERE _rowid_ BETWEEN ? AND ?' : ''} ORDER BY _rowid_`;
+  }
+  if (t.readKey.kind === 'primary-key') {
+    return `SELECT ${cols} FROM ${from} ORDER BY ${t.readKey.columns.map(sqliteIdent).join(', ')}`;
+  }
+  return `SELECT ${cols} FROM ${from}`;
+}
+
+/** Index of the first planned column in a selected row. */
+export function columnOffset(t: TablePlan): number {
+  return t.readKey.kind === 'rowid' ? 1 : 0;
+}
+
+export function iterateRows(db: SqliteDb, t: TablePlan, range: RowRange | null): IterableIterator<unknown[]> {
+  const stmt = db.prepare(selectSql(t, range)).raw(true).safeIntegers(true);
+  return (range ? stmt.iterate(range.lo, range.hi) : stmt.iterate()) as IterableIterator<unknown[]>;
+}
+
+/**
+ * Split a rowid table into up to `parts` contiguous rowid ranges of similar row counts
+ * (rowids can be sparse, so split on quantiles, not on min..max arithmetic).
+ */
+export function splitRowidRanges(db: SqliteDb, t: TablePlan, parts: number): RowRange[] | null {
+  if (t.readKey.kind !== 'rowid' || parts <= 1 || t.rowCount === 0) return null;
+  const from = sqliteIdent(t.source);
+  const step = Math.ceil(t.rowCount / parts);
+  const bounds: bigint[] = [];
+  const stmt = db.prepare(`SELECT _rowid_ AS r FROM ${from} ORDER BY _rowid_ LIMIT 1 OFFSET ?`).safeIntegers(true);
+  for (let i = 1; i < parts; i++) {
+    const row = stmt.get(i * step) as { r: bigint } | undefined;
+    if (row) bounds.push(row.r);
+  }
+  const min = (db.prepare(`SELECT min(_rowid_) AS r FROM ${from}`).safeIntegers(true).get() as { r: bigint }).r;
+  const max = (db.prepare(`SELECT max(_rowid_) AS r FROM ${from}`).safeIntegers(true).get() as { r: bigint }).r;
+  const ranges: RowRange[] = [];
+  let lo = min;
+  for (const b of bounds) {
+    if (b > lo) {
+      ranges.push({ lo, hi: b - 1n });
+      lo = b;
+    }
+  }
+  ranges.push({ lo, hi: max });
+  return ranges;
+}
+
+/** Key text of a row for quarantine entries and reports: `rowid=12` or `id=abc, n=2`. */
+export function keyReader(t: TablePlan): (row: readonly unknown[]) => string {
+  if (t.readKey.kind === 'rowid') {
+    const pk = t.primaryKey;
+    if (pk && pk.columns.length === 1) {
+      const col = t.columns.find((c) => c.target === pk.columns[0]);
+      if (col?.identity) return (row) => `${col.source}=${String(row[0])}`;
+    }
+    return (row) => `rowid=${String(row[0])}`;
+  }
+  if (t.readKey.kind === 'primary-key') {
+    const idx = t.readKey.columns.map((k) => t.columns.findIndex((c) => c.source === k));
+    const names = t.readKey.columns;
+    return (row) => names.map((n, i) => `${n}=${idx[i]! >= 0 ? fmt(row[idx[i]!]) : '?'}`).join(', ');
+  }
+  return () => '(no key)';
+}
+
+function fmt(v: unknown): string {
+  if (Buffer.isBuffer(v)) return `x'${v.toString('hex').slice(0, 32)}'`;
+  return String(v);
+}
