@@ -6,6 +6,7 @@ export type StorageClass = 'NULL' | 'INTEGER' | 'REAL' | 'TEXT' | 'BLOB';
 /** Longest text shown inside a failure reason; reasons end up in reports, not whole documents. */
 const SHOWN_CHARS = 60;
 
+/** The storage class of a value as better-sqlite3 returned it. */
 export function storageClass(v: SqliteValue): StorageClass {
   if (v === null) return 'NULL';
   switch (typeof v) {

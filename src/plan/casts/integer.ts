@@ -8,7 +8,7 @@ interface IntegerRange {
   readonly pgType: string;
   readonly min: bigint;
   readonly max: bigint;
-  /** The same bounds as doubles; every one is exactly representable (powers of two ± 1 below 2^53, 2^63 itself). */
+  /** The lower bound as a double: −2^15, −2^31, −2^63, all exact. */
   readonly minNumber: number;
   /** Exclusive upper bound as a double: `max + 1` (2^15, 2^31, 2^63). */
   readonly endNumber: number;
@@ -28,8 +28,8 @@ const RANGES: Readonly<Record<IntegerBits, IntegerRange>> = {
 
 /** Strict integer text: optional sign and ASCII digits only; no spaces, no fraction, no exponent. */
 const INTEGER_TEXT = /^[+-]?\d+$/;
-/** Up to 15 digits (plus sign) parse exactly as a double, avoiding a BigInt per value. */
-const SAFE_TEXT_LENGTH = 16;
+/** Texts of up to 15 characters hold at most 15 digits (< 2^53), so they parse exactly as doubles, avoiding a BigInt per value. */
+const SAFE_TEXT_LENGTH = 15;
 
 function outOfRange(v: SqliteValue, range: IntegerRange): CastFailure {
   return new CastFailure(`${describeValue(v)} is out of range for ${range.pgType} (${range.min}..${range.max})`);
