@@ -26,7 +26,7 @@ export function visibleText(text: string): string {
  * Escape text for an inline Markdown context (paragraph, list item, table cell), so it renders
  * literally: backslash, backtick, `*`, `[`, `]`, `~`, `<`, entity-like `&`, `@` at the start of
  * a word (GitHub mentions), `_` except inside a word (`last_update` stays readable as plain
- * text), and a leading `#`, `>`, `+`, `-`, `=` or `1.` that would start a block.
+ * text), and a leading `>`, `#`, `+`, `-`, `=` or `1.` that would start a block (`16.4` is left alone).
  */
 export function escapeMarkdown(text: string): string {
   let out = visibleText(text)
@@ -36,7 +36,11 @@ export function escapeMarkdown(text: string): string {
     .replace(/_/g, (match, offset: number, whole: string) =>
       isWordChar(whole[offset - 1]) && isWordChar(whole[offset + 1]) ? match : '\\_',
     );
-  out = out.replace(/^(\s*)([#>+=-])/, '$1\\$2').replace(/^(\s*\d+)([.)])/, '$1\\$2');
+  // Block starts: `>` always; `#`, `+`, `-`, `=` and `1.` only when a space or the end follows.
+  out = out
+    .replace(/^(\s*)>/, '$1\\>')
+    .replace(/^(\s*)([#+=-])(?=\s|$)/, '$1\\$2')
+    .replace(/^(\s*\d{1,9})([.)])(?=\s|$)/, '$1\\$2');
   return out;
 }
 

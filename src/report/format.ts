@@ -44,7 +44,7 @@ export function formatBytes(bytes: number): string {
  */
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return NONE;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (Math.round(ms) < 1000) return `${Math.round(ms)} ms`;
   const tenths = Math.round(ms / 100);
   if (tenths < 600) return `${(tenths / 10).toFixed(1)} s`;
   const seconds = Math.round(ms / 1000);
@@ -62,16 +62,16 @@ export function formatRate(rows: number, ms: number): string {
   return `${formatInt((rows * 1000) / ms)} rows/s`;
 }
 
-/** An offset from the start of the run as `mm:ss.s` (`hh:mm:ss.s` past an hour): `72345` → `'01:12.3'`. */
+/** An offset from the start of the run as `mm:ss.mmm` (`hh:mm:ss.mmm` past an hour): `72345` → `'01:12.345'`. */
 export function formatOffset(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return NONE;
-  const tenths = Math.round(ms / 100);
-  const seconds = Math.floor(tenths / 10);
-  const frac = tenths % 10;
+  const total = Math.round(ms);
+  const seconds = Math.floor(total / 1000);
+  const millis = String(total % 1000).padStart(3, '0');
   const h = Math.floor(seconds / 3600);
   const m = Math.floor((seconds % 3600) / 60);
   const s = seconds % 60;
-  const mmss = `${pad2(m)}:${pad2(s)}.${frac}`;
+  const mmss = `${pad2(m)}:${pad2(s)}.${millis}`;
   return h > 0 ? `${pad2(h)}:${mmss}` : mmss;
 }
 

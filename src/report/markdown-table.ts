@@ -76,11 +76,13 @@ function pad(cell: string, width: number, align: 'left' | 'right' | 'center'): s
  * variation selectors 0. Only used for padding, so an approximation costs alignment, not content.
  */
 export function displayWidth(text: string): number {
+  const chars = [...text];
   let width = 0;
-  for (const ch of text) {
+  for (const [i, ch] of chars.entries()) {
     const cp = ch.codePointAt(0) ?? 0;
     if (/\p{Mn}|\p{Me}|\u200d/u.test(ch) || (cp >= 0xfe00 && cp <= 0xfe0f)) continue;
-    width += isWide(cp) ? 2 : 1;
+    // U+FE0F asks for emoji presentation (⚠️, ↩️): two columns wide.
+    width += isWide(cp) || chars[i + 1] === '\ufe0f' ? 2 : 1;
   }
   return width;
 }

@@ -170,9 +170,11 @@ function renderTables(run: RunResult): string {
     { header: 'Time', align: 'right' },
     { header: 'Rate', align: 'right' },
   ];
+  // A failed load leaves rows read but not loaded: the invariant only holds for finished runs.
+  const broken = run.outcome === 'failed' ? [] : tables.filter((t) => !rowsAddUp(t));
   const rows = tables.map((t) => [
     tableName(t),
-    rowsAddUp(t) ? formatInt(t.rowsRead) : `⚠️ ${formatInt(t.rowsRead)}`,
+    broken.includes(t) ? `⚠️ ${formatInt(t.rowsRead)}` : formatInt(t.rowsRead),
     formatInt(t.rowsLoaded),
     formatInt(t.rowsQuarantined),
     t.targetRows === null ? NONE : t.targetRows === t.rowsLoaded ? formatInt(t.targetRows) : `❌ ${formatInt(t.targetRows)}`,
@@ -183,7 +185,7 @@ function renderTables(run: RunResult): string {
   ]);
   const loaded = sum(tables.map((t) => t.rowsLoaded));
   const targetRows = tables.every((t) => t.targetRows !== null) ? formatInt(sum(tables.map((t) => t.targetRows ?? 0))) : NONE;
-  const dataSpan = span(run.steps.filter((s) => s.section === 'data'));
+  const dataSpan = span(run.steps.filter((s) => s.section === 'data' && s.status !== 'skipped'));
   const totalMs = dataSpan === null ? sum(tables.map((t) => t.ms)) : dataSpan.end - dataSpan.start;
   rows.push([
     `**Total (${plural(tables.length, 'table')})**`,
@@ -191,10 +193,10 @@ function renderTables(run: RunResult): string {
     `**${formatInt(loaded)}**`,
     `**${formatInt(sum(tables.map((t) => t.rowsQuarantined)))}**`,
     `**${targetRows}**`,
-    checksumTotal(tables),
-    formatBytes(sum(tables.map((t) => t.bytes))),
-    formatMs(totalMs),
-    formatRate(loaded, totalMs),
+    `**${checksumTotal(tables)}**`,
+    `**${formatBytes(sum(tables.map((t) => t.bytes)))}**`,
+    `**${formatMs(totalMs)}**`,
+    `**${formatRate(loaded, totalMs)}**`,
   ]);
   const parts = ['## Tables', collapseLong(tables.length, `All ${tables.length} tables`, markdownTable(columns, rows))];
   if (dataSpan !== null) {
@@ -203,7 +205,9 @@ function renderTables(run: RunResult): string {
         'finishing; tables load in parallel, so the per-table times can add up to more.',
     );
   }
-  const broken = tables.filter((t) => !rowsAddUp(t));
+  if (run.outcome === 'failed' && !run.cutover.performed) {
+    parts.push('The run failed: the rows counted as loaded went into the staging schema only, never into the live schema.');
+  }
   if (broken.length > 0) {
     const items = broken.map(
       (t) =>
@@ -237,7 +241,7 @@ function renderVerification(run: RunResult): string {
   const verified = tables.filter(tableVerified);
   const differing = tables.filter(tableDiffers);
   const parts = ['## Verification'];
-  if (tables.length === 0) return `${parts[0]}\n\nNothing to verify.`;
+  if (tables.length === 0) return '## Verification\n\nNothing to verify.';
   if (verified.length === 0 && differing.length === 0) {
     parts.push(
       run.outcome === 'failed'
@@ -260,7 +264,7 @@ function renderVerification(run: RunResult): string {
   if (unverified.length > 0) summary.push(`${plural(unverified.length, 'table')} not verified: ${unverified.map((t) => inlineCode(t.target)).join(', ')}.`);
   const matching = tables.length - differing.length - unverified.length;
   if (matching > 0) summary.push(`✅ ${plural(matching, 'table')} ${matching === 1 ? 'matches' : 'match'}.`);
-  parts.push(summary.join('\n'));
+  parts.push(summary.join('\n\n'));
   parts.push(collapseLong(tables.length, `Results of the ${plural(tables.length, 'table')}`, results));
   for (const table of differing) {
     if (table.differingRows.length > 0) {
@@ -608,9 +612,11 @@ function dryRunEstimate(run: RunResult): string | null {
   if (window === null) return null;
   const wall = window.end - window.start;
   const total = sum(measured.map((s) => s.ms));
-  let text = `A real cutover would take about **${formatMs(wall)}**: the wall clock of this run's steps`;
-  if (cleanup !== null) text += `, leaving out the dry run's final ${inlineCode(stepLabel(cleanup))} (${formatMs(cleanup.ms)})`;
-  text += total > wall ? ` (the steps add up to ${formatMs(total)} because tables load in parallel).` : '.';
+  let text = `A real cutover would take about **${formatMs(wall)}**, the wall clock of this run's steps`;
+  if (cleanup !== null) {
+    text += ` without the final ${inlineCode(stepLabel(cleanup))} (${formatMs(cleanup.ms)}) that only a dry run does`;
+  }
+  text += total > wall ? `. The steps add up to ${formatMs(total)} because tables load in parallel.` : '.';
   const locking = measured.filter((s) => s.section === 'cutover');
   const lock =
     locking.length > 0

@@ -19,7 +19,7 @@ export const SECTION_TITLES: Readonly<Record<Section, string>> = {
   cutover: 'Cutover',
 };
 
-/** At most this many bars per section; the rest are summed up in one "others" bar. */
+/** At most this many bars per section (plus one): the rest are summed up in one "others" bar. */
 export const MAX_BARS_PER_SECTION = 10;
 
 /** Lines that start with these words are directives to Mermaid's gantt lexer, not task names. */
@@ -58,8 +58,8 @@ interface Bar {
 
 /**
  * A ```mermaid gantt block of the steps, one section per StepResult.section in pipeline order.
- * Skipped steps are left out. A section with more than MAX_BARS_PER_SECTION steps shows the
- * longest ones and one bar for the rest, spanning from the first of them to the last.
+ * Skipped steps are left out. A section with more than MAX_BARS_PER_SECTION + 1 steps shows the
+ * MAX_BARS_PER_SECTION longest ones and one bar for the rest, spanning from the first of them to the last.
  * Failed steps are `crit` (red), rolled-back ones `active`, the others `done`.
  */
 export function timelineGantt(steps: readonly StepResult[]): string {
@@ -81,7 +81,8 @@ function sectionBars(section: Section, steps: readonly StepResult[]): Bar[] {
   const indexed = steps.map((step, index) => ({ step, index }));
   let kept = indexed;
   let others: typeof indexed = [];
-  if (indexed.length > MAX_BARS_PER_SECTION) {
+  // Summing up a single step would hide its name and save no bar.
+  if (indexed.length > MAX_BARS_PER_SECTION + 1) {
     const longest = [...indexed]
       .sort((a, b) => b.step.ms - a.step.ms || a.step.startMs - b.step.startMs || a.index - b.index)
       .slice(0, MAX_BARS_PER_SECTION);
