@@ -1,0 +1,165 @@
+/**
+ * Order-independent table checksum, computed the same way on both sides:
+ * row count, and the sum modulo 2^64 of the first 64 bits of md5(canonical row, UTF-8) read as a
+ * big-endian integer. A sum, not XOR, so a duplicated row changes it (XOR would cancel a pair).
+ * Whether those 64 bits are read signed (PostgreSQL's bigint) or unsigned (here) makes no
+ * difference modulo 2^64. Anchor: pgcopydb `schema_send_table_checksum`,
+ * https://github.com/dimitri/pgcopydb/blob/main/src/bin/pgcopydb/schema.c
+ *
+ * The JS side (ChecksumAccumulator) runs while streaming rows to COPY; the SQL side
+ * (tableChecksumSql) runs inside PostgreSQL, so no data travels back.
+ */
+import * as crypto from 'node:crypto';
+import type { ColumnCast } from '../model/plan.js';
+import { qualify, quoteIdent } from '../plan/identifiers.js';
+import { canonicalSql, rowFormSql } from './canonical.js';
+
+/** One-shot hashing (Node ≥ 20.12) avoids a Hash object per row; older 20.x fall back. */
+const md5Buffer: (text: string) => Buffer =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('md5', text, 'buffer')
+    : (text) => crypto.createHash('md5').update(text, 'utf8').digest();
+
+const TWO_32 = 0x1_0000_0000;
+
+/**
+ * Accumulates count and the 64-bit sum as two unsigned 32-bit halves with carry, so a row costs
+ * an md5 and a few integer additions, no BigInt.
+ */
+export class ChecksumAccumulator {
+  #count = 0;
+  #hi = 0;
+  #lo = 0;
+
+  /** Add one row by its canonical row text (see canonicalRow). */
+  add(canonicalRowText: string): void {
+    const d = md5Buffer(canonicalRowText);
+    this.#addHalves(d.readUInt32BE(0), d.readUInt32BE(4));
+    this.#count++;
+  }
+
+  /**
+   * Take a row back out, e.g. one the server rejected after it was added and that the loader
+   * then quarantined. A sum makes this exact.
+   */
+  remove(canonicalRowText: string): void {
+    const d = md5Buffer(canonicalRowText);
+    const lo = this.#lo - d.readUInt32BE(4);
+    const borrow = lo < 0 ? 1 : 0;
+    this.#lo = lo >>> 0;
+    this.#hi = (this.#hi - d.readUInt32BE(0) - borrow) >>> 0;
+    this.#count--;
+  }
+
+  /** Fold in another accumulator (e.g. of another lane loading a range of the same table). */
+  merge(other: ChecksumAccumulator): void {
+    this.#addHalves(other.#hi, other.#lo);
+    this.#count += other.#count;
+  }
+
+  #addHalves(hi: number, lo: number): void {
+    const sumLo = this.#lo + lo;
+    const carry = sumLo >= TWO_32 ? 1 : 0;
+    this.#lo = sumLo >>> 0;
+    this.#hi = (this.#hi + hi + carry) >>> 0;
+  }
+
+  /** Rows added (minus rows removed). */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** unsigned 64-bit sum as a decimal string */
+  get sum(): string {
+    return ((BigInt(this.#hi) << 32n) | BigInt(this.#lo)).toString();
+  }
+
+  toJSON(): { count: number; sum: string } {
+    return { count: this.#count, sum: this.sum };
+  }
+
+  /** Restore from toJSON() output (a journal entry of an interrupted run). */
+  static fromJSON(json: { count: number; sum: string }): ChecksumAccumulator {
+    const acc = new ChecksumAccumulator();
+    const s = BigInt(json.sum);
+    if (!Number.isSafeInteger(json.count) || json.count < 0 || s < 0n || s >= 1n << 64n) {
+      throw new RangeError(`not a checksum: ${JSON.stringify(json)}`);
+    }
+    acc.#count = json.count;
+    acc.#hi = Number(s >> 32n);
+    acc.#lo = Number(s & 0xffffffffn);
+    return acc;
+  }
+}
+
+/** md5 of the canonical row (UTF-8) as 32 hex digits, for pinpointing rows. */
+export function rowDigest(canonicalRowText: string): string {
+  return md5Buffer(canonicalRowText).toString('hex');
+}
+
+/** The table alias generated SQL uses for the loaded table. */
+const ALIAS = quoteIdent('r');
+
+/**
+ * The canonical values are computed once each in a subquery kept from being flattened by
+ * `OFFSET 0`: the row form needs each one twice (octet_length and the text), and a flattened
+ * subquery would evaluate e.g. jsonb output twice per row.
+ * https://www.postgresql.org/docs/current/queries-with.html notes OFFSET 0 as the optimization fence.
+ */
+function canonicalSubquery(schema: string, table: string, columns: readonly { name: string; cast: ColumnCast }[], extra: readonly string[] = []): string {
+  const select = columns.map((c, i) => `${canonicalSql(c.cast, `${ALIAS}.${quoteIdent(c.name)}`)} AS ${quoteIdent(`c${i}`)}`);
+  return `SELECT ${[...extra, ...select].join(', ')} FROM ${qualify(schema, table)} AS ${ALIAS} OFFSET 0`;
+}
+
+function rowForm(columns: readonly unknown[]): string {
+  return rowFormSql(columns.map((_, i) => `${ALIAS}.${quoteIdent(`c${i}`)}`));
+}
+
+/**
+ * SELECT returning one row {count: string, sum: string} for a loaded table: `schema`, `table` and
+ * the column list with casts (in the order the JS side builds its canonical rows). `sum` is the
+ * unsigned 64-bit sum as ChecksumAccumulator.sum prints it. Needs server_encoding UTF8 (md5 and
+ * octet_length see server-encoded bytes) and md5() (unavailable under FIPS mode); no session
+ * setting matters (see canonicalSql).
+ */
+export function tableChecksumSql(schema: string, table: string, columns: readonly { name: string; cast: ColumnCast }[]): string {
+  // ('x' || 16 hex digits)::bit(64)::bigint reads the first 8 bytes of md5 as a signed bigint;
+  // sum(bigint) is exact (numeric); reducing it into [0, 2^64) gives the unsigned sum.
+  const h = `('x' || left(md5(${rowForm(columns)}), 16))::bit(64)::bigint`;
+  const m = '18446744073709551616';
+  return (
+    `SELECT count(*)::text AS count, ` +
+    `((coalesce(sum(${h}), 0) % ${m} + ${m}) % ${m})::text AS sum ` +
+    `FROM (${canonicalSubquery(schema, table, columns)}) AS ${ALIAS}`
+  );
+}
+
+/**
+ * SELECT returning (key columns..., digest) ordered by the key with COLLATE "C" on text keys, for
+ * pinpointing differing rows. Key columns come back as their canonical text (see canonicalSql)
+ * under their own names, so they compare with `canonicalizer(cast)(pgText)` whatever the session's
+ * DateStyle or TimeZone; `digest` is rowDigest() of the row and always the last column (read rows
+ * in array mode if a key column is itself named `digest`). Key columns must have a btree ordering
+ * (not `json`).
+ */
+export function rowDigestsSql(
+  schema: string,
+  table: string,
+  columns: readonly { name: string; cast: ColumnCast }[],
+  keyColumns: readonly string[],
+): string {
+  const keys = keyColumns.map((name) => {
+    const column = columns.find((c) => c.name === name);
+    if (!column) throw new Error(`key column ${JSON.stringify(name)} is not a column of ${schema}.${table}`);
+    return column;
+  });
+  const keySelect = keys.map((k, i) => `${ALIAS}.${quoteIdent(k.name)} AS ${quoteIdent(`k${i}`)}`);
+  const out = keys.map((k, i) => `${canonicalSql(k.cast, `${ALIAS}.${quoteIdent(`k${i}`)}`)} AS ${quoteIdent(k.name)}`);
+  // Byte order for text keys, whatever the database collation, so both sides can merge-compare.
+  const order = keys.map((k, i) => `${ALIAS}.${quoteIdent(`k${i}`)}${k.cast.kind === 'text' ? ' COLLATE "C"' : ''}`);
+  return (
+    `SELECT ${[...out, `md5(${rowForm(columns)}) AS digest`].join(', ')} ` +
+    `FROM (${canonicalSubquery(schema, table, columns, keySelect)}) AS ${ALIAS}` +
+    (order.length > 0 ? ` ORDER BY ${order.join(', ')}` : '')
+  );
+}
