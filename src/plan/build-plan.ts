@@ -9,8 +9,9 @@ import { NameAllocator, quoteIdent, toSnakeCase } from './identifiers.js';
 import { resolveColumn } from './resolve-column.js';
 import { translateCheck } from './sqlite-sql/translate-check.js';
 import { translateDefault } from './sqlite-sql/translate-default.js';
-import { translateExpression } from './sqlite-sql/translate-expression.js';
-import { translateView } from './sqlite-sql/translate-view.js';
+import { translateExpression, type ExprContext } from './sqlite-sql/translate-expression.js';
+import { listViewDependencies, translateView } from './sqlite-sql/translate-view.js';
+import { targetKindOf } from './sqlite-sql/target-kind.js';
 
 export interface PlanOptions {
   /** Live target schema. */
@@ -74,7 +75,11 @@ function planTable(t: TableInfo, mapping: TableMapping | undefined, options: Pla
     }
     columns.push({ ...col, defaultSql });
   }
-  const exprCtx = { columns: colTarget };
+  const exprCtx = {
+    columns: colTarget,
+    columnKinds: new Map(columns.map((c) => [c.source, targetKindOf(c.cast)])),
+    jsonbColumns: new Set(columns.filter((c) => c.cast.kind === 'json' && c.cast.target === 'jsonb').map((c) => c.source)),
+  };
   const constraintNames = new NameAllocator();
   const pkCols = t.primaryKey?.columns.filter((c) => colTarget.has(c)).map((c) => colTarget.get(c)!) ?? [];
   const primaryKey = pkCols.length && pkCols.length === t.primaryKey!.columns.length ? { name: relationNames.allocate(`${target}_pkey`), columns: pkCols } : null;
@@ -124,7 +129,7 @@ function planTable(t: TableInfo, mapping: TableMapping | undefined, options: Pla
   return { source: t.name, target, columns, skippedColumns, readKey: readKeyOf(t), primaryKey, indexes, foreignKeys, checks, touchColumn: mapping?.touchOnUpdate ?? null, rowCount: t.rowCount };
 }
 
-function planIndex(t: TableInfo, ix: IndexInfo, target: string, colTarget: Map<string, string>, exprCtx: { columns: Map<string, string> }, names: NameAllocator): IndexPlan | { reason: string } {
+function planIndex(t: TableInfo, ix: IndexInfo, target: string, colTarget: Map<string, string>, exprCtx: ExprContext, names: NameAllocator): IndexPlan | { reason: string } {
   const parts: string[] = [];
   for (const p of ix.parts) {
     if (p.kind === 'column') {
@@ -150,6 +155,25 @@ function planIndex(t: TableInfo, ix: IndexInfo, target: string, colTarget: Map<s
   return { name: names.allocate(wanted), unique: ix.unique, parts, where, method: 'btree', origin: ix.origin === 'u' ? 'constraint' : 'index' };
 }
 
+/** Views that read other views come after them. */
+function orderViews<V extends { name: string; sql: string }>(views: readonly V[]): V[] {
+  const byName = new Map(views.map((v) => [v.name.toLowerCase(), v]));
+  const out: V[] = [];
+  const seen = new Set<string>();
+  const visit = (v: V, depth: number): void => {
+    const key = v.name.toLowerCase();
+    if (seen.has(key) || depth > views.length) return;
+    seen.add(key);
+    for (const dep of listViewDependencies(v.sql)) {
+      const d = byName.get(dep.toLowerCase());
+      if (d) visit(d, depth + 1);
+    }
+    out.push(v);
+  };
+  for (const v of views) visit(v, 0);
+  return out;
+}
+
 export function buildPlan(catalog: Catalog, mappings: MappingSet, options: PlanOptions): Plan {
   const untranslated: Untranslated[] = [];
   const warnings: string[] = [];
@@ -173,10 +197,9 @@ export function buildPlan(catalog: Catalog, mappings: MappingSet, options: PlanO
       return { ...fk, refTable: ref.target, refColumns: refCols };
     }),
   }));
-  for (const t of resolved) {
-    for (const c of t.columns) {
-      if (c.reason.includes('kept as text')) warnings.push(`${t.source}.${c.source}: ${c.reason}`);
-    }
+  const datesAsText = resolved.flatMap((t) => t.columns.filter((c) => c.reason.includes('kept as text')).map((c) => `${t.source}.${c.source}`));
+  if (datesAsText.length) {
+    warnings.push(`${datesAsText.length} date/time column${datesAsText.length > 1 ? 's are' : ' is'} kept as text because no mapping names its format: ${datesAsText.join(', ')}. Run \`sqlite2pg plan\` to propose timestamptz mappings.`);
   }
   for (const row of catalog.tables.filter((t) => mappings.get(t.name)?.mapping.skip)) {
     untranslated.push({ object: `table ${row.name}`, kind: 'table', reason: 'skipped by its mapping file', sql: null });
@@ -186,9 +209,19 @@ export function buildPlan(catalog: Catalog, mappings: MappingSet, options: PlanO
   // Views name tables unqualified: they are created with search_path set to the staging schema,
   // bind to the staging tables by OID, and move with them at cutover.
   const viewCtx = {
-    tables: new Map(resolved.map((t) => [t.source, { target: t.target, columns: new Map(t.columns.map((c) => [c.source, c.target])) }])),
+    tables: new Map(
+      resolved.map((t) => [
+        t.source,
+        {
+          target: t.target,
+          columns: new Map(t.columns.map((c) => [c.source, c.target])),
+          columnKinds: new Map(t.columns.map((c) => [c.source, targetKindOf(c.cast)])),
+          jsonbColumns: new Set(t.columns.filter((c) => c.cast.kind === 'json' && c.cast.target === 'jsonb').map((c) => c.source)),
+        },
+      ]),
+    ),
   };
-  for (const v of catalog.views) {
+  for (const v of orderViews(catalog.views)) {
     const tr = translateView(v.sql, viewCtx);
     if (tr.ok) views.push({ source: v.name, target: relationNames.allocate(foldName(v.name, options.fold)), sql: tr.sql });
     else untranslated.push({ object: `view ${v.name}`, kind: 'view', reason: tr.reason, sql: v.sql });

@@ -85,3 +85,13 @@ function fmt(v: unknown): string {
   if (Buffer.isBuffer(v)) return `x'${v.toString('hex').slice(0, 32)}'`;
   return String(v);
 }
+
+/**
+ * All rows in primary-key order (SQLite BINARY = byte order for text, numeric for integers:
+ * the same order PostgreSQL gives with COLLATE "C"), for merge-comparing with the target.
+ */
+export function iterateRowsByKey(db: SqliteDb, t: TablePlan, keySourceColumns: readonly string[]): IterableIterator<unknown[]> {
+  const cols = t.columns.map((c) => sqliteIdent(c.source)).join(', ');
+  const sql = `SELECT ${t.readKey.kind === 'rowid' ? '_rowid_, ' : ''}${cols} FROM ${sqliteIdent(t.source)} ORDER BY ${keySourceColumns.map(sqliteIdent).join(', ')}`;
+  return db.prepare(sql).raw(true).safeIntegers(true).iterate() as IterableIterator<unknown[]>;
+}

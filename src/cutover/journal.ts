@@ -1,0 +1,148 @@
+/**
+ * The run journal: a small `sqlite2pg` schema in the target that records runs, per-table state
+ * and what cutover moved where, so status, rollback and resume work from any machine and after a crash.
+ */
+import type pg from 'pg';
+import { quoteIdent } from '../plan/identifiers.js';
+
+export const JOURNAL_SCHEMA = 'sqlite2pg';
+
+export type RunStatus = 'running' | 'loaded' | 'failed' | 'dry-run' | 'cut-over' | 'rolled-back';
+
+const J = quoteIdent(JOURNAL_SCHEMA);
+
+export const JOURNAL_DDL = [
+  `CREATE SCHEMA IF NOT EXISTS ${J}`,
+  `CREATE TABLE IF NOT EXISTS ${J}.runs (
+    run_id text PRIMARY KEY,
+    mode text NOT NULL,
+    status text NOT NULL,
+    target_schema text NOT NULL,
+    staging_schema text NOT NULL,
+    previous_schema text,
+    source_path text NOT NULL,
+    source_sha256 text,
+    source_size bigint,
+    mapping_hash text,
+    tool_version text,
+    started_at timestamptz NOT NULL DEFAULT now(),
+    finished_at timestamptz,
+    cutover_at timestamptz,
+    rolled_back_at timestamptz,
+    moved jsonb,
+    write_counters jsonb,
+    error text,
+    result jsonb
+  )`,
+  `CREATE TABLE IF NOT EXISTS ${J}.run_tables (
+    run_id text NOT NULL REFERENCES ${J}.runs (run_id) ON DELETE CASCADE,
+    source_table text NOT NULL,
+    target_table text NOT NULL,
+    state text NOT NULL,
+    rows_read bigint,
+    rows_loaded bigint,
+    rows_quarantined bigint,
+    checksum_count bigint,
+    checksum_sum text,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (run_id, source_table)
+  )`,
+  `CREATE TABLE IF NOT EXISTS ${J}.quarantine (
+    run_id text NOT NULL REFERENCES ${J}.runs (run_id) ON DELETE CASCADE,
+    table_name text NOT NULL,
+    row_key text NOT NULL,
+    column_name text,
+    value_excerpt text,
+    reason text NOT NULL
+  )`,
+];
+
+export async function ensureJournal(client: pg.ClientBase): Promise<void> {
+  // Two first runs at once could race on CREATE ... IF NOT EXISTS; serialise them.
+  await client.query(`SELECT pg_advisory_lock(hashtext('sqlite2pg:journal'))`);
+  try {
+    for (const sql of JOURNAL_DDL) await client.query(sql);
+  } finally {
+    await client.query(`SELECT pg_advisory_unlock(hashtext('sqlite2pg:journal'))`);
+  }
+}
+
+export interface RunRow {
+  run_id: string;
+  mode: string;
+  status: RunStatus;
+  target_schema: string;
+  staging_schema: string;
+  previous_schema: string | null;
+  source_path: string;
+  source_sha256: string | null;
+  source_size: string | null;
+  mapping_hash: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+  cutover_at: Date | null;
+  rolled_back_at: Date | null;
+  moved: MovedObjects | null;
+  write_counters: Record<string, string> | null;
+  error: string | null;
+}
+
+/** What cutover moved: new objects into the live schema, old ones aside into previous_schema. */
+export interface MovedObjects {
+  readonly tables: readonly string[];
+  readonly views: readonly string[];
+  readonly functions: readonly string[];
+  /** Live objects of the same names moved aside: [kind, name]. */
+  readonly previous: readonly { readonly kind: 'table' | 'view'; readonly name: string }[];
+}
+
+export async function insertRun(client: pg.ClientBase, r: { runId: string; mode: string; schema: string; staging: string; sourcePath: string; sha256: string | null; size: number; mappingHash: string; version: string }): Promise<void> {
+  await client.query(
+    `INSERT INTO ${J}.runs (run_id, mode, status, target_schema, staging_schema, source_path, source_sha256, source_size, mapping_hash, tool_version) VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9)`,
+    [r.runId, r.mode, r.schema, r.staging, r.sourcePath, r.sha256, r.size, r.mappingHash, r.version],
+  );
+}
+
+export async function setRunStatus(client: pg.ClientBase, runId: string, status: RunStatus, extra: { error?: string | null; result?: unknown } = {}): Promise<void> {
+  await client.query(`UPDATE ${J}.runs SET status = $2, finished_at = now(), error = coalesce($3, error), result = coalesce($4::jsonb, result) WHERE run_id = $1`, [
+    runId,
+    status,
+    extra.error ?? null,
+    extra.result === undefined ? null : JSON.stringify(extra.result),
+  ]);
+}
+
+export async function recordTable(client: pg.ClientBase, runId: string, t: { source: string; target: string; state: string; rowsRead: number; rowsLoaded: number; rowsQuarantined: number; count: number; sum: string }): Promise<void> {
+  await client.query(
+    `INSERT INTO ${J}.run_tables (run_id, source_table, target_table, state, rows_read, rows_loaded, rows_quarantined, checksum_count, checksum_sum)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (run_id, source_table) DO UPDATE SET state = EXCLUDED.state, rows_read = EXCLUDED.rows_read, rows_loaded = EXCLUDED.rows_loaded,
+       rows_quarantined = EXCLUDED.rows_quarantined, checksum_count = EXCLUDED.checksum_count, checksum_sum = EXCLUDED.checksum_sum, updated_at = now()`,
+    [runId, t.source, t.target, t.state, t.rowsRead, t.rowsLoaded, t.rowsQuarantined, t.count, t.sum],
+  );
+}
+
+export async function listRuns(client: pg.ClientBase, schema?: string): Promise<RunRow[]> {
+  const r = await client.query<RunRow>(`SELECT * FROM ${J}.runs ${schema ? 'WHERE target_schema = $1' : ''} ORDER BY started_at DESC LIMIT 50`, schema ? [schema] : []);
+  return r.rows;
+}
+
+export async function journalExists(client: pg.ClientBase): Promise<boolean> {
+  const r = await client.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [JOURNAL_SCHEMA]);
+  return r.rowCount === 1;
+}
+
+export interface TableState {
+  source_table: string;
+  target_table: string;
+  state: string;
+  rows_read: string;
+  rows_loaded: string;
+  rows_quarantined: string;
+  checksum_count: string;
+  checksum_sum: string;
+}
+
+export async function tableStates(client: pg.ClientBase, runId: string): Promise<TableState[]> {
+  return (await client.query<TableState>(`SELECT * FROM ${J}.run_tables WHERE run_id = $1`, [runId])).rows;
+}

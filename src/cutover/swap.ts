@@ -1,0 +1,124 @@
+/**
+ * Cutover and rollback are schema moves inside one transaction: the application sees either
+ * the old tables or the new ones, never a mix. `ALTER TABLE ... SET SCHEMA` moves a table with its
+ * indexes, constraints, owned sequences and triggers, and keeps every OID, so it takes seconds
+ * whatever the data size, and extensions or unrelated objects in the live schema stay put.
+ * Nothing is dropped with CASCADE.
+ */
+import type pg from 'pg';
+import { qualify, quoteIdent } from '../plan/identifiers.js';
+import { JOURNAL_SCHEMA, type MovedObjects } from './journal.js';
+
+const J = quoteIdent(JOURNAL_SCHEMA);
+
+interface RelRow {
+  name: string;
+  kind: string;
+}
+
+async function relations(client: pg.ClientBase, schema: string): Promise<RelRow[]> {
+  const r = await client.query<RelRow>(
+    `SELECT c.relname AS name, c.relkind::text AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY c.relname`,
+    [schema],
+  );
+  return r.rows;
+}
+
+async function functions(client: pg.ClientBase, schema: string): Promise<string[]> {
+  const r = await client.query<{ sig: string }>(
+    `SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS sig FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1`,
+    [schema],
+  );
+  return r.rows.map((x) => x.sig);
+}
+
+function alterSetSchema(kind: string, schema: string, name: string, to: string): string {
+  const what = kind === 'v' ? 'VIEW' : kind === 'm' ? 'MATERIALIZED VIEW' : kind === 'f' ? 'FOREIGN TABLE' : 'TABLE';
+  return `ALTER ${what} ${qualify(schema, name)} SET SCHEMA ${quoteIdent(to)}`;
+}
+
+/** Per-table cumulative write counters, to detect writes after cutover (survive SET SCHEMA: same OID). */
+export async function writeCounters(client: pg.ClientBase, schema: string, tables: readonly string[]): Promise<Record<string, string>> {
+  const r = await client.query<{ name: string; n: string }>(
+    `SELECT c.relname AS name, (coalesce(s.n_tup_ins, 0) + coalesce(s.n_tup_upd, 0) + coalesce(s.n_tup_del, 0))::text AS n
+     FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
+     WHERE ns.nspname = $1 AND c.relname = ANY($2)`,
+    [schema, tables],
+  );
+  return Object.fromEntries(r.rows.map((x) => [x.name, x.n]));
+}
+
+export interface SwapResult {
+  readonly moved: MovedObjects;
+  readonly ms: number;
+  /** Objects that are not ours but depend on tables we moved aside (they keep showing old data). */
+  readonly dependents: readonly string[];
+}
+
+/**
+ * Move the staging objects into `live`, moving same-named live objects into `previous` first.
+ * Runs inside the caller's transaction (so the journal update commits with it).
+ */
+export async function swapIn(client: pg.ClientBase, o: { live: string; staging: string; previous: string; runId: string; log?: (sql: string) => void }): Promise<SwapResult> {
+  const start = Date.now();
+  const run = async (sql: string): Promise<void> => {
+    o.log?.(sql);
+    await client.query(sql);
+  };
+  await run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(o.live)}`);
+  const incoming = await relations(client, o.staging);
+  const liveRels = new Map((await relations(client, o.live)).map((r) => [r.name, r]));
+  const previous: { kind: 'table' | 'view'; name: string }[] = [];
+  const clashes = incoming.filter((r) => liveRels.has(r.name));
+  let dependents: string[] = [];
+  if (clashes.length) {
+    await run(`CREATE SCHEMA ${quoteIdent(o.previous)}`);
+    const dep = await client.query<{ d: string }>(
+      `SELECT DISTINCT dn.nspname || '.' || dc.relname || ' depends on ' || c.relname AS d
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_depend d ON d.refobjid = c.oid JOIN pg_rewrite rw ON rw.oid = d.objid JOIN pg_class dc ON dc.oid = rw.ev_class JOIN pg_namespace dn ON dn.oid = dc.relnamespace
+       WHERE n.nspname = $1 AND c.relname = ANY($2) AND dc.oid <> c.oid AND NOT (dn.nspname = $1 AND dc.relname = ANY($2))`,
+      [o.live, clashes.map((c) => c.name)],
+    );
+    dependents = dep.rows.map((r) => r.d);
+    // Views first, so no view of ours is left pointing across schemas mid-way.
+    for (const r of [...clashes].sort((a, b) => (a.kind === 'v' ? -1 : 0) - (b.kind === 'v' ? -1 : 0))) {
+      const live = liveRels.get(r.name)!;
+      await run(alterSetSchema(live.kind, o.live, r.name, o.previous));
+      previous.push({ kind: live.kind === 'v' || live.kind === 'm' ? 'view' : 'table', name: r.name });
+    }
+  }
+  const tables = incoming.filter((r) => r.kind !== 'v').map((r) => r.name);
+  const views = incoming.filter((r) => r.kind === 'v').map((r) => r.name);
+  for (const name of tables) await run(alterSetSchema('r', o.staging, name, o.live));
+  for (const name of views) await run(alterSetSchema('v', o.staging, name, o.live));
+  const fns = await functions(client, o.staging);
+  for (const sig of fns) await run(`ALTER FUNCTION ${quoteIdent(o.staging)}.${sig.replace(/^([^(]+)/, (n) => quoteIdent(n))} SET SCHEMA ${quoteIdent(o.live)}`);
+  // The staging schema is ours and now empty: RESTRICT proves it.
+  await run(`DROP SCHEMA ${quoteIdent(o.staging)} RESTRICT`);
+  const moved: MovedObjects = { tables, views, functions: fns, previous };
+  await client.query(`UPDATE ${J}.runs SET status = 'cut-over', cutover_at = now(), previous_schema = $2, moved = $3 WHERE run_id = $1`, [o.runId, clashes.length ? o.previous : null, JSON.stringify(moved)]);
+  return { moved, ms: Date.now() - start, dependents };
+}
+
+/**
+ * Undo a cutover: the run's objects leave the live schema (into `aside`, kept, not dropped) and
+ * the previous objects come back. Runs inside the caller's transaction.
+ */
+export async function swapBack(client: pg.ClientBase, o: { live: string; previous: string | null; aside: string; moved: MovedObjects; runId: string; log?: (sql: string) => void }): Promise<void> {
+  const run = async (sql: string): Promise<void> => {
+    o.log?.(sql);
+    await client.query(sql);
+  };
+  await run(`CREATE SCHEMA ${quoteIdent(o.aside)}`);
+  for (const v of o.moved.views) await run(alterSetSchema('v', o.live, v, o.aside));
+  for (const t of o.moved.tables) await run(alterSetSchema('r', o.live, t, o.aside));
+  for (const sig of o.moved.functions) await run(`ALTER FUNCTION ${quoteIdent(o.live)}.${sig.replace(/^([^(]+)/, (n) => quoteIdent(n))} SET SCHEMA ${quoteIdent(o.aside)}`);
+  if (o.previous) {
+    for (const p of o.moved.previous.filter((x) => x.kind === 'table')) await run(alterSetSchema('r', o.previous, p.name, o.live));
+    for (const p of o.moved.previous.filter((x) => x.kind === 'view')) await run(alterSetSchema('v', o.previous, p.name, o.live));
+    await run(`DROP SCHEMA ${quoteIdent(o.previous)} RESTRICT`);
+  }
+  await client.query(`UPDATE ${J}.runs SET status = 'rolled-back', rolled_back_at = now() WHERE run_id = $1`, [o.runId]);
+}

@@ -1,0 +1,69 @@
+/**
+ * Reading a mappings directory: every `*.json` except the schema, parsed, keyed by source table.
+ * Only syntax is checked here (with `file:line:col` positions); shape and meaning are
+ * validate-mappings.ts's job, so that all problems of all files are reported together.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MappingSet, TableMapping } from '../model/mapping.js';
+import { checkJsonSyntax } from './check-json-syntax.js';
+import { MAPPING_SCHEMA_FILE } from './mapping-schema.js';
+import { tableNameFromFileName } from './mapping-file-name.js';
+
+/** What loadMappings found: the parsed files, and the problems that kept files out of the set. */
+export interface LoadedMappings {
+  readonly mappings: MappingSet;
+  /** `file:line:col: message` for syntax errors; `file: message` for unreadable files and clashes. */
+  readonly problems: string[];
+}
+
+/**
+ * Load every mapping file of `dir` (not recursive), in file-name order. A missing directory is an
+ * empty set: mappings are optional, the built-in defaults apply. Files with syntax errors are
+ * left out and reported; the rest are returned unvalidated (validateMappings checks them).
+ */
+export async function loadMappings(dir: string): Promise<LoadedMappings> {
+  const mappings = new Map<string, { file: string; mapping: TableMapping }>();
+  const problems: string[] = [];
+  let names: string[];
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    names = entries
+      .filter((e) => (e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.json') && e.name !== MAPPING_SCHEMA_FILE)
+      .map((e) => e.name)
+      .sort();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { mappings, problems };
+    if (code === 'ENOTDIR') return { mappings, problems: [`${dir}: is a file, not a directory: pass the directory that holds the mapping files`] };
+    return { mappings, problems: [`${dir}: cannot read the mappings directory (${code ?? String(e)})`] };
+  }
+
+  for (const name of names) {
+    const file = join(dir, name);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      problems.push(`${file}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      continue;
+    }
+    // Editors on Windows may write a byte order mark; JSON.parse rejects it.
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const syntax = checkJsonSyntax(text);
+    if (syntax.length > 0) {
+      for (const p of syntax) problems.push(`${file}:${p.line}:${p.column}: ${p.message}`);
+      continue;
+    }
+    const mapping = JSON.parse(text) as TableMapping;
+    const declared = typeof mapping === 'object' && mapping !== null && !Array.isArray(mapping) ? (mapping as { table?: unknown }).table : undefined;
+    const table = typeof declared === 'string' && declared !== '' ? declared : tableNameFromFileName(name);
+    const previous = mappings.get(table);
+    if (previous) {
+      problems.push(`${file}: table: table ${JSON.stringify(table)} is already mapped by ${previous.file}: keep one file per table`);
+      continue;
+    }
+    mappings.set(table, { file, mapping });
+  }
+  return { mappings, problems };
+}

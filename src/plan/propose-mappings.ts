@@ -1,0 +1,278 @@
+/**
+ * Mapping proposals from column profiles: what `sqlite2pg plan` writes into mapping files.
+ * Pure: evidence in, proposal out. Every proposed rule carries the evidence it rests on and a
+ * one-line comment. Integer dates are never guessed from magnitude alone (STYLE.md 3): a column
+ * must also be declared or named like a date, and every value must sit in one plausible epoch
+ * range. SQLite types belong to values, not columns: https://www.sqlite.org/datatype3.html
+ */
+import type { ColumnInfo, TableInfo } from '../model/catalog.js';
+import type { ColumnMapping, TableMapping } from '../model/mapping.js';
+import type { ColumnProfile, DateShape, TableProfile } from '../source/profile-columns.js';
+import { defaultColumnType } from './resolve-column.js';
+
+/** A proposed mapping for one table, and what a person should know about it. */
+export interface MappingProposal {
+  readonly mapping: TableMapping;
+  /** One line each, prefixed with `<table>.<column>:` or `<table>:`. */
+  readonly notes: string[];
+}
+
+/** Share of non-NULL values that must be JSON objects/arrays to propose jsonb. */
+const JSON_SHARE = 0.99;
+/**
+ * Lower bounds of plausible epochs: 1973-03-03 in seconds, milliseconds, microseconds. Smaller
+ * integers in a date-named column are more often years, YYYYMMDD or counters than 1970s instants
+ * (pgloader's year-not-epoch pitfall), so they get a note, not a proposal.
+ */
+const EPOCH_FLOOR = { s: 100_000_000n, ms: 100_000_000_000n, us: 100_000_000_000_000n } as const;
+
+const STORAGE = ['integer', 'real', 'text', 'blob'] as const;
+type Storage = (typeof STORAGE)[number];
+
+/** Declared like a date (DATE, DATETIME, TIMESTAMP, TIME...) or named like one (created_at, birth_date, createdAt, start_time). */
+function looksLikeDateColumn(column: ColumnInfo): boolean {
+  return /DATE|TIME/i.test(column.declaredType) || /_at$/i.test(column.name) || /[a-z0-9]At$/.test(column.name) || /date|time/i.test(column.name);
+}
+
+/** Declared BOOL/BOOLEAN or named is_*, has_*, *_enabled, active (also isFoo / hasFoo). */
+function looksLikeBooleanColumn(column: ColumnInfo): boolean {
+  return /BOOL/i.test(column.declaredType) || /^(is|has)_/i.test(column.name) || /^(is|has)[A-Z]/.test(column.name) || /_enabled$/i.test(column.name) || /^active$/i.test(column.name);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** `the only value is` / `all 5 values are`, to start a comment. */
+function allAre(n: number): string {
+  return n === 1 ? 'the only value is' : `all ${n} values are`;
+}
+
+/** `1 text value contains` / `2 text values contain`. */
+function countContain(n: number, word: string): string {
+  return `${plural(n, word)} ${n === 1 ? 'contains' : 'contain'}`;
+}
+
+function storageOf(p: ColumnProfile): Partial<Record<Storage, number>> {
+  const out: Partial<Record<Storage, number>> = {};
+  for (const s of STORAGE) if (p.storage[s] > 0) out[s] = p.storage[s];
+  return out;
+}
+
+function baseEvidence(p: ColumnProfile): Record<string, unknown> {
+  return { rows: p.rows, nonNull: p.rows - p.nulls, storage: storageOf(p) };
+}
+
+/** Epoch value → ISO text for comments (no clock involved: the value is the instant). */
+function isoOf(value: bigint, unitsPerSecond: bigint): string {
+  const ms = (value * 1000n) / unitsPerSecond;
+  return new Date(Number(ms)).toISOString();
+}
+
+const SHAPE_EVIDENCE_KEY: Record<DateShape, string> = {
+  'iso8601-offset': 'isoOffset',
+  'iso8601-naive': 'isoNaive',
+  'sqlite-datetime': 'sqliteDatetime',
+  'date-only': 'dateOnly',
+};
+
+const ASSUMED_UTC = 'time zone UTC is an assumption: confirm it (or set "timeZone" to the zone the application wrote in)';
+
+/** A text date shape → the rule that reads it. */
+function dateRule(shape: DateShape, n: number): Pick<ColumnMapping, 'cast' | 'format' | 'timeZone' | 'comment'> {
+  const all = allAre(n);
+  switch (shape) {
+    case 'iso8601-offset':
+      return { cast: 'timestamptz', format: 'iso8601', comment: `${all} ISO 8601 text with a UTC offset` };
+    case 'iso8601-naive':
+      return { cast: 'timestamptz', format: 'iso8601', timeZone: 'UTC', comment: `${all} ISO 8601 text without an offset; ${ASSUMED_UTC}` };
+    case 'sqlite-datetime':
+      // CURRENT_TIMESTAMP and datetime('now') write UTC (https://www.sqlite.org/lang_datefunc.html), but applications may not.
+      return { cast: 'timestamptz', format: 'sqlite-datetime', timeZone: 'UTC', comment: `${all} SQLite datetime text (YYYY-MM-DD HH:MM:SS) without an offset; ${ASSUMED_UTC}` };
+    case 'date-only':
+      return { cast: 'date', format: 'iso8601', comment: `${all} dates (YYYY-MM-DD)` };
+  }
+}
+
+interface ColumnProposal {
+  readonly rule: ColumnMapping | null;
+  readonly notes: string[];
+}
+
+function proposeColumn(table: TableInfo, column: ColumnInfo, p: ColumnProfile): ColumnProposal {
+  const where = `${table.name}.${column.name}`;
+  const notes: string[] = [];
+  const nonNull = p.rows - p.nulls;
+  if (nonNull === 0) return { rule: null, notes };
+  // An INTEGER PRIMARY KEY is the rowid: it stays a bigint identity whatever its name.
+  if (table.primaryKey?.rowidAlias === true && table.primaryKey.columns[0] === column.name) return { rule: null, notes };
+  const fallback = defaultColumnType(column, false);
+  const nul: { nul?: 'quarantine' } = {};
+  if (p.text.withNul > 0) {
+    nul.nul = 'quarantine';
+    notes.push(
+      `${where}: ${countContain(p.text.withNul, 'text value')} NUL (U+0000), which PostgreSQL text cannot hold: their rows will be quarantined ("nul": "quarantine"); set "nul": "strip" to drop the NULs instead`,
+    );
+  }
+  const withNul = (rule: ColumnMapping): ColumnMapping => (nul.nul === undefined ? rule : { ...rule, ...nul });
+  const classes = STORAGE.filter((s) => p.storage[s] > 0);
+  const only = (s: Storage): boolean => classes.length === 1 && classes[0] === s;
+
+  // Integers and reals side by side are normal where the default cast reads both (REAL/NUMERIC affinity).
+  const numericMix = classes.every((c) => c === 'integer' || c === 'real') && (fallback.cast.kind === 'float8' || fallback.cast.kind === 'numeric');
+  if (classes.length > 1 && !numericMix) {
+    const histogram = classes.map((c) => `${c} ${p.storage[c]}`).join(', ');
+    const examples: Record<string, readonly string[]> = {};
+    for (const c of classes) if (p.examples[c]) examples[c] = p.examples[c]!;
+    notes.push(`${where}: mixed storage classes (${histogram}): kept the built-in default (${fallback.pgType}); values it cannot read will be quarantined, so map the column by hand if they mean one thing`);
+    return {
+      rule: withNul({ comment: `mixed storage classes (${histogram}): built-in default ${fallback.pgType} kept`, evidence: { ...baseEvidence(p), examples } }),
+      notes,
+    };
+  }
+
+  if (only('text')) {
+    if (p.text.jsonLike > 0 && p.text.jsonLike >= JSON_SHARE * nonNull) {
+      const rest = nonNull - p.text.jsonLike;
+      if (rest > 0) notes.push(`${where}: ${rest} of ${nonNull} values ${rest === 1 ? 'is' : 'are'} not a JSON object or array and will be quarantined by the jsonb cast`);
+      const comment = rest === 0 ? `${allAre(nonNull)} ${nonNull === 1 ? 'a JSON object or array' : 'JSON objects or arrays'} (json_valid)` : `${p.text.jsonLike} of ${nonNull} values are JSON objects or arrays (json_valid); the other ${rest} will be quarantined`;
+      return { rule: withNul({ cast: 'jsonb', comment, evidence: { ...baseEvidence(p), jsonLike: p.text.jsonLike, examples: p.examples.json ?? [] } }), notes };
+    }
+    const shapes = (Object.entries(p.text.dateShapes) as [DateShape, number][]).filter(([, n]) => n > 0);
+    const shaped = shapes.reduce((sum, [, n]) => sum + n, 0);
+    if (shapes.length === 1 && shaped === nonNull) {
+      const [shape] = shapes[0]!;
+      return {
+        rule: withNul({ ...dateRule(shape, nonNull), evidence: { ...baseEvidence(p), [SHAPE_EVIDENCE_KEY[shape]]: nonNull, examples: p.examples[shape] ?? [] } }),
+        notes,
+      };
+    }
+    if (shapes.length > 0 && (shaped === nonNull || looksLikeDateColumn(column))) {
+      const found = shapes.map(([s, n]) => `${s} ${n}`).join(', ');
+      const others = nonNull - shaped;
+      notes.push(`${where}: date text in more than one shape (${found}${others > 0 ? `, other text ${others}` : ''}): kept the built-in default (${fallback.pgType}); map it by hand with a format that reads them all`);
+    }
+    if (looksLikeBooleanColumn(column) && p.text.booleanLike === nonNull) {
+      const distinct = p.text.distinct ?? [];
+      return {
+        rule: withNul({
+          cast: 'boolean',
+          comment: `${allAre(nonNull)} boolean text (${distinct.length > 0 ? distinct.join(', ') : '0/1/t/f/true/false'})`,
+          evidence: { ...baseEvidence(p), booleanText: nonNull, examples: distinct },
+        }),
+        notes,
+      };
+    }
+  }
+
+  if (only('integer') && p.integer.min !== null && p.integer.max !== null) {
+    const min = p.integer.min;
+    const max = p.integer.max;
+    if (looksLikeDateColumn(column)) {
+      const epochs = [
+        { format: 'unixepoch-s', key: 'epochS', count: p.integer.epochSeconds, floor: EPOCH_FLOOR.s, perSecond: 1n, unit: 'seconds' },
+        { format: 'unixepoch-ms', key: 'epochMs', count: p.integer.epochMillis, floor: EPOCH_FLOOR.ms, perSecond: 1000n, unit: 'milliseconds' },
+        { format: 'unixepoch-us', key: 'epochUs', count: p.integer.epochMicros, floor: EPOCH_FLOOR.us, perSecond: 1_000_000n, unit: 'microseconds' },
+      ] as const;
+      const fit = epochs.find((e) => e.count === nonNull && min >= e.floor);
+      if (fit) {
+        return {
+          rule: withNul({
+            cast: 'timestamptz',
+            format: fit.format,
+            comment: `${allAre(nonNull)} ${nonNull === 1 ? 'an integer that reads' : 'integers that read'} as Unix epoch ${fit.unit} ${min === max ? `at ${isoOf(min, fit.perSecond)}` : `from ${isoOf(min, fit.perSecond)} to ${isoOf(max, fit.perSecond)}`}`,
+            evidence: { ...baseEvidence(p), [fit.key]: nonNull, examples: p.examples.integer ?? [] },
+          }),
+          notes,
+        };
+      }
+      notes.push(`${where}: integers from ${min} to ${max} in a date-like column fit no plausible Unix epoch range (1973–2100 in s, ms or µs): kept the built-in default (${fallback.pgType}); map it with a "format" by hand if they are dates`);
+    }
+    if (looksLikeBooleanColumn(column) && p.integer.zeroOrOne === nonNull) {
+      return {
+        rule: withNul({ cast: 'boolean', comment: `${allAre(nonNull)} 0 or 1`, evidence: { ...baseEvidence(p), zeroOrOne: nonNull, examples: p.examples.integer ?? [] } }),
+        notes,
+      };
+    }
+    if (fallback.cast.kind === 'boolean' && p.integer.zeroOrOne < nonNull) {
+      notes.push(`${where}: declared ${column.declaredType} but holds integers from ${min} to ${max}: the boolean cast reads only 0 and 1, other values will be quarantined`);
+    }
+  }
+
+  if (only('real') && looksLikeDateColumn(column) && p.real.julianDay === nonNull) {
+    return {
+      rule: withNul({
+        cast: 'timestamptz',
+        format: 'julianday',
+        comment: `${allAre(nonNull)} ${nonNull === 1 ? 'a real that reads as a Julian day number' : 'reals that read as Julian day numbers'} between 1970 and 2100 (SQLite julianday())`,
+        evidence: { ...baseEvidence(p), julianDay: nonNull, examples: p.examples.real ?? [] },
+      }),
+      notes,
+    };
+  }
+
+  if (nul.nul !== undefined) {
+    return { rule: { nul: 'quarantine', comment: `${countContain(p.text.withNul, 'value')} NUL (U+0000)`, evidence: { ...baseEvidence(p), withNul: p.text.withNul } }, notes };
+  }
+  return { rule: null, notes };
+}
+
+/** The rule parts that decide conversion, for comparing a hand-written rule with a proposal. */
+function describeRule(rule: ColumnMapping): string {
+  if (rule.skip === true) return 'skip';
+  if (rule.cast === undefined) return 'the built-in default';
+  const details = [rule.format, rule.timeZone].filter((v) => v !== undefined).join(', ');
+  return `cast "${rule.cast}"${details ? ` (${details})` : ''}`;
+}
+
+/**
+ * Propose a mapping for `table` from its profile. Proposals: jsonb (≥ 99% JSON objects/arrays,
+ * all TEXT), timestamptz/date for text in one date shape (naive values assumed UTC, said in the
+ * comment), epoch integers in date-like columns, 0/1 or t/f booleans in boolean-like columns;
+ * mixed storage classes and NULs get notes and keep the default. Columns with nothing to propose
+ * are left out (the built-in default applies).
+ *
+ * With `existing`, hand edits win: every key of `existing` is kept as written, and only columns
+ * it does not mention are added; notes say where the profile disagrees with it.
+ */
+export function proposeMapping(table: TableInfo, profile: TableProfile, existing?: TableMapping): MappingProposal {
+  const notes: string[] = [];
+  const proposed = new Map<string, ColumnMapping>();
+  const profiles = new Map(profile.columns.map((c) => [c.name, c]));
+  if (profile.rows === 0) notes.push(`${table.name}: no rows to profile: nothing proposed, the built-in defaults apply`);
+  else if (profile.sampled) notes.push(`${table.name}: proposals rest on a sample of ${plural(profile.rows, 'row')}`);
+  for (const column of table.columns) {
+    const p = profiles.get(column.name);
+    if (!p) continue;
+    const { rule, notes: columnNotes } = proposeColumn(table, column, p);
+    notes.push(...columnNotes);
+    if (rule) proposed.set(column.name, rule);
+  }
+
+  if (!existing) {
+    const mapping: TableMapping = proposed.size > 0 ? { table: table.name, columns: Object.fromEntries(proposed) } : { table: table.name };
+    return { mapping, notes };
+  }
+
+  const mine = existing.columns ?? {};
+  const merged: Record<string, ColumnMapping> = {};
+  const position = new Map(table.columns.map((c, i) => [c.name, i]));
+  const names = [...new Set([...Object.keys(mine), ...proposed.keys()])].sort((a, b) => (position.get(a) ?? Infinity) - (position.get(b) ?? Infinity));
+  const mergeNotes: string[] = [];
+  for (const name of names) {
+    const theirs = mine[name];
+    const ours = proposed.get(name);
+    if (theirs !== undefined) {
+      merged[name] = theirs;
+      if (!position.has(name)) mergeNotes.push(`${table.name}.${name}: the mapping has a rule for it, but the table has no such column`);
+      else if (ours?.cast !== undefined && describeRule(theirs) !== describeRule(ours)) {
+        mergeNotes.push(`${table.name}.${name}: kept your rule (${describeRule(theirs)}); the profile suggests ${describeRule(ours)}: ${ours.comment ?? ''}`);
+      }
+    } else if (ours !== undefined && existing.skip !== true) {
+      merged[name] = ours;
+      mergeNotes.push(`${table.name}.${name}: added ${describeRule(ours)}`);
+    }
+  }
+  const mapping: TableMapping = Object.keys(merged).length > 0 || existing.columns !== undefined ? { ...existing, columns: merged } : { ...existing };
+  return { mapping, notes: [...notes, ...mergeNotes] };
+}

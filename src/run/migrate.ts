@@ -1,0 +1,334 @@
+/**
+ * One migration run: snapshot → catalog → mappings → plan → staging load → post-load → verify →
+ * cutover (or dry-run cleanup) → report. Pre-flight problems (usage, config, source, connection)
+ * throw before anything touches the target. After that, every outcome is recorded in the
+ * RunResult and the journal; the live schema changes only in the cutover transaction.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type pg from 'pg';
+import { ConfigError, ExitCode, LoadError, MigrateError, VerifyError, type ExitCodeValue } from '../errors.js';
+import type { Catalog } from '../model/catalog.js';
+import type { Plan } from '../model/plan.js';
+import type { CastSample, Mode, Outcome, RunResult, StepResult, TableResult, ObjectCounts } from '../model/run-result.js';
+import { RUN_RESULT_VERSION } from '../model/run-result.js';
+import { buildPlan } from '../plan/build-plan.js';
+import { createSchemaSql, createTableSql } from '../plan/ddl.js';
+import { quoteIdent } from '../plan/identifiers.js';
+import { checkSqliteFile, openSqlite } from '../source/sqlite-db.js';
+import { introspectSqlite } from '../source/introspect-sqlite.js';
+import { sha256File, takeSnapshot, pruneSnapshots } from '../source/snapshot.js';
+import { loadMappings } from '../mappings/load-mappings.js';
+import { validateMappings } from '../mappings/validate-mappings.js';
+import { connectTarget, type TargetSettings } from '../load/target.js';
+import { loadTables, type TableLoad } from '../load/load-tables.js';
+import { buildPostLoad } from '../load/post-load.js';
+import { QuarantineDir } from '../load/quarantine-files.js';
+import { verifyTable, type TableVerification } from '../verify/verify-tables.js';
+import { ensureJournal, insertRun, recordTable, setRunStatus } from '../cutover/journal.js';
+import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
+import { swapIn, writeCounters } from '../cutover/swap.js';
+import { renderMarkdown } from '../report/render-markdown.js';
+import { renderJson } from '../report/render-json.js';
+import { reportFileName } from '../report/report-file-name.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+
+export interface RunEvents {
+  phase?(name: string, status: 'start' | 'done' | 'failed' | 'skipped', detail?: string): void;
+  tableStart?(table: string, totalRows: number): void;
+  tableRows?(table: string, rows: number): void;
+  tableDone?(load: TableLoad): void;
+  step?(s: StepResult): void;
+  warn?(message: string): void;
+  sql?(sql: string): void;
+}
+
+export interface MigrateOptions {
+  readonly sourcePath: string;
+  readonly target: TargetSettings;
+  readonly embedded: boolean;
+  readonly schema: string;
+  readonly mappingsDir: string;
+  readonly mode: 'cutover' | 'dry-run';
+  readonly keepStaging: boolean;
+  readonly lanes: number;
+  readonly chunkRows: number;
+  readonly reportsDir: string;
+  readonly allowQuarantine: boolean;
+  readonly orphans: 'not-valid' | 'fail';
+  readonly fold: 'none' | 'snake' | 'lower';
+  readonly snapshot: { readonly enabled: boolean; readonly dir: string; readonly retentionDays: number };
+  readonly events?: RunEvents;
+  readonly signal?: AbortSignal;
+}
+
+export interface RunOutcome {
+  readonly result: RunResult;
+  readonly reportPath: string;
+  readonly jsonPath: string;
+  readonly exitCode: ExitCodeValue;
+}
+
+export function newRunId(now: Date): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Everything that can go wrong before the target is touched: source, mappings, plan. */
+export async function prepare(o: Pick<MigrateOptions, 'sourcePath' | 'mappingsDir' | 'schema' | 'fold'>, readPath: string, sizeBytes: number): Promise<{ catalog: Catalog; plan: Plan; mappingHash: string; warnings: string[] }> {
+  const db = openSqlite(readPath);
+  let catalog: Catalog;
+  try {
+    catalog = introspectSqlite(db, o.sourcePath, sizeBytes);
+  } finally {
+    db.close();
+  }
+  const { mappings, problems } = await loadMappings(o.mappingsDir);
+  const v = validateMappings(mappings, catalog);
+  const errors = [...problems, ...v.errors];
+  if (errors.length) {
+    throw new ConfigError(`${errors.length} problem${errors.length > 1 ? 's' : ''} in the mapping files in ${o.mappingsDir}:`, { problems: errors, hint: 'Fix them and run again; nothing was changed in the target.' });
+  }
+  const plan = buildPlan(catalog, mappings, { schema: o.schema, fold: o.fold });
+  const mappingHash = createHash('sha256')
+    .update(JSON.stringify([...mappings.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, m]) => [k, m.mapping])))
+    .digest('hex');
+  return { catalog, plan, mappingHash, warnings: [...v.warnings, ...plan.warnings] };
+}
+
+function castLabel(c: Plan['tables'][number]['columns'][number]): string {
+  const cast = c.cast;
+  switch (cast.kind) {
+    case 'datetime':
+      return `${typeof cast.format === 'string' ? cast.format : cast.format.pattern} (${cast.timeZone}) → ${cast.target}`;
+    case 'json':
+      return `json → ${cast.target}`;
+    case 'integer':
+      return `integer → ${c.pgType}`;
+    default:
+      return `${cast.kind} → ${c.pgType}`;
+  }
+}
+
+export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
+  const startedAt = new Date();
+  const t0 = startedAt.getTime();
+  const runId = newRunId(startedAt);
+  const ev = o.events ?? {};
+  const steps: StepResult[] = [];
+  const warnings: string[] = [];
+  const step = (s: StepResult): void => {
+    steps.push(s);
+    ev.step?.(s);
+  };
+  const timed = async <T>(name: string, section: StepResult['section'], fn: () => Promise<T>): Promise<T> => {
+    const start = Date.now();
+    ev.phase?.(name, 'start');
+    try {
+      const out = await fn();
+      step({ step: name, section, status: 'ok', startMs: start - t0, ms: Date.now() - start });
+      ev.phase?.(name, 'done');
+      return out;
+    } catch (e) {
+      step({ step: name, section, status: 'failed', startMs: start - t0, ms: Date.now() - start, error: (e as Error).message });
+      ev.phase?.(name, 'failed', (e as Error).message);
+      throw e;
+    }
+  };
+
+  // --- Pre-flight: nothing touches the target until all of this passed. ---
+  const { sizeBytes } = await checkSqliteFile(o.sourcePath);
+  let readPath = o.sourcePath;
+  let sha256: string | null = null;
+  let snapshotPath: string | null = null;
+  if (o.snapshot.enabled) {
+    const snap = await timed('snapshot source', 'pre', () => takeSnapshot(o.sourcePath, o.snapshot.dir, runId));
+    readPath = snap.path;
+    snapshotPath = snap.path;
+    sha256 = snap.sha256;
+    await pruneSnapshots(o.snapshot.dir, o.snapshot.retentionDays, Date.now());
+  } else {
+    sha256 = await sha256File(o.sourcePath);
+  }
+  const { plan, mappingHash, warnings: planWarnings } = await timed('read catalog and plan', 'pre', () => prepare(o, readPath, sizeBytes));
+  warnings.push(...planWarnings);
+  for (const w of planWarnings) ev.warn?.(w);
+
+  const admin = await connectTarget(o.target);
+  const lock = await connectTarget(o.target);
+  const staging = `sqlite2pg_staging_${runId.slice(0, 15).toLowerCase()}_${runId.slice(-6)}`;
+  const previous = `sqlite2pg_previous_${runId.slice(0, 15).toLowerCase()}_${runId.slice(-6)}`;
+  const reportBase = reportFileName({ startedAt: startedAt.toISOString(), source: { path: o.sourcePath }, mode: o.mode } as RunResult);
+  const reportsDir = resolve(o.reportsDir);
+  const quarantine = new QuarantineDir(join(reportsDir, reportBase, 'quarantine'));
+  let serverVersion: string | null = null;
+  let loads: TableLoad[] = [];
+  const verifications = new Map<string, TableVerification>();
+  let objects: ObjectCounts = { tables: 0, primaryKeys: 0, uniqueIndexes: 0, indexes: 0, foreignKeys: 0, checks: 0, triggers: 0, identityResets: 0, views: 0 };
+  let cutover: RunResult['cutover'] = { performed: false, ms: null, previousSchema: null, rollbackCommand: null, rollbackDescription: null };
+  let error: MigrateError | null = null;
+  let locked = false;
+  let journaled = false;
+  let outcome: Outcome = 'passed';
+  let exitCode: ExitCodeValue = ExitCode.ok;
+
+  try {
+    const sv = await admin.query<{ v: string; n: string; enc: string }>(`SELECT version() AS v, current_setting('server_version_num') AS n, pg_encoding_to_char(encoding) AS enc FROM pg_database WHERE datname = current_database()`);
+    serverVersion = sv.rows[0]!.v.split(' on ')[0]!;
+    if (Number(sv.rows[0]!.n) < 130000) throw new LoadError('E_TARGET_VERSION', `${serverVersion} is too old: sqlite2pg needs PostgreSQL 13 or later.`, { hint: 'Upgrade the target, or migrate into another server.' });
+    if (sv.rows[0]!.enc !== 'UTF8') throw new LoadError('E_TARGET_ENCODING', `Database ${o.target.database} uses encoding ${sv.rows[0]!.enc}; SQLite text is Unicode and needs UTF8.`, { hint: `Create the database with ENCODING 'UTF8' (createdb -E UTF8 -T template0 ...).` });
+    await acquireTargetLock(lock, o.schema);
+    locked = true;
+    await ensureJournal(admin);
+    await insertRun(admin, { runId, mode: o.mode, schema: o.schema, staging, sourcePath: resolve(o.sourcePath), sha256, size: sizeBytes, mappingHash, version: TOOL_VERSION });
+    journaled = true;
+
+    await timed('create staging tables', 'pre', async () => {
+      await admin.query(createSchemaSql(staging));
+      for (const t of plan.tables) {
+        const sql = createTableSql(staging, t);
+        ev.sql?.(sql);
+        await admin.query(sql);
+      }
+    });
+
+    const connectLane = async (): Promise<pg.Client> => connectTarget(o.target);
+    loads = await timed('load data', 'data', () =>
+      loadTables(plan, {
+        sourcePath: readPath,
+        schema: staging,
+        lanes: o.lanes,
+        chunkRows: o.chunkRows,
+        quarantine,
+        connect: connectLane,
+        onTableStart: (t) => ev.tableStart?.(t.source, t.rowCount),
+        onRows: (t, n) => ev.tableRows?.(t.source, n),
+        onTableDone: (r) => {
+          step({ step: 'copy', section: 'data', table: r.table.target, status: 'ok', startMs: r.startMs, ms: r.ms, rows: r.rowsLoaded, bytes: r.bytes });
+          ev.tableDone?.(r);
+        },
+        ...(o.signal ? { signal: o.signal } : {}),
+      }, t0),
+    );
+    for (const l of loads) {
+      await recordTable(admin, runId, { source: l.table.source, target: l.table.target, state: 'loaded', rowsRead: l.rowsRead, rowsLoaded: l.rowsLoaded, rowsQuarantined: l.rowsQuarantined, count: l.checksum.count, sum: l.checksum.sum });
+    }
+
+    ev.phase?.('build keys, indexes, constraints', 'start');
+    const post = await buildPostLoad(admin, plan, { schema: staging, t0, orphans: o.orphans, onStep: step, ...(ev.sql ? { log: ev.sql } : {}) });
+    ev.phase?.('build keys, indexes, constraints', 'done');
+    objects = post.objects;
+    warnings.push(...post.warnings);
+    for (const w of post.warnings) ev.warn?.(w);
+
+    await timed('verify', 'verify', async () => {
+      for (const l of loads) {
+        const v = await verifyTable(admin, staging, l.table, { rowsLoaded: l.rowsLoaded, count: l.checksum.count, sum: l.checksum.sum });
+        verifications.set(l.table.source, v);
+        step({ step: 'checksum', section: 'verify', table: l.table.target, status: v.match ? 'ok' : 'failed', startMs: Date.now() - t0 - v.ms, ms: v.ms, rows: v.targetRows });
+      }
+    });
+    const mismatched = [...verifications.values()].filter((v) => !v.match);
+    if (mismatched.length) {
+      throw new VerifyError(`Verification failed for ${mismatched.length} table${mismatched.length > 1 ? 's' : ''}: ${mismatched.map((m) => m.table.target).join(', ')}.`, {
+        hint: `No cutover was done. The staging schema ${staging} was kept for inspection.`,
+      });
+    }
+    const quarantined = loads.reduce((n, l) => n + l.rowsQuarantined, 0);
+    if (quarantined > 0 && !o.allowQuarantine) {
+      outcome = 'passed-with-quarantine';
+      exitCode = ExitCode.quarantined;
+    }
+
+    if (o.mode === 'cutover' && exitCode === ExitCode.ok) {
+      cutover = await timed('cutover', 'cutover', async () => {
+        await admin.query('BEGIN');
+        try {
+          // Fail fast rather than queue behind a long transaction of the application.
+          await admin.query(`SET LOCAL lock_timeout = '10s'`);
+          const swap = await swapIn(admin, { live: o.schema, staging, previous, runId, ...(ev.sql ? { log: ev.sql } : {}) });
+          await admin.query('COMMIT');
+          for (const d of swap.dependents) warnings.push(`${d}: it still reads the previous table, now in ${previous}; re-create it if it should read the new data`);
+          const counters = await writeCounters(admin, o.schema, swap.moved.tables);
+          await admin.query(`UPDATE ${quoteIdent('sqlite2pg')}.runs SET write_counters = $2 WHERE run_id = $1`, [runId, JSON.stringify(counters)]);
+          return {
+            performed: true,
+            ms: swap.ms,
+            previousSchema: swap.moved.previous.length ? previous : null,
+            rollbackCommand: `npx sqlite2pg rollback --run ${runId} --schema ${o.schema}${o.embedded ? '' : ' --target <same target>'}`,
+            rollbackDescription: swap.moved.previous.length
+              ? `moves the ${swap.moved.tables.length} migrated tables out of ${o.schema} into a new schema sqlite2pg_rolledback_…, and moves the ${swap.moved.previous.length} previous objects back from ${previous}, in one transaction`
+              : `moves the ${swap.moved.tables.length} migrated tables out of ${o.schema} into a new schema sqlite2pg_rolledback_… (kept, not dropped), in one transaction; ${o.schema} had no tables of these names before`,
+          };
+        } catch (e) {
+          await admin.query('ROLLBACK').catch(() => undefined);
+          throw new LoadError('E_CUTOVER', `Cutover failed and was rolled back: ${(e as Error).message}`, { cause: e, hint: `The live schema is unchanged; the loaded data is still in ${staging}.` });
+        }
+      });
+    } else if (o.mode === 'dry-run' || exitCode !== ExitCode.ok) {
+      if (!o.keepStaging) {
+        await timed('drop staging schema', 'cutover', async () => {
+          await admin.query(`DROP SCHEMA ${quoteIdent(staging)} CASCADE`); // ours alone: created by this run
+        });
+      }
+    }
+    await setRunStatus(admin, runId, o.mode === 'cutover' && cutover.performed ? 'cut-over' : o.mode === 'dry-run' ? 'dry-run' : 'failed');
+  } catch (e) {
+    error = e instanceof MigrateError ? e : new MigrateError('E_INTERNAL', ExitCode.internal, (e as Error).message, { cause: e });
+    outcome = error.exitCode === ExitCode.verify ? 'verify-mismatch' : 'failed';
+    exitCode = error.exitCode;
+    if (journaled) await setRunStatus(admin, runId, 'failed', { error: error.message }).catch(() => undefined);
+  } finally {
+    if (locked) await releaseTargetLock(lock, o.schema).catch(() => undefined);
+    await lock.end().catch(() => undefined);
+    await admin.end().catch(() => undefined);
+  }
+
+  const finishedAt = new Date();
+  const tables: TableResult[] = loads.map((l) => {
+    const v = verifications.get(l.table.source);
+    return {
+      source: l.table.source,
+      target: l.table.target,
+      rowsRead: l.rowsRead,
+      rowsLoaded: l.rowsLoaded,
+      rowsQuarantined: l.rowsQuarantined,
+      bytes: l.bytes,
+      ms: l.ms,
+      targetRows: v?.targetRows ?? null,
+      checksum: { source: `${l.checksum.count}:${l.checksum.sum}`, target: v ? `${v.targetRows}:${v.targetSum}` : null, match: v ? v.match : null },
+      differingRows: v?.differingRows ?? [],
+      verifyMs: v?.ms ?? null,
+      quarantineSample: l.quarantineSample,
+      quarantineFile: l.quarantineFile,
+    };
+  });
+  const casts: CastSample[] = plan.tables.flatMap((t) => t.columns.filter((c) => c.cast.kind !== 'text' || c.pgType !== 'text').filter((c) => c.reason.startsWith('mapping')).map((c) => ({ table: t.source, column: c.source, cast: castLabel(c), pgType: c.pgType, before: '', after: '' })));
+  const result: RunResult = {
+    version: RUN_RESULT_VERSION,
+    runId,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    mode: o.mode as Mode,
+    outcome,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    ms: finishedAt.getTime() - t0,
+    source: { path: resolve(o.sourcePath), sizeBytes, sha256, snapshotPath },
+    target: { url: o.target.display, host: o.target.host, port: o.target.port, database: o.target.database, schema: o.schema, serverVersion, embedded: o.embedded },
+    tables,
+    steps,
+    objects,
+    casts,
+    untranslated: plan.untranslated,
+    warnings,
+    quarantineDir: tables.some((t) => t.quarantineFile) ? quarantine.dir : null,
+    cutover,
+    error: error ? { code: error.code, message: error.message, hint: error.hint ?? null } : null,
+  };
+  await mkdir(reportsDir, { recursive: true });
+  const reportPath = join(reportsDir, `${reportBase}.md`);
+  const jsonPath = join(reportsDir, `${reportBase}.json`);
+  await writeFile(reportPath, renderMarkdown(result));
+  await writeFile(jsonPath, renderJson(result));
+  return { result, reportPath, jsonPath, exitCode };
+}

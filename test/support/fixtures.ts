@@ -1,0 +1,24 @@
+/** SQLite fixtures are SQL scripts, turned into database files at test time. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { ROOT } from './cli.js';
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `sqlite2pg-${prefix}-`));
+}
+
+/** Build a database from SQL text into `dir`; returns its path. */
+export function sqliteFromSql(dir: string, name: string, sql: string): string {
+  const path = join(dir, `${name}.db`);
+  const db = new Database(path);
+  db.exec(sql);
+  db.close();
+  return path;
+}
+
+/** Build `test/fixtures/<name>.sql` into `dir`. */
+export function fixtureDb(dir: string, name: string): string {
+  return sqliteFromSql(dir, name, readFileSync(join(ROOT, 'test', 'fixtures', `${name}.sql`), 'utf8'));
+}
