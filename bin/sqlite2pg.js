@@ -3,5 +3,5 @@
 import { main } from '../dist/src/cli/main.js';
 
 const code = await main(process.argv.slice(2));
-// Let stdout/stderr drain before exiting.
-process.exitCode = code;
+// Exit explicitly (a dependency's exit hook would otherwise reset the code), once output has drained.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

@@ -8,7 +8,9 @@ import { resolveTarget, targetFromUrl, type TargetSettings } from '../load/targe
 import { migrate, type MigrateOptions } from '../run/migrate.js';
 import { TOOL_VERSION } from '../version.js';
 import { Output } from './output.js';
-import { renderSummary, progressEvents } from './progress.js';
+import { renderSummary, progressEvents, renderPlanSummary } from './progress.js';
+import { runPlan } from '../run/plan-run.js';
+import { verifyTarget } from '../run/verify-run.js';
 import { runRollback, runStatus } from './admin-commands.js';
 
 export const EXIT_CODES_HELP = `
@@ -92,6 +94,7 @@ ${EXIT_CODES_HELP}`);
       .option('--lanes <n>', 'parallel COPY connections', positiveInt('lanes'), 2)
       .option('--chunk-rows <n>', 'rows per range when splitting big tables across lanes', positiveInt('chunk-rows'), 250_000)
       .option('--reports <dir>', 'where reports and quarantine files go', 'reports')
+      .option('--diff-limit <n>', 'differing rows listed per table when verification fails', positiveInt('diff-limit'), 100)
       .option('--no-snapshot', 'read the source directly instead of a consistent snapshot')
       .option('--snapshot-dir <dir>', 'where source snapshots are kept', '.sqlite2pg/snapshots')
       .option('--snapshot-retention-days <n>', 'delete snapshots older than this', positiveInt('snapshot-retention-days'), 30)
@@ -122,6 +125,7 @@ ${EXIT_CODES_HELP}`),
       chunkRows: flags['chunkRows'] as number,
       reportsDir: flags['reports'] as string,
       allowQuarantine: Boolean(flags['allowQuarantine']),
+      diffLimit: flags['diffLimit'] as number,
       orphans: flags['orphans'] as 'not-valid' | 'fail',
       fold: flags['fold'] as 'none' | 'snake' | 'lower',
       snapshot: { enabled: flags['snapshot'] !== false, dir: flags['snapshotDir'] as string, retentionDays: flags['snapshotRetentionDays'] as number },
@@ -130,6 +134,62 @@ ${EXIT_CODES_HELP}`),
     };
     const r = await migrate(opts);
     renderSummary(out, r, embedded);
+    if (flags.json) out.json({ exitCode: r.exitCode, report: r.reportPath, reportJson: r.jsonPath, ...r.result });
+    setExit(r.exitCode);
+  });
+
+  addCommon(
+    program
+      .command('plan')
+      .description('profile the data and write (or --check) one mapping file per table with proposed casts and the evidence')
+      .argument('<source>', 'SQLite database file')
+      .option('-m, --mappings <dir>', 'directory of mapping files', 'mappings')
+      .option('--sample <n>', 'profile only the first N rows of each table', positiveInt('sample'))
+      .option('--check', 'write nothing; exit 3 if the files differ from what plan would write')
+      .option('--force', 'overwrite hand-edited mapping files')
+      .addHelpText('after', `
+Examples:
+  $ sqlite2pg plan app.db                      # writes mappings/<table>.json
+  $ sqlite2pg plan app.db --check              # in CI: are the mapping files up to date?
+`),
+  ).action(async (source: string, flags: CommonFlags & { mappings: string; sample?: number; check?: boolean; force?: boolean }) => {
+    const out = output(flags);
+    const r = await runPlan({ sourcePath: source, mappingsDir: flags.mappings, sample: flags.sample ?? null, check: Boolean(flags.check), force: Boolean(flags.force), onTable: (t, n) => out.verbose(`profiling ${t} (${n} rows)`) });
+    renderPlanSummary(out, r, flags.mappings, Boolean(flags.check));
+    if (flags.json) out.json({ tables: r.tables.map(({ profile: _p, ...t }) => t), files: r.files });
+    if (flags.check && r.files.wouldChange.length) setExit(ExitCode.config);
+  });
+
+  addCommon(
+    program
+      .command('verify')
+      .description('compare an already-migrated target with the source: row counts, checksums, differing rows')
+      .argument('<source>', 'SQLite database file')
+      .option('-t, --target <url>', 'PostgreSQL URL (default: $DATABASE_URL, then PG* variables, then the embedded server)')
+      .option('-s, --schema <name>', 'live target schema', 'public')
+      .option('-m, --mappings <dir>', 'directory of mapping files (the ones used for the migration)', 'mappings')
+      .addOption(new Option('--fold <mode>', 'identifier case folding used for the migration').choices(['none', 'snake', 'lower']).default('none'))
+      .option('--reports <dir>', 'where the verification report goes', 'reports')
+      .option('--diff-limit <n>', 'differing rows listed per table', positiveInt('diff-limit'), 100)
+      .addHelpText('after', `
+Examples:
+  $ sqlite2pg verify app.db --target postgres://app@db.internal/app
+${EXIT_CODES_HELP}`),
+  ).action(async (source: string, flags: CommonFlags & Record<string, unknown>) => {
+    const out = output(flags);
+    const { target, embedded } = await targetOrEmbedded(flags['target'] as string | undefined, out);
+    const r = await verifyTarget({
+      sourcePath: source,
+      target,
+      embedded,
+      schema: flags['schema'] as string,
+      mappingsDir: flags['mappings'] as string,
+      fold: flags['fold'] as 'none' | 'snake' | 'lower',
+      reportsDir: flags['reports'] as string,
+      diffLimit: flags['diffLimit'] as number,
+      onTable: (t, ok) => out.info(`  ${ok ? '✔' : out.color.red('✖')} ${t}`),
+    });
+    renderSummary(out, r, false);
     if (flags.json) out.json({ exitCode: r.exitCode, report: r.reportPath, reportJson: r.jsonPath, ...r.result });
     setExit(r.exitCode);
   });

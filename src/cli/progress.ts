@@ -2,6 +2,7 @@
  * Progress lines during a run, and the summary at the end.
  */
 import type { RunEvents, RunOutcome } from '../run/migrate.js';
+import type { PlanRunResult } from '../run/plan-run.js';
 import { formatInt, formatMs } from '../report/format.js';
 import { summaryLine } from '../report/format.js';
 import type { Output } from './output.js';
@@ -66,6 +67,24 @@ export function renderSummary(out: Output, r: RunOutcome, embedded: boolean): vo
     lines.push(`The embedded PostgreSQL keeps running at 127.0.0.1:${res.target.port} (database ${res.target.database}, schema ${res.target.schema}).`);
     lines.push('  connect:  psql "$(npx sqlite2pg embedded url)"');
     lines.push('  stop:     npx sqlite2pg embedded stop      start again: npx sqlite2pg embedded start');
+  }
+  out.result(lines.join('\n'));
+}
+
+export function renderPlanSummary(out: Output, r: PlanRunResult, dir: string, check: boolean): void {
+  const lines: string[] = [];
+  for (const t of r.tables) {
+    lines.push(`${out.color.bold(t.table)}: ${formatInt(t.rows)} rows${t.proposed.length ? '' : ', built-in defaults'}`);
+    for (const p of t.proposed) lines.push(`  ${p.column} → ${p.rule}`);
+    for (const n of t.notes) lines.push(out.color.yellow(`  ! ${n}`));
+  }
+  const f = r.files;
+  lines.push('');
+  if (check) {
+    lines.push(f.wouldChange.length ? out.color.yellow(`${f.wouldChange.length} mapping file(s) in ${dir} would change: ${f.wouldChange.join(', ')}`) : `The mapping files in ${dir} are up to date.`);
+  } else {
+    lines.push(`Mapping files in ${dir}: ${f.written.length} written, ${f.unchanged.length} unchanged${f.skippedHandEdited.length ? `, ${f.skippedHandEdited.length} hand-edited left alone (use --force to overwrite): ${f.skippedHandEdited.join(', ')}` : ''}.`);
+    lines.push('Review them (each proposal carries its evidence), then run: sqlite2pg migrate <source> --dry-run');
   }
   out.result(lines.join('\n'));
 }

@@ -146,3 +146,27 @@ export interface TableState {
 export async function tableStates(client: pg.ClientBase, runId: string): Promise<TableState[]> {
   return (await client.query<TableState>(`SELECT * FROM ${J}.run_tables WHERE run_id = $1`, [runId])).rows;
 }
+
+/** Record quarantined rows in the journal (batched), so `verify` can exclude them from any machine. */
+export async function recordQuarantine(client: pg.ClientBase, runId: string, entries: readonly { table: string; key: string; column: string | null; value: string; reason: string }[]): Promise<void> {
+  for (let i = 0; i < entries.length; i += 1000) {
+    const batch = entries.slice(i, i + 1000);
+    await client.query(
+      `INSERT INTO ${J}.quarantine (run_id, table_name, row_key, column_name, value_excerpt, reason)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+      [runId, batch.map((e) => e.table), batch.map((e) => e.key), batch.map((e) => e.column), batch.map((e) => e.value), batch.map((e) => e.reason)],
+    );
+  }
+}
+
+/** Keys of the rows a run quarantined, per source table. */
+export async function quarantinedKeys(client: pg.ClientBase, runId: string): Promise<Map<string, Set<string>>> {
+  const r = await client.query<{ table_name: string; row_key: string }>(`SELECT DISTINCT table_name, row_key FROM ${J}.quarantine WHERE run_id = $1`, [runId]);
+  const out = new Map<string, Set<string>>();
+  for (const row of r.rows) {
+    const set = out.get(row.table_name) ?? new Set<string>();
+    set.add(row.row_key);
+    out.set(row.table_name, set);
+  }
+  return out;
+}

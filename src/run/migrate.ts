@@ -5,7 +5,6 @@
  * RunResult and the journal; the live schema changes only in the cutover transaction.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type pg from 'pg';
 import { ConfigError, ExitCode, LoadError, MigrateError, VerifyError, type ExitCodeValue } from '../errors.js';
@@ -26,12 +25,13 @@ import { loadTables, type TableLoad } from '../load/load-tables.js';
 import { buildPostLoad } from '../load/post-load.js';
 import { QuarantineDir } from '../load/quarantine-files.js';
 import { verifyTable, type TableVerification } from '../verify/verify-tables.js';
-import { ensureJournal, insertRun, recordTable, setRunStatus } from '../cutover/journal.js';
+import { ensureJournal, insertRun, quarantinedKeys, recordQuarantine, recordTable, setRunStatus } from '../cutover/journal.js';
+import { readQuarantineFile } from '../load/read-quarantine.js';
+import type { QuarantineRecord } from '../load/quarantine-files.js';
+import { pinpointDifferences } from '../verify/pinpoint.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
 import { swapIn, writeCounters } from '../cutover/swap.js';
-import { renderMarkdown } from '../report/render-markdown.js';
-import { renderJson } from '../report/render-json.js';
-import { reportFileName } from '../report/report-file-name.js';
+import { reportStem, writeReports } from './write-report.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
 export interface RunEvents {
@@ -56,6 +56,8 @@ export interface MigrateOptions {
   readonly chunkRows: number;
   readonly reportsDir: string;
   readonly allowQuarantine: boolean;
+  /** Differing rows listed per table when verification fails. */
+  readonly diffLimit: number;
   readonly orphans: 'not-valid' | 'fail';
   readonly fold: 'none' | 'snake' | 'lower';
   readonly snapshot: { readonly enabled: boolean; readonly dir: string; readonly retentionDays: number };
@@ -158,7 +160,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
   const lock = await connectTarget(o.target);
   const staging = `sqlite2pg_staging_${runId.slice(0, 15).toLowerCase()}_${runId.slice(-6)}`;
   const previous = `sqlite2pg_previous_${runId.slice(0, 15).toLowerCase()}_${runId.slice(-6)}`;
-  const reportBase = reportFileName({ startedAt: startedAt.toISOString(), source: { path: o.sourcePath }, mode: o.mode } as RunResult);
+  const reportBase = reportStem(startedAt, o.sourcePath, o.mode);
   const reportsDir = resolve(o.reportsDir);
   const quarantine = new QuarantineDir(join(reportsDir, reportBase, 'quarantine'));
   let serverVersion: string | null = null;
@@ -212,6 +214,18 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     );
     for (const l of loads) {
       await recordTable(admin, runId, { source: l.table.source, target: l.table.target, state: 'loaded', rowsRead: l.rowsRead, rowsLoaded: l.rowsLoaded, rowsQuarantined: l.rowsQuarantined, count: l.checksum.count, sum: l.checksum.sum });
+      if (l.quarantineFile) {
+        let batch: QuarantineRecord[] = [];
+        for await (const q of readQuarantineFile(l.quarantineFile)) {
+          if (q.action !== 'quarantined') continue;
+          batch.push(q);
+          if (batch.length >= 1000) {
+            await recordQuarantine(admin, runId, batch);
+            batch = [];
+          }
+        }
+        await recordQuarantine(admin, runId, batch);
+      }
     }
 
     ev.phase?.('build keys, indexes, constraints', 'start');
@@ -223,7 +237,19 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
 
     await timed('verify', 'verify', async () => {
       for (const l of loads) {
-        const v = await verifyTable(admin, staging, l.table, { rowsLoaded: l.rowsLoaded, count: l.checksum.count, sum: l.checksum.sum });
+        let v = await verifyTable(admin, staging, l.table, { rowsLoaded: l.rowsLoaded, count: l.checksum.count, sum: l.checksum.sum });
+        if (!v.match) {
+          // Find the rows: a second read of the snapshot, only for a table that differs.
+          const db = openSqlite(readPath);
+          try {
+            const skip = await quarantinedKeys(admin, runId);
+            const p = await pinpointDifferences(admin, db, staging, l.table, { limit: o.diffLimit, skipKeys: skip.get(l.table.source) ?? new Set() });
+            v = { ...v, differingRows: p.rows };
+            if (p.note) warnings.push(`${l.table.source}: ${p.note}`);
+          } finally {
+            db.close();
+          }
+        }
         verifications.set(l.table.source, v);
         step({ step: 'checksum', section: 'verify', table: l.table.target, status: v.match ? 'ok' : 'failed', startMs: Date.now() - t0 - v.ms, ms: v.ms, rows: v.targetRows });
       }
@@ -325,10 +351,6 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     cutover,
     error: error ? { code: error.code, message: error.message, hint: error.hint ?? null } : null,
   };
-  await mkdir(reportsDir, { recursive: true });
-  const reportPath = join(reportsDir, `${reportBase}.md`);
-  const jsonPath = join(reportsDir, `${reportBase}.json`);
-  await writeFile(reportPath, renderMarkdown(result));
-  await writeFile(jsonPath, renderJson(result));
+  const { reportPath, jsonPath } = await writeReports(result, reportsDir, reportBase);
   return { result, reportPath, jsonPath, exitCode };
 }

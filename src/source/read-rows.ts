@@ -66,10 +66,11 @@ export function splitRowidRanges(db: SqliteDb, t: TablePlan, parts: number): Row
 /** Key text of a row for quarantine entries and reports: `rowid=12` or `id=abc, n=2`. */
 export function keyReader(t: TablePlan): (row: readonly unknown[]) => string {
   if (t.readKey.kind === 'rowid') {
-    const pk = t.primaryKey;
-    if (pk && pk.columns.length === 1) {
-      const col = t.columns.find((c) => c.target === pk.columns[0]);
-      if (col?.identity) return (row) => `${col.source}=${String(row[0])}`;
+    // Prefer the primary key the application knows (e.g. a text id) over the hidden rowid.
+    const pkIdx = (t.primaryKey?.columns ?? []).map((k) => t.columns.findIndex((c) => c.target === k));
+    if (pkIdx.length > 0 && pkIdx.every((i) => i >= 0)) {
+      const names = pkIdx.map((i) => t.columns[i]!.source);
+      return (row) => names.map((n, j) => `${n}=${fmt(row[pkIdx[j]! + 1])}`).join(', ');
     }
     return (row) => `rowid=${String(row[0])}`;
   }

@@ -25,9 +25,19 @@ interface KeyedRow {
   readonly label: string;
 }
 
-function short(s: string | null): string {
-  if (s === null) return 'NULL';
-  return s.length > SHOW_CHARS ? `${s.slice(0, SHOW_CHARS)}… (${s.length} chars)` : s;
+/** Both values, cut to a window around their first difference so the change is visible. */
+export function diffWindow(a: string | null, b: string | null): [string, string] {
+  if (a === null || b === null) return [a === null ? 'NULL' : cut(a, 0), b === null ? 'NULL' : cut(b, 0)];
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const start = Math.max(0, i - 20);
+  return [cut(a, start), cut(b, start)];
+}
+
+function cut(s: string, start: number): string {
+  if (s.length <= SHOW_CHARS && start === 0) return s;
+  const body = s.slice(start, start + SHOW_CHARS);
+  return `${start > 0 ? '…' : ''}${body}${start + SHOW_CHARS < s.length ? '…' : ''} (${s.length} chars)`;
 }
 
 /** Compare two canonical key tuples in the order both engines sort them. */
@@ -153,7 +163,10 @@ export async function pinpointDifferences(client: pg.ClientBase, db: SqliteDb, s
     const columns = t.columns
       .map((c, i) => ({ column: c.target, source: ch.canon[i] ?? null, target: tv ? tv[i] ?? null : null }))
       .filter((x) => x.source !== x.target)
-      .map((x) => ({ column: x.column, source: short(x.source), target: short(x.target) }));
+      .map((x) => {
+        const [source, target] = diffWindow(x.source, x.target);
+        return { column: x.column, source, target };
+      });
     out.push({ key: ch.label, kind: 'changed', columns });
   }
   return { rows: out, truncated, note: null };

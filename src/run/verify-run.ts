@@ -1,0 +1,139 @@
+/**
+ * `sqlite2pg verify`: compare an already-migrated target with the source, table by table
+ * (row count + checksum; differing rows listed), e.g. the morning after the cutover.
+ * The source is read again (this is the one place that does a second read by design); the
+ * target side is computed inside PostgreSQL. Rows the migration quarantined are excluded.
+ */
+import { randomBytes } from 'node:crypto';
+import { ExitCode, MigrateError, type ExitCodeValue } from '../errors.js';
+import type { TablePlan } from '../model/plan.js';
+import type { RunResult, StepResult, TableResult } from '../model/run-result.js';
+import { RUN_RESULT_VERSION } from '../model/run-result.js';
+import type { SqliteValue } from '../plan/casts/index.js';
+import { checkSqliteFile, openSqlite, type SqliteDb } from '../source/sqlite-db.js';
+import { sha256File } from '../source/snapshot.js';
+import { iterateRows, keyReader, columnOffset } from '../source/read-rows.js';
+import { connectTarget, type TargetSettings } from '../load/target.js';
+import { createRowEncoder, isRowProblem } from '../load/row-encoder.js';
+import { ChecksumAccumulator } from '../verify/checksum.js';
+import { verifyTable } from '../verify/verify-tables.js';
+import { pinpointDifferences } from '../verify/pinpoint.js';
+import { journalExists, listRuns, quarantinedKeys } from '../cutover/journal.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { prepare } from './migrate.js';
+import { reportStem, writeReports } from './write-report.js';
+
+export interface VerifyOptions {
+  readonly sourcePath: string;
+  readonly target: TargetSettings;
+  readonly embedded: boolean;
+  readonly schema: string;
+  readonly mappingsDir: string;
+  readonly fold: 'none' | 'snake' | 'lower';
+  readonly reportsDir: string;
+  readonly diffLimit: number;
+  readonly onTable?: (table: string, match: boolean) => void;
+}
+
+/** Source-side count + checksum of a table, exactly as the loader computes it while sending. */
+export function sourceChecksum(db: SqliteDb, t: TablePlan, skipKeys: ReadonlySet<string>): ChecksumAccumulator {
+  const acc = new ChecksumAccumulator();
+  const key = keyReader(t);
+  const encode = createRowEncoder(t, key);
+  const offset = columnOffset(t);
+  for (const row of iterateRows(db, t, null)) {
+    if (skipKeys.size > 0 && skipKeys.has(key(row))) continue;
+    const r = encode(row as SqliteValue[], offset);
+    if (!isRowProblem(r)) acc.add(r.canonical);
+  }
+  return acc;
+}
+
+export async function verifyTarget(o: VerifyOptions): Promise<{ result: RunResult; reportPath: string; jsonPath: string; exitCode: ExitCodeValue }> {
+  const startedAt = new Date();
+  const t0 = startedAt.getTime();
+  const runId = `verify-${startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  const { sizeBytes } = await checkSqliteFile(o.sourcePath);
+  const sha256 = await sha256File(o.sourcePath);
+  const { plan, warnings } = await prepare(o, o.sourcePath, sizeBytes);
+  const client = await connectTarget(o.target);
+  const steps: StepResult[] = [];
+  const tables: TableResult[] = [];
+  let serverVersion: string | null = null;
+  let error: MigrateError | null = null;
+  const db = openSqlite(o.sourcePath);
+  try {
+    serverVersion = (await client.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v.split(' on ')[0]!;
+    let skip = new Map<string, Set<string>>();
+    if (await journalExists(client)) {
+      const live = (await listRuns(client, o.schema)).find((r) => r.status === 'cut-over');
+      if (live) {
+        skip = await quarantinedKeys(client, live.run_id);
+        if (live.source_sha256 && live.source_sha256 !== sha256) warnings.push(`the source file changed since run ${live.run_id} migrated it (sha256 ${live.source_sha256.slice(0, 12)}… then, ${sha256.slice(0, 12)}… now): differences may be new writes to SQLite`);
+      } else warnings.push(`no cut-over run is recorded for schema ${o.schema}: comparing without excluding quarantined rows`);
+    }
+    for (const t of plan.tables) {
+      const start = Date.now();
+      const skipKeys = skip.get(t.source) ?? new Set<string>();
+      const acc = sourceChecksum(db, t, skipKeys);
+      let v = await verifyTable(client, o.schema, t, { rowsLoaded: acc.count, count: acc.count, sum: acc.sum }).catch((e: Error & { code?: string }) => {
+        if (e.code === '42P01') throw new MigrateError('E_VERIFY_NO_TABLE', ExitCode.verify, `Table ${o.schema}.${t.target} does not exist in the target.`, { hint: 'Is this the right --schema, and were the same mapping files used?' });
+        throw e;
+      });
+      if (!v.match) {
+        const p = await pinpointDifferences(client, db, o.schema, t, { limit: o.diffLimit, skipKeys });
+        v = { ...v, differingRows: p.rows };
+        if (p.note) warnings.push(`${t.source}: ${p.note}`);
+      }
+      const ms = Date.now() - start;
+      steps.push({ step: 'checksum', section: 'verify', table: t.target, status: v.match ? 'ok' : 'failed', startMs: start - t0, ms, rows: v.targetRows });
+      o.onTable?.(t.source, v.match);
+      tables.push({
+        source: t.source,
+        target: t.target,
+        rowsRead: acc.count + skipKeys.size,
+        rowsLoaded: acc.count,
+        rowsQuarantined: skipKeys.size,
+        bytes: 0,
+        ms,
+        targetRows: v.targetRows,
+        checksum: { source: `${acc.count}:${acc.sum}`, target: `${v.targetRows}:${v.targetSum}`, match: v.match },
+        differingRows: v.differingRows,
+        verifyMs: ms,
+        quarantineSample: [],
+        quarantineFile: null,
+      });
+    }
+  } catch (e) {
+    error = e instanceof MigrateError ? e : new MigrateError('E_INTERNAL', ExitCode.internal, (e as Error).message, { cause: e });
+  } finally {
+    db.close();
+    await client.end().catch(() => undefined);
+  }
+  const mismatched = tables.filter((t) => t.checksum?.match === false);
+  const finishedAt = new Date();
+  const result: RunResult = {
+    version: RUN_RESULT_VERSION,
+    runId,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    mode: 'verify',
+    outcome: error ? (error.exitCode === ExitCode.verify ? 'verify-mismatch' : 'failed') : mismatched.length ? 'verify-mismatch' : 'passed',
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    ms: finishedAt.getTime() - t0,
+    source: { path: o.sourcePath, sizeBytes, sha256, snapshotPath: null },
+    target: { url: o.target.display, host: o.target.host, port: o.target.port, database: o.target.database, schema: o.schema, serverVersion, embedded: o.embedded },
+    tables,
+    steps,
+    objects: { tables: 0, primaryKeys: 0, uniqueIndexes: 0, indexes: 0, foreignKeys: 0, checks: 0, triggers: 0, identityResets: 0, views: 0 },
+    casts: [],
+    untranslated: [],
+    warnings,
+    quarantineDir: null,
+    cutover: { performed: false, ms: null, previousSchema: null, rollbackCommand: null, rollbackDescription: null },
+    error: error ? { code: error.code, message: error.message, hint: error.hint ?? null } : mismatched.length ? { code: 'E_VERIFY_MISMATCH', message: `${mismatched.length} table${mismatched.length > 1 ? 's differ' : ' differs'}: ${mismatched.map((t) => t.target).join(', ')}`, hint: 'The differing rows are listed in the report.' } : null,
+  };
+  const files = await writeReports(result, o.reportsDir, `${reportStem(startedAt, o.sourcePath, 'verify')}-verify`);
+  const exitCode: ExitCodeValue = error ? error.exitCode : mismatched.length ? ExitCode.verify : ExitCode.ok;
+  return { result, ...files, exitCode };
+}
