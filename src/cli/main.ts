@@ -88,6 +88,7 @@ ${EXIT_CODES_HELP}`);
       .option('-m, --mappings <dir>', 'directory of mapping files', 'mappings')
       .option('--dry-run', 'do everything but the cutover: load, verify and report, then drop the staging schema')
       .option('--keep-staging', 'with --dry-run (or a failed run): keep the staging schema for inspection')
+      .option('--resume', 'continue the newest interrupted run of this schema: completed tables are kept, the rest reloaded')
       .option('--allow-quarantine', 'cut over and exit 0 even when rows were quarantined')
       .addOption(new Option('--orphans <policy>', 'foreign keys whose rows reference nothing').choices(['not-valid', 'fail']).default('not-valid'))
       .addOption(new Option('--fold <mode>', 'identifier case folding for names without a mapping').choices(['none', 'snake', 'lower']).default('none'))
@@ -121,6 +122,7 @@ ${EXIT_CODES_HELP}`),
       mappingsDir: flags['mappings'] as string,
       mode: flags['dryRun'] ? 'dry-run' : 'cutover',
       keepStaging: Boolean(flags['keepStaging']),
+      resume: Boolean(flags['resume']),
       lanes: flags['lanes'] as number,
       chunkRows: flags['chunkRows'] as number,
       reportsDir: flags['reports'] as string,

@@ -7,7 +7,7 @@ import { quoteIdent } from '../plan/identifiers.js';
 
 export const JOURNAL_SCHEMA = 'sqlite2pg';
 
-export type RunStatus = 'running' | 'loaded' | 'failed' | 'dry-run' | 'cut-over' | 'rolled-back';
+export type RunStatus = 'running' | 'loaded' | 'failed' | 'dry-run' | 'cut-over' | 'superseded' | 'rolled-back';
 
 const J = quoteIdent(JOURNAL_SCHEMA);
 
@@ -34,6 +34,8 @@ export const JOURNAL_DDL = [
     error text,
     result jsonb
   )`,
+  `ALTER TABLE ${J}.runs ADD COLUMN IF NOT EXISTS snapshot_path text`,
+  `ALTER TABLE ${J}.runs ADD COLUMN IF NOT EXISTS supersedes text`,
   `CREATE TABLE IF NOT EXISTS ${J}.run_tables (
     run_id text NOT NULL REFERENCES ${J}.runs (run_id) ON DELETE CASCADE,
     source_table text NOT NULL,
@@ -85,6 +87,8 @@ export interface RunRow {
   moved: MovedObjects | null;
   write_counters: Record<string, string> | null;
   error: string | null;
+  snapshot_path: string | null;
+  supersedes: string | null;
 }
 
 /** What cutover moved: new objects into the live schema, old ones aside into previous_schema. */
@@ -96,11 +100,25 @@ export interface MovedObjects {
   readonly previous: readonly { readonly kind: 'table' | 'view'; readonly name: string }[];
 }
 
-export async function insertRun(client: pg.ClientBase, r: { runId: string; mode: string; schema: string; staging: string; sourcePath: string; sha256: string | null; size: number; mappingHash: string; version: string }): Promise<void> {
+export async function insertRun(client: pg.ClientBase, r: { runId: string; mode: string; schema: string; staging: string; sourcePath: string; snapshotPath: string | null; sha256: string | null; size: number; mappingHash: string; version: string }): Promise<void> {
   await client.query(
-    `INSERT INTO ${J}.runs (run_id, mode, status, target_schema, staging_schema, source_path, source_sha256, source_size, mapping_hash, tool_version) VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9)`,
-    [r.runId, r.mode, r.schema, r.staging, r.sourcePath, r.sha256, r.size, r.mappingHash, r.version],
+    `INSERT INTO ${J}.runs (run_id, mode, status, target_schema, staging_schema, source_path, snapshot_path, source_sha256, source_size, mapping_hash, tool_version) VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [r.runId, r.mode, r.schema, r.staging, r.sourcePath, r.snapshotPath, r.sha256, r.size, r.mappingHash, r.version],
   );
+}
+
+/** The newest run of a schema that stopped before finishing (crash, Ctrl-C, failure) and left its staging schema. */
+export async function resumableRun(client: pg.ClientBase, schema: string): Promise<RunRow | null> {
+  const r = await client.query<RunRow>(
+    `SELECT r.* FROM ${J}.runs r JOIN pg_namespace n ON n.nspname = r.staging_schema
+     WHERE r.target_schema = $1 AND r.status IN ('running', 'failed') ORDER BY r.started_at DESC LIMIT 1`,
+    [schema],
+  );
+  return r.rows[0] ?? null;
+}
+
+export async function markRunning(client: pg.ClientBase, runId: string): Promise<void> {
+  await client.query(`UPDATE ${J}.runs SET status = 'running', error = NULL, finished_at = NULL WHERE run_id = $1`, [runId]);
 }
 
 export async function setRunStatus(client: pg.ClientBase, runId: string, status: RunStatus, extra: { error?: string | null; result?: unknown } = {}): Promise<void> {
@@ -169,4 +187,10 @@ export async function quarantinedKeys(client: pg.ClientBase, runId: string): Pro
     out.set(row.table_name, set);
   }
   return out;
+}
+
+/** Forget the quarantined rows of tables that are about to be reloaded (resume). */
+export async function clearQuarantine(client: pg.ClientBase, runId: string, tables: readonly string[]): Promise<void> {
+  await client.query(`DELETE FROM ${J}.quarantine WHERE run_id = $1 AND table_name = ANY($2)`, [runId, tables]);
+  await client.query(`DELETE FROM ${J}.run_tables WHERE run_id = $1 AND source_table = ANY($2)`, [runId, tables]);
 }

@@ -98,7 +98,9 @@ export async function swapIn(client: pg.ClientBase, o: { live: string; staging: 
   // The staging schema is ours and now empty: RESTRICT proves it.
   await run(`DROP SCHEMA ${quoteIdent(o.staging)} RESTRICT`);
   const moved: MovedObjects = { tables, views, functions: fns, previous };
-  await client.query(`UPDATE ${J}.runs SET status = 'cut-over', cutover_at = now(), previous_schema = $2, moved = $3 WHERE run_id = $1`, [o.runId, clashes.length ? o.previous : null, JSON.stringify(moved)]);
+  // The run that was live until now is superseded; rollback of this run makes it live again.
+  const live = await client.query<{ run_id: string }>(`UPDATE ${J}.runs SET status = 'superseded' WHERE target_schema = $1 AND status = 'cut-over' AND run_id <> $2 RETURNING run_id`, [o.live, o.runId]);
+  await client.query(`UPDATE ${J}.runs SET status = 'cut-over', cutover_at = now(), previous_schema = $2, moved = $3, supersedes = $4 WHERE run_id = $1`, [o.runId, clashes.length ? o.previous : null, JSON.stringify(moved), live.rows[0]?.run_id ?? null]);
   return { moved, ms: Date.now() - start, dependents };
 }
 
@@ -121,4 +123,5 @@ export async function swapBack(client: pg.ClientBase, o: { live: string; previou
     await run(`DROP SCHEMA ${quoteIdent(o.previous)} RESTRICT`);
   }
   await client.query(`UPDATE ${J}.runs SET status = 'rolled-back', rolled_back_at = now() WHERE run_id = $1`, [o.runId]);
+  await client.query(`UPDATE ${J}.runs SET status = 'cut-over' WHERE run_id = (SELECT supersedes FROM ${J}.runs WHERE run_id = $1) AND status = 'superseded'`, [o.runId]);
 }

@@ -24,7 +24,8 @@ export interface LoadOptions {
   readonly connect: () => Promise<pg.Client>;
   readonly onTableStart?: (t: TablePlan) => void;
   readonly onRows?: (t: TablePlan, rows: number) => void;
-  readonly onTableDone?: (r: TableLoad) => void;
+  /** Awaited before the lane moves on: e.g. record the table in the journal so a resume can skip it. */
+  readonly onTableDone?: (r: TableLoad) => void | Promise<void>;
   readonly signal?: AbortSignal;
 }
 
@@ -122,7 +123,7 @@ export async function loadTables(plan: Plan, options: LoadOptions, t0: number): 
             quarantineSample: sample.map(({ table, key, column, value, reason }) => ({ table, key, column, value, reason })),
           };
           results.push(done);
-          options.onTableDone?.(done);
+          await options.onTableDone?.(done);
         }
       }
     } catch (e) {

@@ -7,14 +7,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type pg from 'pg';
-import { ConfigError, ExitCode, LoadError, MigrateError, VerifyError, type ExitCodeValue } from '../errors.js';
+import { ConfigError, ExitCode, LoadError, MigrateError, UsageError, VerifyError, type ExitCodeValue } from '../errors.js';
 import type { Catalog } from '../model/catalog.js';
 import type { Plan } from '../model/plan.js';
 import type { CastSample, Mode, Outcome, RunResult, StepResult, TableResult, ObjectCounts } from '../model/run-result.js';
 import { RUN_RESULT_VERSION } from '../model/run-result.js';
 import { buildPlan } from '../plan/build-plan.js';
 import { createSchemaSql, createTableSql } from '../plan/ddl.js';
-import { quoteIdent } from '../plan/identifiers.js';
+import { qualify, quoteIdent } from '../plan/identifiers.js';
 import { checkSqliteFile, openSqlite } from '../source/sqlite-db.js';
 import { introspectSqlite } from '../source/introspect-sqlite.js';
 import { sha256File, takeSnapshot, pruneSnapshots } from '../source/snapshot.js';
@@ -25,7 +25,9 @@ import { loadTables, type TableLoad } from '../load/load-tables.js';
 import { buildPostLoad } from '../load/post-load.js';
 import { QuarantineDir } from '../load/quarantine-files.js';
 import { verifyTable, type TableVerification } from '../verify/verify-tables.js';
-import { ensureJournal, insertRun, quarantinedKeys, recordQuarantine, recordTable, setRunStatus } from '../cutover/journal.js';
+import { clearQuarantine, ensureJournal, insertRun, journalExists, markRunning, quarantinedKeys, recordQuarantine, recordTable, resumableRun, setRunStatus, tableStates, type RunRow } from '../cutover/journal.js';
+import { resetStaging } from '../load/reset-staging.js';
+import { ChecksumAccumulator } from '../verify/checksum.js';
 import { readQuarantineFile } from '../load/read-quarantine.js';
 import type { QuarantineRecord } from '../load/quarantine-files.js';
 import { pinpointDifferences } from '../verify/pinpoint.js';
@@ -61,6 +63,8 @@ export interface MigrateOptions {
   readonly orphans: 'not-valid' | 'fail';
   readonly fold: 'none' | 'snake' | 'lower';
   readonly snapshot: { readonly enabled: boolean; readonly dir: string; readonly retentionDays: number };
+  /** Continue the newest interrupted run of this schema instead of starting a new one. */
+  readonly resume: boolean;
   readonly events?: RunEvents;
   readonly signal?: AbortSignal;
 }
@@ -112,10 +116,53 @@ function castLabel(c: Plan['tables'][number]['columns'][number]): string {
   }
 }
 
+/** After the swap: every identity's next value must be past max(id), or the application's first INSERT fails. */
+async function identitySmokeTest(client: pg.ClientBase, schema: string, plan: Plan): Promise<string[]> {
+  const problems: string[] = [];
+  for (const t of plan.tables) {
+    for (const c of t.columns.filter((x) => x.identity)) {
+      const table = qualify(schema, t.target);
+      const r = await client.query<{ ok: boolean; next: string; max: string | null }>(
+        `SELECT coalesce(s.last_value + s.increment_by, s.start_value) > coalesce(m.max, 0) AS ok,
+                coalesce(s.last_value + s.increment_by, s.start_value)::text AS next, m.max::text AS max
+         FROM pg_sequences s, (SELECT max(${quoteIdent(c.target)}) AS max FROM ${table}) m
+         WHERE format('%I.%I', s.schemaname, s.sequencename)::regclass = pg_get_serial_sequence($1, $2)::regclass`,
+        [table, c.target],
+      );
+      const row = r.rows[0];
+      if (!row?.ok) problems.push(`identity ${t.target}.${c.target}: next value ${row?.next ?? '?'} is not past max ${row?.max ?? '?'}; fix it with setval before the application writes`);
+    }
+  }
+  return problems;
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw new LoadError('E_ABORTED', 'The run was interrupted before the cutover; the live schema is unchanged.', { hint: 'Continue it with: sqlite2pg migrate <source> --resume (same target and schema), or start over.' });
+  }
+}
+
+/** Record a loaded table and its quarantined rows in the journal. */
+async function journalTable(client: pg.ClientBase, runId: string, l: TableLoad): Promise<void> {
+  if (l.quarantineFile) {
+    let batch: QuarantineRecord[] = [];
+    for await (const q of readQuarantineFile(l.quarantineFile)) {
+      if (q.action !== 'quarantined') continue;
+      batch.push(q);
+      if (batch.length >= 1000) {
+        await recordQuarantine(client, runId, batch);
+        batch = [];
+      }
+    }
+    await recordQuarantine(client, runId, batch);
+  }
+  await recordTable(client, runId, { source: l.table.source, target: l.table.target, state: 'loaded', rowsRead: l.rowsRead, rowsLoaded: l.rowsLoaded, rowsQuarantined: l.rowsQuarantined, count: l.checksum.count, sum: l.checksum.sum });
+}
+
 export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
   const startedAt = new Date();
   const t0 = startedAt.getTime();
-  const runId = newRunId(startedAt);
+  let runId = newRunId(startedAt);
   const ev = o.events ?? {};
   const steps: StepResult[] = [];
   const warnings: string[] = [];
@@ -140,10 +187,29 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
 
   // --- Pre-flight: nothing touches the target until all of this passed. ---
   const { sizeBytes } = await checkSqliteFile(o.sourcePath);
+  let resumed: RunRow | null = null;
+  if (o.resume) {
+    const c = await connectTarget(o.target);
+    try {
+      if (await journalExists(c)) resumed = await resumableRun(c, o.schema);
+    } finally {
+      await c.end();
+    }
+    if (!resumed) throw new UsageError(`Nothing to resume: no interrupted run with a staging schema is recorded for schema ${o.schema}.`, { hint: 'Run without --resume to start a new run (sqlite2pg status lists the runs).' });
+    runId = resumed.run_id;
+  }
   let readPath = o.sourcePath;
   let sha256: string | null = null;
   let snapshotPath: string | null = null;
-  if (o.snapshot.enabled) {
+  if (resumed) {
+    // Resume from the very bytes the interrupted run read: its snapshot, or the unchanged source.
+    readPath = resumed.snapshot_path ?? o.sourcePath;
+    snapshotPath = resumed.snapshot_path;
+    sha256 = await sha256File(readPath).catch(() => null);
+    if (sha256 === null || sha256 !== resumed.source_sha256) {
+      throw new UsageError(`Cannot resume run ${resumed.run_id}: ${resumed.snapshot_path ? `its snapshot ${resumed.snapshot_path} is missing or changed` : `the source changed since it started`} (sha256 ${resumed.source_sha256?.slice(0, 12)}… then).`, { hint: 'Start a new run without --resume.' });
+    }
+  } else if (o.snapshot.enabled) {
     const snap = await timed('snapshot source', 'pre', () => takeSnapshot(o.sourcePath, o.snapshot.dir, runId));
     readPath = snap.path;
     snapshotPath = snap.path;
@@ -158,7 +224,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
 
   const admin = await connectTarget(o.target);
   const lock = await connectTarget(o.target);
-  const staging = `sqlite2pg_staging_${runId.slice(0, 15).toLowerCase()}_${runId.slice(-6)}`;
+  const staging = resumed?.staging_schema ?? `sqlite2pg_staging_${runId.slice(0, 15).toLowerCase()}_${runId.slice(-6)}`;
   const previous = `sqlite2pg_previous_${runId.slice(0, 15).toLowerCase()}_${runId.slice(-6)}`;
   const reportBase = reportStem(startedAt, o.sourcePath, o.mode);
   const reportsDir = resolve(o.reportsDir);
@@ -182,12 +248,46 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     await acquireTargetLock(lock, o.schema);
     locked = true;
     await ensureJournal(admin);
-    await insertRun(admin, { runId, mode: o.mode, schema: o.schema, staging, sourcePath: resolve(o.sourcePath), sha256, size: sizeBytes, mappingHash, version: TOOL_VERSION });
-    journaled = true;
-
-    await timed('create staging tables', 'pre', async () => {
-      await admin.query(createSchemaSql(staging));
+    const kept: TableLoad[] = [];
+    if (resumed) {
+      await markRunning(admin, runId);
+      // Tables whose load completed (and was journaled) keep their rows and source checksums.
+      const states = new Map((await tableStates(admin, runId)).filter((x) => x.state === 'loaded').map((x) => [x.source_table, x]));
       for (const t of plan.tables) {
+        const st = states.get(t.source);
+        if (!st || st.target_table !== t.target) continue;
+        kept.push({
+          table: t,
+          rowsRead: Number(st.rows_read),
+          rowsLoaded: Number(st.rows_loaded),
+          rowsQuarantined: Number(st.rows_quarantined),
+          valuesNulled: 0,
+          bytes: 0,
+          startMs: 0,
+          ms: 0,
+          checksum: ChecksumAccumulator.fromJSON({ count: Number(st.checksum_count), sum: st.checksum_sum }),
+          quarantineFile: null,
+          quarantineSample: [],
+        });
+      }
+      warnings.push(`resumed run ${runId}: ${kept.length} of ${plan.tables.length} tables were already loaded and were kept`);
+    } else {
+      await insertRun(admin, { runId, mode: o.mode, schema: o.schema, staging, sourcePath: resolve(o.sourcePath), snapshotPath, sha256, size: sizeBytes, mappingHash, version: TOOL_VERSION });
+    }
+    journaled = true;
+    const keptNames = new Set(kept.map((k) => k.table.source));
+    const toLoad = plan.tables.filter((t) => !keptNames.has(t.source));
+
+    await timed(resumed ? 'reset staging tables' : 'create staging tables', 'pre', async () => {
+      if (resumed) {
+        await resetStaging(admin, staging, ev.sql);
+        await clearQuarantine(admin, runId, toLoad.map((t) => t.source));
+      } else {
+        await admin.query(createSchemaSql(staging));
+      }
+      for (const t of toLoad) {
+        // A partially loaded table is reloaded from scratch.
+        if (resumed) await admin.query(`DROP TABLE IF EXISTS ${qualify(staging, t.target)}`);
         const sql = createTableSql(staging, t);
         ev.sql?.(sql);
         await admin.query(sql);
@@ -195,8 +295,8 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     });
 
     const connectLane = async (): Promise<pg.Client> => connectTarget(o.target);
-    loads = await timed('load data', 'data', () =>
-      loadTables(plan, {
+    const loaded = await timed('load data', 'data', () =>
+      loadTables({ ...plan, tables: toLoad }, {
         sourcePath: readPath,
         schema: staging,
         lanes: o.lanes,
@@ -205,32 +305,22 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
         connect: connectLane,
         onTableStart: (t) => ev.tableStart?.(t.source, t.rowCount),
         onRows: (t, n) => ev.tableRows?.(t.source, n),
-        onTableDone: (r) => {
+        onTableDone: async (r) => {
           step({ step: 'copy', section: 'data', table: r.table.target, status: 'ok', startMs: r.startMs, ms: r.ms, rows: r.rowsLoaded, bytes: r.bytes });
+          // Journal each table as soon as it is complete: a crash after this point keeps it.
+          await journalTable(admin, runId, r);
           ev.tableDone?.(r);
         },
         ...(o.signal ? { signal: o.signal } : {}),
       }, t0),
     );
-    for (const l of loads) {
-      await recordTable(admin, runId, { source: l.table.source, target: l.table.target, state: 'loaded', rowsRead: l.rowsRead, rowsLoaded: l.rowsLoaded, rowsQuarantined: l.rowsQuarantined, count: l.checksum.count, sum: l.checksum.sum });
-      if (l.quarantineFile) {
-        let batch: QuarantineRecord[] = [];
-        for await (const q of readQuarantineFile(l.quarantineFile)) {
-          if (q.action !== 'quarantined') continue;
-          batch.push(q);
-          if (batch.length >= 1000) {
-            await recordQuarantine(admin, runId, batch);
-            batch = [];
-          }
-        }
-        await recordQuarantine(admin, runId, batch);
-      }
-    }
+    loads = [...kept, ...loaded];
+    throwIfAborted(o.signal);
 
     ev.phase?.('build keys, indexes, constraints', 'start');
     const post = await buildPostLoad(admin, plan, { schema: staging, t0, orphans: o.orphans, onStep: step, ...(ev.sql ? { log: ev.sql } : {}) });
     ev.phase?.('build keys, indexes, constraints', 'done');
+    throwIfAborted(o.signal);
     objects = post.objects;
     warnings.push(...post.warnings);
     for (const w of post.warnings) ev.warn?.(w);
@@ -254,6 +344,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
         step({ step: 'checksum', section: 'verify', table: l.table.target, status: v.match ? 'ok' : 'failed', startMs: Date.now() - t0 - v.ms, ms: v.ms, rows: v.targetRows });
       }
     });
+    throwIfAborted(o.signal);
     const mismatched = [...verifications.values()].filter((v) => !v.match);
     if (mismatched.length) {
       throw new VerifyError(`Verification failed for ${mismatched.length} table${mismatched.length > 1 ? 's' : ''}: ${mismatched.map((m) => m.table.target).join(', ')}.`, {
@@ -268,28 +359,30 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
 
     if (o.mode === 'cutover' && exitCode === ExitCode.ok) {
       cutover = await timed('cutover', 'cutover', async () => {
+        let swap: Awaited<ReturnType<typeof swapIn>>;
         await admin.query('BEGIN');
         try {
           // Fail fast rather than queue behind a long transaction of the application.
           await admin.query(`SET LOCAL lock_timeout = '10s'`);
-          const swap = await swapIn(admin, { live: o.schema, staging, previous, runId, ...(ev.sql ? { log: ev.sql } : {}) });
+          swap = await swapIn(admin, { live: o.schema, staging, previous, runId, ...(ev.sql ? { log: ev.sql } : {}) });
           await admin.query('COMMIT');
-          for (const d of swap.dependents) warnings.push(`${d}: it still reads the previous table, now in ${previous}; re-create it if it should read the new data`);
-          const counters = await writeCounters(admin, o.schema, swap.moved.tables);
-          await admin.query(`UPDATE ${quoteIdent('sqlite2pg')}.runs SET write_counters = $2 WHERE run_id = $1`, [runId, JSON.stringify(counters)]);
-          return {
-            performed: true,
-            ms: swap.ms,
-            previousSchema: swap.moved.previous.length ? previous : null,
-            rollbackCommand: `npx sqlite2pg rollback --run ${runId} --schema ${o.schema}${o.embedded ? '' : ' --target <same target>'}`,
-            rollbackDescription: swap.moved.previous.length
-              ? `moves the ${swap.moved.tables.length} migrated tables out of ${o.schema} into a new schema sqlite2pg_rolledback_…, and moves the ${swap.moved.previous.length} previous objects back from ${previous}, in one transaction`
-              : `moves the ${swap.moved.tables.length} migrated tables out of ${o.schema} into a new schema sqlite2pg_rolledback_… (kept, not dropped), in one transaction; ${o.schema} had no tables of these names before`,
-          };
         } catch (e) {
           await admin.query('ROLLBACK').catch(() => undefined);
           throw new LoadError('E_CUTOVER', `Cutover failed and was rolled back: ${(e as Error).message}`, { cause: e, hint: `The live schema is unchanged; the loaded data is still in ${staging}.` });
         }
+        for (const d of swap.dependents) warnings.push(`${d}: it still reads the previous table, now in ${previous}; re-create it if it should read the new data`);
+        warnings.push(...(await identitySmokeTest(admin, o.schema, plan)));
+        const counters = await writeCounters(admin, o.schema, swap.moved.tables);
+        await admin.query(`UPDATE ${quoteIdent('sqlite2pg')}.runs SET write_counters = $2 WHERE run_id = $1`, [runId, JSON.stringify(counters)]);
+        return {
+          performed: true,
+          ms: swap.ms,
+          previousSchema: swap.moved.previous.length ? previous : null,
+          rollbackCommand: `npx sqlite2pg rollback --run ${runId} --schema ${o.schema}${o.embedded ? '' : ' --target <same target>'}`,
+          rollbackDescription: swap.moved.previous.length
+            ? `moves the ${swap.moved.tables.length} migrated tables out of ${o.schema} into a new schema sqlite2pg_rolledback_…, and moves the ${swap.moved.previous.length} previous objects back from ${previous}, in one transaction`
+            : `moves the ${swap.moved.tables.length} migrated tables out of ${o.schema} into a new schema sqlite2pg_rolledback_… (kept, not dropped), in one transaction; ${o.schema} had no tables of these names before`,
+        };
       });
     } else if (o.mode === 'dry-run' || exitCode !== ExitCode.ok) {
       if (!o.keepStaging) {
