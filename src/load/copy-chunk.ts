@@ -152,6 +152,13 @@ export async function copyChunk(
         badLine = { line, reason: `PostgreSQL rejected the row: ${pgErr.message}${pgErr.where ? ` (${pgErr.where.split('\n')[0]})` : ''}` };
         continue;
       }
+      const sysCode = (e as NodeJS.ErrnoException).code ?? '';
+      if (['ECONNRESET', 'EPIPE', '57P01', '57P02', '57P03'].includes(sysCode) || /Connection terminated/i.test(pgErr.message)) {
+        throw new LoadError('E_CONNECTION_LOST', `The connection to PostgreSQL was lost during COPY into ${t.target} (${pgErr.message}): the backend was terminated or the server went away.`, {
+          cause: e,
+          hint: 'The live schema is unchanged. Continue with: sqlite2pg migrate <source> --resume (completed tables are kept).',
+        });
+      }
       throw new LoadError('E_COPY', `COPY into ${t.target} failed: ${pgErr.message}`, { cause: e, hint: pgErr.detail ?? 'The staging schema was left as is; the live schema is unchanged.' });
     }
     const loaded = Number((stream as unknown as { rowCount: number }).rowCount);

@@ -103,6 +103,9 @@ export function clientConfig(t: TargetSettings): pg.ClientConfig {
 /** Connect one client, turning the usual failures into one clear paragraph (exit 5). */
 export async function connectTarget(t: TargetSettings): Promise<pg.Client> {
   const client = new pg.Client({ ...clientConfig(t), connectionTimeoutMillis: 15_000 });
+  // A connection that dies (backend terminated, network gone) emits 'error' on the client; the
+  // query or COPY in flight rejects with it and is reported there. Without a listener Node crashes.
+  client.on('error', () => undefined);
   try {
     await client.connect();
   } catch (e) {
