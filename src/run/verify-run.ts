@@ -11,14 +11,14 @@ import type { RunResult, StepResult, TableResult } from '../model/run-result.js'
 import { RUN_RESULT_VERSION } from '../model/run-result.js';
 import type { SqliteValue } from '../plan/casts/index.js';
 import { checkSqliteFile, openSqlite, type SqliteDb } from '../source/sqlite-db.js';
-import { sha256File } from '../source/snapshot.js';
 import { iterateRows, keyReader, columnOffset } from '../source/read-rows.js';
 import { connectTarget, type TargetSettings } from '../load/target.js';
 import { createRowEncoder, isRowProblem } from '../load/row-encoder.js';
 import { ChecksumAccumulator } from '../verify/checksum.js';
 import { verifyTable } from '../verify/verify-tables.js';
 import { pinpointDifferences } from '../verify/pinpoint.js';
-import { journalExists, listRuns, quarantinedKeys } from '../cutover/journal.js';
+import { journalExists, listRuns, quarantinedKeys, type RunRow } from '../cutover/journal.js';
+import { hashSqliteFile, type SqliteFileHashes } from '../verify/sqlite-file-hash.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { prepare } from './migrate.js';
 import { reportStem, writeReports } from './write-report.js';
@@ -49,12 +49,33 @@ export function sourceChecksum(db: SqliteDb, t: TablePlan, skipKeys: ReadonlySet
   return acc;
 }
 
+/**
+ * A warning when the source file no longer holds what run `live` migrated, or when that cannot
+ * be told; null when it is unchanged. A run that read a snapshot recorded the snapshot's sha256,
+ * which never equals the source file's (see sqlite-file-hash.ts): then the snapshot, if it is
+ * still there, is compared with the source by content hash.
+ */
+async function sourceChangeWarning(live: RunRow, source: SqliteFileHashes): Promise<string | null> {
+  const then = live.source_sha256;
+  if (!then || then === source.sha256) return null;
+  const changed = `the source file changed since run ${live.run_id} migrated it`;
+  const mayBeWrites = 'differences may be new writes to SQLite';
+  if (!live.snapshot_path) return `${changed} (sha256 ${then.slice(0, 12)}… then, ${source.sha256.slice(0, 12)}… now): ${mayBeWrites}`;
+  const snapshot = await hashSqliteFile(live.snapshot_path).catch(() => null);
+  if (snapshot === null || snapshot.sha256 !== then) {
+    return `cannot tell whether the source file changed since run ${live.run_id} migrated it: the run read the snapshot ${live.snapshot_path} (sha256 ${then.slice(0, 12)}…), which is ${snapshot === null ? 'no longer there' : 'no longer that file'}`;
+  }
+  if (snapshot.contentSha256 === source.contentSha256) return null;
+  return `${changed} (its pages differ from the snapshot ${live.snapshot_path} the run read; un-checkpointed WAL writes count too): ${mayBeWrites}`;
+}
+
 export async function verifyTarget(o: VerifyOptions): Promise<{ result: RunResult; reportPath: string; jsonPath: string; exitCode: ExitCodeValue }> {
   const startedAt = new Date();
   const t0 = startedAt.getTime();
   const runId = `verify-${startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
   const { sizeBytes } = await checkSqliteFile(o.sourcePath);
-  const sha256 = await sha256File(o.sourcePath);
+  const sourceHashes = await hashSqliteFile(o.sourcePath);
+  const sha256 = sourceHashes.sha256;
   const { plan, warnings } = await prepare(o, o.sourcePath, sizeBytes);
   const client = await connectTarget(o.target);
   const steps: StepResult[] = [];
@@ -69,7 +90,8 @@ export async function verifyTarget(o: VerifyOptions): Promise<{ result: RunResul
       const live = (await listRuns(client, o.schema)).find((r) => r.status === 'cut-over');
       if (live) {
         skip = await quarantinedKeys(client, live.run_id);
-        if (live.source_sha256 && live.source_sha256 !== sha256) warnings.push(`the source file changed since run ${live.run_id} migrated it (sha256 ${live.source_sha256.slice(0, 12)}… then, ${sha256.slice(0, 12)}… now): differences may be new writes to SQLite`);
+        const changed = await sourceChangeWarning(live, sourceHashes);
+        if (changed) warnings.push(changed);
       } else warnings.push(`no cut-over run is recorded for schema ${o.schema}: comparing without excluding quarantined rows`);
     }
     for (const t of plan.tables) {

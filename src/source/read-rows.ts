@@ -93,6 +93,6 @@ function fmt(v: unknown): string {
  */
 export function iterateRowsByKey(db: SqliteDb, t: TablePlan, keySourceColumns: readonly string[]): IterableIterator<unknown[]> {
   const cols = t.columns.map((c) => sqliteIdent(c.source)).join(', ');
-  const sql = `SELECT ${t.readKey.kind === 'rowid' ? '_rowid_, ' : ''}${cols} FROM ${sqliteIdent(t.source)} ORDER BY ${keySourceColumns.map(sqliteIdent).join(', ')}`;
+  const sql = `SELECT ${t.readKey.kind === 'rowid' ? '_rowid_, ' : ''}${cols} FROM ${sqliteIdent(t.source)} ORDER BY ${keySourceColumns.map((k) => `${sqliteIdent(k)} COLLATE BINARY`).join(', ')}`;
   return db.prepare(sql).raw(true).safeIntegers(true).iterate() as IterableIterator<unknown[]>;
 }

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { SourceError } from '../errors.js';
 
@@ -18,7 +18,7 @@ export async function sha256File(path: string): Promise<string> {
 
 export async function takeSnapshot(sourcePath: string, dir: string, runId: string): Promise<{ path: string; sha256: string; sizeBytes: number }> {
   await mkdir(dir, { recursive: true });
-  const dest = join(dir, `${runId}-${basename(sourcePath)}`);
+  const dest = resolve(dir, `${runId}-${basename(sourcePath)}`);
   // Not readonly: the backup API needs a normal handle on the source, but only reads from it.
   const db = new Database(sourcePath, { fileMustExist: true, readonly: true });
   try {

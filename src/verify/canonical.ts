@@ -15,9 +15,13 @@
  * | bytea                | lowercase hex, no `\x`                           | `encode(x, 'hex')`                            |
  * | json → json          | the text as sent (json keeps it verbatim)        | `x::text`                                     |
  * | json → jsonb         | PostgreSQL's jsonb output (canonicalJsonb)       | `x::text`                                     |
- * | timestamptz/timestamp| microseconds since 1970-01-01 00:00 UTC, decimal | `(extract(epoch from x) * 1000000)::bigint::text` |
- * | date                 | `YYYY-MM-DD`                                     | `to_char(x, 'YYYY-MM-DD')`                    |
+ * | timestamptz/timestamp| microseconds since 1970-01-01 00:00 UTC, decimal | `trim_scale(extract(epoch from x) * 1000000)::text` |
+ * | date                 | `YYYY-MM-DD`                                     | `to_char(x, 'YYYY-MM-DD')` (*)                |
  * | uuid                 | lowercase, hyphenated                            | `x::text`                                     |
+ *
+ * (*) Values the loader never sends (years outside 1–9999: BC dates, ±infinity) get forms of their
+ * own on the SQL side (`Infinity`, `2024-01-24 BC`, `infinity`), so such a target value differs
+ * from every source value instead of colliding with one or failing the checksum query.
  *
  * Pure: no I/O.
  */
@@ -98,13 +102,17 @@ export function canonicalSql(cast: ColumnCast, columnRef: string): string {
       switch (cast.target) {
         case 'timestamptz':
         case 'timestamp':
-          // Since PostgreSQL 14 extract() returns numeric: exact microseconds. For timestamp it is
-          // the nominal epoch, without regard to TimeZone. Years 1–9999 fit a bigint of µs.
+          // Since PostgreSQL 14 extract() returns numeric: exact microseconds (scale 6, which
+          // trim_scale drops), and ±Infinity for ±infinity, where a ::bigint cast would fail the
+          // whole checksum query. For timestamp it is the nominal epoch, without regard to TimeZone.
           // https://www.postgresql.org/docs/current/functions-datetime.html#FUNCTIONS-DATETIME-EXTRACT
-          return `(extract(epoch from ${x}) * 1000000)::bigint::text`;
+          return `trim_scale(extract(epoch from ${x}) * 1000000)::text`;
         case 'date':
-          // to_char pads YYYY to 4 digits (year 0099) and ignores DateStyle.
-          return `to_char(${x}, 'YYYY-MM-DD')`;
+          // to_char pads YYYY to 4 digits (year 0099) and ignores DateStyle, but prints 1 BC as
+          // 0001 (colliding with AD 1) and ±infinity as NULL (colliding with NULL): those get
+          // forms of their own. infinity::text is `infinity` in every DateStyle; extract(year)
+          // of 1 BC is -1. NULL stays NULL through every branch.
+          return `CASE WHEN NOT isfinite(${x}) THEN ${x}::text WHEN extract(year from ${x}) < 0 THEN to_char(${x}, 'YYYY-MM-DD BC') ELSE to_char(${x}, 'YYYY-MM-DD') END`;
       }
       break;
   }

@@ -231,9 +231,11 @@ describe('canonicalSql (SQL side; checked against the server in test/integration
     expect(canonicalSql(cast.bytea, ref)).toBe(`encode(("r"."my ""col"""), 'hex')`);
     expect(canonicalSql(cast.json, ref)).toBe(`("r"."my ""col""")::text`);
     expect(canonicalSql(cast.jsonb, ref)).toBe(`("r"."my ""col""")::text`);
-    expect(canonicalSql(cast.timestamptz, ref)).toBe(`(extract(epoch from ("r"."my ""col""")) * 1000000)::bigint::text`);
-    expect(canonicalSql(cast.timestamp, ref)).toBe(`(extract(epoch from ("r"."my ""col""")) * 1000000)::bigint::text`);
-    expect(canonicalSql(cast.date, ref)).toBe(`to_char(("r"."my ""col"""), 'YYYY-MM-DD')`);
+    expect(canonicalSql(cast.timestamptz, ref)).toBe(`trim_scale(extract(epoch from ("r"."my ""col""")) * 1000000)::text`);
+    expect(canonicalSql(cast.timestamp, ref)).toBe(`trim_scale(extract(epoch from ("r"."my ""col""")) * 1000000)::text`);
+    expect(canonicalSql(cast.date, ref)).toBe(
+      `CASE WHEN NOT isfinite(("r"."my ""col""")) THEN ("r"."my ""col""")::text WHEN extract(year from ("r"."my ""col""")) < 0 THEN to_char(("r"."my ""col"""), 'YYYY-MM-DD BC') ELSE to_char(("r"."my ""col"""), 'YYYY-MM-DD') END`,
+    );
     expect(canonicalSql(cast.uuid, ref)).toBe(`("r"."my ""col""")::text`);
   });
 

@@ -1,0 +1,52 @@
+/**
+ * Hashes of a SQLite database file, to tell whether the source still holds what a run migrated.
+ * A run that read a snapshot records the snapshot's sha256, and a backup-API copy never has the
+ * bytes of its source: the backup rewrites header fields of page 1 (the schema cookie is set to
+ * the destination's + 1, the change counter and version-valid-for move, and the write/read
+ * versions follow the destination's journal mode). The content hash zeroes exactly those fields,
+ * so a database and an unchanged snapshot of it hash equal.
+ * https://www.sqlite.org/fileformat2.html#the_database_header
+ * https://github.com/sqlite/sqlite/blob/master/src/backup.c (sqlite3BtreeUpdateMeta, sqlite3BtreeSetVersion)
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+
+/** [offset, length] of page-1 header fields that differ between a database and its backup. */
+const VOLATILE_HEADER_FIELDS: readonly (readonly [number, number])[] = [
+  [18, 2], // file format write/read version: 1 rollback journal, 2 WAL
+  [24, 4], // file change counter
+  [40, 4], // schema cookie
+  [92, 4], // version-valid-for number
+  [96, 4], // SQLITE_VERSION_NUMBER of the library that last wrote the file
+];
+const HEADER_BYTES = 100;
+
+export interface SqliteFileHashes {
+  /** sha256 of the file's bytes. */
+  readonly sha256: string;
+  /** sha256 of the file's bytes with the volatile header fields zeroed. */
+  readonly contentSha256: string;
+}
+
+/** Both hashes in one read of the file. */
+export async function hashSqliteFile(path: string): Promise<SqliteFileHashes> {
+  const raw = createHash('sha256');
+  const content = createHash('sha256');
+  let header: Buffer | null = Buffer.alloc(0);
+  for await (const chunk of createReadStream(path)) {
+    const b = chunk as Buffer;
+    raw.update(b);
+    if (header === null) {
+      content.update(b);
+      continue;
+    }
+    header = Buffer.concat([header, b]);
+    if (header.length < HEADER_BYTES) continue;
+    for (const [at, n] of VOLATILE_HEADER_FIELDS) header.fill(0, at, at + n);
+    content.update(header);
+    header = null;
+  }
+  // A file shorter than a header is not a database; hash what there is.
+  if (header !== null) content.update(header);
+  return { sha256: raw.digest('hex'), contentSha256: content.digest('hex') };
+}
