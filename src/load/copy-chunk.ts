@@ -24,6 +24,13 @@ export const BATCH_BYTES = 64 * 1024;
 /** Rows PostgreSQL may reject in one chunk before we call the table broken (each costs a re-send). */
 export const MAX_REJECTED_ROWS_PER_CHUNK = 200;
 
+/** The error of a run stopped by SIGINT/SIGTERM before its cutover. */
+export function interruptedError(): LoadError {
+  return new LoadError('E_ABORTED', 'The run was interrupted before the cutover; the live schema is unchanged.', {
+    hint: 'Continue it with: sqlite2pg migrate <source> --resume (same target and schema), or start over.',
+  });
+}
+
 export interface ChunkTask {
   readonly table: TablePlan;
   readonly chunk: number;
@@ -123,7 +130,7 @@ export async function copyChunk(
           buf = '';
           onRows(pending);
           pending = 0;
-          if (signal?.aborted) throw new LoadError('E_ABORTED', 'The load was interrupted.');
+          if (signal?.aborted) throw interruptedError();
           yield b;
         }
       }

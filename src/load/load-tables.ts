@@ -10,8 +10,14 @@ import type { QuarantineEntry } from '../model/run-result.js';
 import { openSqlite, type SqliteDb } from '../source/sqlite-db.js';
 import { splitRowidRanges } from '../source/read-rows.js';
 import { ChecksumAccumulator } from '../verify/checksum.js';
-import { copyChunk, type ChunkTask } from './copy-chunk.js';
-import type { QuarantineDir, QuarantinePart } from './quarantine-files.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { MigrateError, type ExitCodeValue } from '../errors.js';
+import { copyChunk, type ChunkOutcome, type ChunkTask } from './copy-chunk.js';
+import type { QuarantineDir, QuarantineRecord } from './quarantine-files.js';
+import type { LaneReply, LaneRequest, LaneWorkerData, SerializedError } from './lane-worker.js';
+import type { TargetSettings } from './target.js';
 
 export interface LoadOptions {
   readonly sourcePath: string;
@@ -22,11 +28,32 @@ export interface LoadOptions {
   readonly quarantine: QuarantineDir;
   /** Opens one connection per lane (the caller sets session settings). */
   readonly connect: () => Promise<pg.Client>;
+  /** Connection settings for lanes running in worker threads. */
+  readonly target?: TargetSettings;
   readonly onTableStart?: (t: TablePlan) => void;
   readonly onRows?: (t: TablePlan, rows: number) => void;
   /** Awaited before the lane moves on: e.g. record the table in the journal so a resume can skip it. */
   readonly onTableDone?: (r: TableLoad) => void | Promise<void>;
   readonly signal?: AbortSignal;
+}
+
+/** The worker's compiled entry; absent when running from TypeScript sources (then lanes share this thread). */
+const WORKER_URL = new URL('./lane-worker.js', import.meta.url);
+
+/** What a finished chunk left in its quarantine part file. */
+interface PartResult {
+  readonly path: string;
+  readonly count: number;
+  readonly sample: readonly QuarantineRecord[];
+  close(): void;
+}
+
+type ChunkSummary = Pick<ChunkOutcome, 'rowsRead' | 'rowsLoaded' | 'rowsQuarantined' | 'valuesNulled' | 'bytes' | 'checksum'>;
+
+function deserializeError(e: SerializedError): Error {
+  const err = e.migrate ? new MigrateError(e.code, e.exitCode as ExitCodeValue, e.message, e.hint ? { hint: e.hint } : {}) : new Error(e.message);
+  if (e.stack) err.stack = e.stack;
+  return err;
 }
 
 export interface TableLoad {
@@ -45,7 +72,7 @@ export interface TableLoad {
 
 interface TableState {
   readonly table: TablePlan;
-  readonly parts: QuarantinePart[];
+  readonly parts: PartResult[];
   remaining: number;
   started: number | null;
   rowsRead: number;
@@ -86,45 +113,54 @@ export async function loadTables(plan: Plan, options: LoadOptions, t0: number): 
   let next = 0;
   let failure: unknown = null;
 
-  const lane = async (): Promise<void> => {
+  const finishChunk = async (task: ChunkTask, out: ChunkSummary, part: PartResult): Promise<void> => {
+    const state = states.get(task.table.source)!;
+    state.parts.push(part);
+    state.rowsRead += out.rowsRead;
+    state.rowsLoaded += out.rowsLoaded;
+    state.rowsQuarantined += out.rowsQuarantined;
+    state.valuesNulled += out.valuesNulled;
+    state.bytes += out.bytes;
+    state.checksum.merge(out.checksum);
+    if (--state.remaining > 0) return;
+    const sample = state.parts.flatMap((p) => p.sample).slice(0, 5);
+    const file = options.quarantine.finishTable(task.table.source, state.parts);
+    const done: TableLoad = {
+      table: task.table,
+      rowsRead: state.rowsRead,
+      rowsLoaded: state.rowsLoaded,
+      rowsQuarantined: state.rowsQuarantined,
+      valuesNulled: state.valuesNulled,
+      bytes: state.bytes,
+      startMs: state.started! - t0,
+      ms: Date.now() - state.started!,
+      checksum: state.checksum,
+      quarantineFile: file,
+      quarantineSample: sample.map(({ table, key, column, value, reason }) => ({ table, key, column, value, reason })),
+    };
+    results.push(done);
+    await options.onTableDone?.(done);
+  };
+  const startTask = (task: ChunkTask): void => {
+    const state = states.get(task.table.source)!;
+    if (state.started === null) {
+      state.started = Date.now();
+      options.onTableStart?.(task.table);
+    }
+  };
+
+  /** A lane in this thread (tests running from TypeScript sources, or --lanes 1). */
+  const inThreadLane = async (): Promise<void> => {
     const client = await options.connect();
     const db = openSqlite(options.sourcePath);
     try {
       while (failure === null && next < tasks.length) {
         const task = tasks[next++]!;
-        const state = states.get(task.table.source)!;
-        if (state.started === null) {
-          state.started = Date.now();
-          options.onTableStart?.(task.table);
-        }
+        startTask(task);
         const part = options.quarantine.part(task.table.source, task.chunk);
-        state.parts.push(part);
         const out = await copyChunk(client, db, options.schema, task, part, (n) => options.onRows?.(task.table, n), options.signal);
-        state.rowsRead += out.rowsRead;
-        state.rowsLoaded += out.rowsLoaded;
-        state.rowsQuarantined += out.rowsQuarantined;
-        state.valuesNulled += out.valuesNulled;
-        state.bytes += out.bytes;
-        state.checksum.merge(out.checksum);
-        if (--state.remaining === 0) {
-          const sample = state.parts.flatMap((p) => p.sample).slice(0, 5);
-          const file = options.quarantine.finishTable(task.table.source, state.parts);
-          const done: TableLoad = {
-            table: task.table,
-            rowsRead: state.rowsRead,
-            rowsLoaded: state.rowsLoaded,
-            rowsQuarantined: state.rowsQuarantined,
-            valuesNulled: state.valuesNulled,
-            bytes: state.bytes,
-            startMs: state.started - t0,
-            ms: Date.now() - state.started,
-            checksum: state.checksum,
-            quarantineFile: file,
-            quarantineSample: sample.map(({ table, key, column, value, reason }) => ({ table, key, column, value, reason })),
-          };
-          results.push(done);
-          await options.onTableDone?.(done);
-        }
+        part.close();
+        await finishChunk(task, out, part);
       }
     } catch (e) {
       failure ??= e;
@@ -134,8 +170,49 @@ export async function loadTables(plan: Plan, options: LoadOptions, t0: number): 
     }
   };
 
+  /** A lane in a worker thread: both cores encode while the backends parse. */
+  const workerLane = async (): Promise<void> => {
+    const worker = new Worker(WORKER_URL, { workerData: { sourcePath: options.sourcePath, schema: options.schema, target: options.target! } satisfies LaneWorkerData });
+    const abort = (): void => worker.postMessage({ type: 'abort' } satisfies LaneRequest);
+    options.signal?.addEventListener('abort', abort);
+    try {
+      while (failure === null && next < tasks.length) {
+        const task = tasks[next++]!;
+        startTask(task);
+        const part = options.quarantine.part(task.table.source, task.chunk);
+        part.reset();
+        const reply = await new Promise<Extract<LaneReply, { type: 'done' | 'error' }>>((resolve, reject) => {
+          const onMessage = (m: LaneReply): void => {
+            if (m.type === 'rows') options.onRows?.(task.table, m.n);
+            else if (m.type === 'done' || m.type === 'error') {
+              worker.off('message', onMessage);
+              worker.off('error', reject);
+              resolve(m);
+            }
+          };
+          worker.on('message', onMessage);
+          worker.once('error', reject);
+          worker.postMessage({ type: 'chunk', task, partPath: part.path } satisfies LaneRequest);
+        });
+        if (reply.type === 'error') throw deserializeError(reply.error);
+        const summary: PartResult = { path: part.path, count: reply.partCount, sample: reply.sample, close: () => undefined };
+        await finishChunk(task, { ...reply, checksum: ChecksumAccumulator.fromJSON(reply.checksum) }, summary);
+      }
+    } catch (e) {
+      failure ??= e;
+    } finally {
+      options.signal?.removeEventListener('abort', abort);
+      await new Promise<void>((resolve) => {
+        worker.once('exit', () => resolve());
+        worker.on('message', (m: LaneReply) => m.type === 'closed' && void worker.terminate());
+        worker.postMessage({ type: 'close' } satisfies LaneRequest);
+      });
+    }
+  };
+
   const lanes = Math.max(1, Math.min(options.lanes, tasks.length || 1));
-  await Promise.all(Array.from({ length: lanes }, lane));
+  const threaded = lanes > 1 && options.target !== undefined && existsSync(fileURLToPath(WORKER_URL));
+  await Promise.all(Array.from({ length: lanes }, threaded ? workerLane : inThreadLane));
   if (failure !== null) throw failure;
   return results;
 }

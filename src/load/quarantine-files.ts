@@ -78,7 +78,7 @@ export class QuarantineDir {
   }
 
   /** Join a table's part files (in chunk order) into `<table>.jsonl`; returns its path, or null when empty. */
-  finishTable(table: string, parts: readonly QuarantinePart[]): string | null {
+  finishTable(table: string, parts: readonly { readonly path: string; readonly count: number; close(): void }[]): string | null {
     const withRows = parts.filter((p) => p.count > 0);
     for (const p of parts) p.close();
     if (withRows.length === 0) return null;

@@ -22,6 +22,7 @@ import { loadMappings } from '../mappings/load-mappings.js';
 import { validateMappings } from '../mappings/validate-mappings.js';
 import { connectTarget, type TargetSettings } from '../load/target.js';
 import { loadTables, type TableLoad } from '../load/load-tables.js';
+import { interruptedError } from '../load/copy-chunk.js';
 import { buildPostLoad } from '../load/post-load.js';
 import { QuarantineDir } from '../load/quarantine-files.js';
 import { verifyTable, type TableVerification } from '../verify/verify-tables.js';
@@ -137,9 +138,7 @@ async function identitySmokeTest(client: pg.ClientBase, schema: string, plan: Pl
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw new LoadError('E_ABORTED', 'The run was interrupted before the cutover; the live schema is unchanged.', { hint: 'Continue it with: sqlite2pg migrate <source> --resume (same target and schema), or start over.' });
-  }
+  if (signal?.aborted) throw interruptedError();
 }
 
 /** Record a loaded table and its quarantined rows in the journal. */
@@ -303,6 +302,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
         chunkRows: o.chunkRows,
         quarantine,
         connect: connectLane,
+        target: o.target,
         onTableStart: (t) => ev.tableStart?.(t.source, t.rowCount),
         onRows: (t, n) => ev.tableRows?.(t.source, n),
         onTableDone: async (r) => {

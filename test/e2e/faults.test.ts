@@ -44,7 +44,7 @@ describe('faults during the load', () => {
   let work: string;
   let source: string;
   const dbs: TestDatabase[] = [];
-  const migrate = (db: TestDatabase, ...extra: string[]): string[] => ['migrate', source, '--target', db.url, '--lanes', '1', '--chunk-rows', '100000', '--mappings', join(work, 'none'), '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap'), ...extra];
+  const migrate = (db: TestDatabase, ...extra: string[]): string[] => ['migrate', source, '--target', db.url, '--lanes', '2', '--chunk-rows', '100000', '--mappings', join(work, 'none'), '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap'), ...extra];
   const fresh = async (name: string): Promise<TestDatabase> => {
     const db = await createTestDatabase(name);
     dbs.push(db);
