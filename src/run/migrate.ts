@@ -25,7 +25,7 @@ import { loadTables, type TableLoad } from '../load/load-tables.js';
 import { interruptedError } from '../load/copy-chunk.js';
 import { buildPostLoad } from '../load/post-load.js';
 import { QuarantineDir } from '../load/quarantine-files.js';
-import { verifyTable, type TableVerification } from '../verify/verify-tables.js';
+import { verifyTables, type TableVerification } from '../verify/verify-tables.js';
 import { clearQuarantine, ensureJournal, insertRun, journalExists, markRunning, quarantinedKeys, recordQuarantine, recordTable, resumableRun, setRunStatus, tableStates, type RunRow } from '../cutover/journal.js';
 import { resetStaging } from '../load/reset-staging.js';
 import { ChecksumAccumulator } from '../verify/checksum.js';
@@ -326,22 +326,30 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     for (const w of post.warnings) ev.warn?.(w);
 
     await timed('verify', 'verify', async () => {
-      for (const l of loads) {
-        let v = await verifyTable(admin, staging, l.table, { rowsLoaded: l.rowsLoaded, count: l.checksum.count, sum: l.checksum.sum });
-        if (!v.match) {
-          // Find the rows: a second read of the snapshot, only for a table that differs.
-          const db = openSqlite(readPath);
-          try {
-            const skip = await quarantinedKeys(admin, runId);
-            const p = await pinpointDifferences(admin, db, staging, l.table, { limit: o.diffLimit, skipKeys: skip.get(l.table.source) ?? new Set() });
-            v = { ...v, differingRows: p.rows };
-            if (p.note) warnings.push(`${l.table.source}: ${p.note}`);
-          } finally {
-            db.close();
+      // One connection per lane: PostgreSQL computes checksums on as many backends (cores) at once.
+      const extra = await Promise.all(Array.from({ length: Math.max(0, o.lanes - 1) }, () => connectTarget(o.target)));
+      try {
+        const results = await verifyTables([admin, ...extra], staging, loads.map((l) => ({ table: l.table, source: { rowsLoaded: l.rowsLoaded, count: l.checksum.count, sum: l.checksum.sum } })), o.chunkRows, (v) =>
+          step({ step: 'checksum', section: 'verify', table: v.table.target, status: v.match ? 'ok' : 'failed', startMs: Date.now() - t0 - v.ms, ms: v.ms, rows: v.targetRows }),
+        );
+        for (const l of loads) {
+          let v = results.get(l.table.source)!;
+          if (!v.match) {
+            // Find the rows: a second read of the snapshot, only for a table that differs.
+            const db = openSqlite(readPath);
+            try {
+              const skip = await quarantinedKeys(admin, runId);
+              const p = await pinpointDifferences(admin, db, staging, l.table, { limit: o.diffLimit, skipKeys: skip.get(l.table.source) ?? new Set() });
+              v = { ...v, differingRows: p.rows };
+              if (p.note) warnings.push(`${l.table.source}: ${p.note}`);
+            } finally {
+              db.close();
+            }
           }
+          verifications.set(l.table.source, v);
         }
-        verifications.set(l.table.source, v);
-        step({ step: 'checksum', section: 'verify', table: l.table.target, status: v.match ? 'ok' : 'failed', startMs: Date.now() - t0 - v.ms, ms: v.ms, rows: v.targetRows });
+      } finally {
+        await Promise.all(extra.map((c) => c.end().catch(() => undefined)));
       }
     });
     throwIfAborted(o.signal);

@@ -106,9 +106,11 @@ const ALIAS = quoteIdent('r');
  * subquery would evaluate e.g. jsonb output twice per row.
  * https://www.postgresql.org/docs/current/queries-with.html notes OFFSET 0 as the optimization fence.
  */
-function canonicalSubquery(schema: string, table: string, columns: readonly { name: string; cast: ColumnCast }[], extra: readonly string[] = []): string {
+/** `range`: only rows whose integer `column` is BETWEEN $1 AND $2 (the caller passes both as parameters). */
+function canonicalSubquery(schema: string, table: string, columns: readonly { name: string; cast: ColumnCast }[], extra: readonly string[] = [], range?: { readonly column: string }): string {
   const select = columns.map((c, i) => `${canonicalSql(c.cast, `${ALIAS}.${quoteIdent(c.name)}`)} AS ${quoteIdent(`c${i}`)}`);
-  return `SELECT ${[...extra, ...select].join(', ')} FROM ${qualify(schema, table)} AS ${ALIAS} OFFSET 0`;
+  const where = range ? ` WHERE ${ALIAS}.${quoteIdent(range.column)} BETWEEN $1 AND $2` : '';
+  return `SELECT ${[...extra, ...select].join(', ')} FROM ${qualify(schema, table)} AS ${ALIAS}${where} OFFSET 0`;
 }
 
 function rowForm(columns: readonly unknown[]): string {
@@ -122,7 +124,7 @@ function rowForm(columns: readonly unknown[]): string {
  * octet_length see server-encoded bytes) and md5() (unavailable under FIPS mode); no session
  * setting matters (see canonicalSql).
  */
-export function tableChecksumSql(schema: string, table: string, columns: readonly { name: string; cast: ColumnCast }[]): string {
+export function tableChecksumSql(schema: string, table: string, columns: readonly { name: string; cast: ColumnCast }[], range?: { readonly column: string }): string {
   // ('x' || 16 hex digits)::bit(64)::bigint reads the first 8 bytes of md5 as a signed bigint;
   // sum(bigint) is exact (numeric); reducing it into [0, 2^64) gives the unsigned sum.
   const h = `('x' || left(md5(${rowForm(columns)}), 16))::bit(64)::bigint`;
@@ -130,8 +132,13 @@ export function tableChecksumSql(schema: string, table: string, columns: readonl
   return (
     `SELECT count(*)::text AS count, ` +
     `((coalesce(sum(${h}), 0) % ${m} + ${m}) % ${m})::text AS sum ` +
-    `FROM (${canonicalSubquery(schema, table, columns)}) AS ${ALIAS}`
+    `FROM (${canonicalSubquery(schema, table, columns, [], range)}) AS ${ALIAS}`
   );
+}
+
+/** Add two unsigned 64-bit sums as printed by tableChecksumSql / ChecksumAccumulator (mod 2^64). */
+export function addSums(a: string, b: string): string {
+  return ((BigInt(a) + BigInt(b)) % 18446744073709551616n).toString();
 }
 
 /**

@@ -136,3 +136,13 @@ describe('checksum SQL (executed against the server in test/integration/canonica
     expect(() => rowDigestsSql('s', 't', columns, ['nope'])).toThrow(/key column "nope"/);
   });
 });
+
+describe('addSums', () => {
+  it('adds unsigned 64-bit sums modulo 2^64, as range checksums combine into a table checksum', async () => {
+    const { addSums } = await import('../../../src/verify/checksum.js');
+    expect(addSums('0', '0')).toBe('0');
+    expect(addSums('18446744073709551615', '1')).toBe('0');
+    expect(addSums('18446744073709551615', '18446744073709551615')).toBe('18446744073709551614');
+    expect(addSums('123', '456')).toBe('579');
+  });
+});
