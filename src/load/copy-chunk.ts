@@ -120,8 +120,21 @@ export async function copyChunk(
           for (const p of r.nulled) part.add({ table: t.source, key: keyOf(row), column: p.column, value: p.value, reason: p.reason, action: 'nulled' });
           nulled += r.nulled.length;
         }
-        buf += r.line;
-        checksum.add(r.canonical);
+        if (r.pieces) {
+          // A very large row arrives in pieces (never one giant string): flush, then stream them.
+          if (buf.length > 0) {
+            const b = Buffer.from(buf, 'utf8');
+            bytes += b.length;
+            buf = '';
+            yield b;
+          }
+          for (const p of r.pieces) {
+            bytes += p.length;
+            yield p;
+          }
+        } else buf += r.line;
+        if (r.digest) checksum.addDigest(r.digest);
+        else checksum.add(r.canonical);
         sent++;
         pending++;
         if (buf.length >= BATCH_BYTES) {

@@ -182,16 +182,19 @@ export async function loadTables(plan: Plan, options: LoadOptions, t0: number): 
         const part = options.quarantine.part(task.table.source, task.chunk);
         part.reset();
         const reply = await new Promise<Extract<LaneReply, { type: 'done' | 'error' }>>((resolve, reject) => {
+          const onExit = (code: number): void => reject(new Error(`a load lane's worker thread exited unexpectedly (code ${code}) while loading ${task.table.source}`));
           const onMessage = (m: LaneReply): void => {
             if (m.type === 'rows') options.onRows?.(task.table, m.n);
             else if (m.type === 'done' || m.type === 'error') {
               worker.off('message', onMessage);
               worker.off('error', reject);
+              worker.off('exit', onExit);
               resolve(m);
             }
           };
           worker.on('message', onMessage);
           worker.once('error', reject);
+          worker.once('exit', onExit);
           worker.postMessage({ type: 'chunk', task, partPath: part.path } satisfies LaneRequest);
         });
         if (reply.type === 'error') throw deserializeError(reply.error);
@@ -202,10 +205,16 @@ export async function loadTables(plan: Plan, options: LoadOptions, t0: number): 
       failure ??= e;
     } finally {
       options.signal?.removeEventListener('abort', abort);
+      // Ask the lane to close its connections; never wait forever on a lane that is gone or stuck.
       await new Promise<void>((resolve) => {
-        worker.once('exit', () => resolve());
+        const timer = setTimeout(() => void worker.terminate(), 10_000);
+        worker.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
         worker.on('message', (m: LaneReply) => m.type === 'closed' && void worker.terminate());
-        worker.postMessage({ type: 'close' } satisfies LaneRequest);
+        if (worker.threadId === -1) resolve();
+        else worker.postMessage({ type: 'close' } satisfies LaneRequest);
       });
     }
   };

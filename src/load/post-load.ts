@@ -4,10 +4,10 @@
  * the time went and which object failed.
  */
 import type pg from 'pg';
-import type { Plan, TablePlan } from '../model/plan.js';
+import type { IndexPlan, Plan, TablePlan } from '../model/plan.js';
 import type { StepResult, ObjectCounts } from '../model/run-result.js';
 import { checkSql, createViewSql, foreignKeySql, identitySql, indexSql, primaryKeySql, touchTriggerSql } from '../plan/ddl.js';
-import { qualify, quoteIdent } from '../plan/identifiers.js';
+import { qualify, quoteIdent, quoteLiteral } from '../plan/identifiers.js';
 import { LoadError } from '../errors.js';
 
 export interface PostLoadResult {
@@ -23,6 +23,8 @@ export interface PostLoadOptions {
   /** Foreign keys whose data has orphans: `not-valid` (default) creates them NOT VALID and reports the orphans; `fail` stops. */
   readonly orphans: 'not-valid' | 'fail';
   readonly log?: (sql: string) => void;
+  /** The live schema the tables end up in, for the SQL shown in warnings (default: `schema`). */
+  readonly liveSchema?: string;
 }
 
 async function runStep(client: pg.ClientBase, name: string, table: string | undefined, section: StepResult['section'], sqls: readonly string[], o: PostLoadOptions, steps: StepResult[]): Promise<void> {
@@ -48,16 +50,82 @@ async function runStep(client: pg.ClientBase, name: string, table: string | unde
   o.onStep?.(step);
 }
 
-/** Count rows whose FK columns reference nothing (NULLs in any FK column are not orphans, as in SQL). */
+/**
+ * Rows whose FK columns reference nothing (NULLs in any FK column are not orphans, as in SQL):
+ * their number, and the first few as `key → values` (the child's primary key when it has one),
+ * in key order so the report is stable. The sample is a LIMITed subquery: no aggregate over
+ * millions of orphans.
+ */
 export function orphanCountSql(schema: string, t: TablePlan, fk: TablePlan['foreignKeys'][number]): string {
   const child = qualify(schema, t.target);
   const parent = qualify(schema, fk.refTable);
   const notNull = fk.columns.map((c) => `c.${quoteIdent(c)} IS NOT NULL`).join(' AND ');
   const join = fk.columns.map((c, i) => `p.${quoteIdent(fk.refColumns[i]!)} = c.${quoteIdent(c)}`).join(' AND ');
-  return `SELECT count(*)::bigint AS n, (array_agg(concat_ws(', ', ${fk.columns.map((c) => `c.${quoteIdent(c)}::text`).join(', ')})))[1:5] AS sample FROM ${child} c WHERE ${notNull} AND NOT EXISTS (SELECT 1 FROM ${parent} p WHERE ${join})`;
+  const where = `${notNull} AND NOT EXISTS (SELECT 1 FROM ${parent} p WHERE ${join})`;
+  const keyCols = t.primaryKey?.columns ?? [];
+  const pair = (col: string): string => `${quoteLiteral(`${col}=`)} || coalesce(c.${quoteIdent(col)}::text, 'NULL')`;
+  const fkText = fk.columns.map(pair).join(` || ', ' || `);
+  const label = keyCols.length ? `${keyCols.map(pair).join(` || ', ' || `)} || ' → ' || ${fkText}` : fkText;
+  const order = keyCols.length ? keyCols.map((k) => `c.${quoteIdent(k)}`).join(', ') : fk.columns.map((k) => `c.${quoteIdent(k)}`).join(', ');
+  return `SELECT (SELECT count(*) FROM ${child} c WHERE ${where})::bigint AS n, ARRAY(SELECT ${label} FROM ${child} c WHERE ${where} ORDER BY ${order} LIMIT ${ORPHAN_SAMPLE}) AS sample`;
+}
+
+/** Orphan rows named in a warning or error (all of them are counted). */
+export const ORPHAN_SAMPLE = 10;
+
+/**
+ * A unique index that keeps COLLATE NOCASE uniqueness on lower(col). If PostgreSQL's lower()
+ * folds values SQLite's NOCASE (ASCII only) keeps apart ('Émile' / 'émile' under a Unicode
+ * LC_CTYPE), the index cannot be built: find those values, build it on lower(col COLLATE "C")
+ * instead (exactly NOCASE's folding), and say so, rather than fail the migration.
+ */
+async function nocaseIndex(client: pg.ClientBase, s: string, t: TablePlan, ix: IndexPlan, o: PostLoadOptions, steps: StepResult[], warnings: string[]): Promise<void> {
+  const fallback = ix.asciiFoldParts!;
+  const start = Date.now();
+  try {
+    // One statement (no UNIQUE USING INDEX: the parts are expressions), atomic on failure.
+    const [create] = indexSql(s, t, ix);
+    o.log?.(create!);
+    await client.query(create!);
+    const step: StepResult = { step: `unique index ${ix.name}`, section: 'post', status: 'ok', startMs: start - o.t0, ms: Date.now() - start, table: t.target };
+    steps.push(step);
+    o.onStep?.(step);
+    return;
+  } catch (e) {
+    if ((e as { code?: string }).code !== '23505') {
+      // Not about the data: let runStep report it as any other failed object.
+      await runStep(client, `unique index ${ix.name}`, t.target, 'post', indexSql(s, t, ix), o, steps);
+      return;
+    }
+  }
+  const raw = ix.parts.map((p) => p.replace(/ DESC$/, '').replace(/^lower\((.*)\)$/, '$1'));
+  const dup = await client.query<{ v: string[] }>(
+    `SELECT array_agg(DISTINCT concat_ws(', ', ${raw.map((x) => `${x}::text`).join(', ')})) AS v FROM ${qualify(s, t.target)}${ix.where ? ` WHERE ${ix.where}` : ''} GROUP BY ${ix.parts.map((p) => p.replace(/ DESC$/, '')).join(', ')} HAVING count(*) > 1 LIMIT 5`,
+  );
+  const examples = dup.rows.map((r) => r.v.map((x) => `'${x}'`).join(' / ')).join('; ');
+  await runStep(client, `unique index ${ix.name} (ASCII case folding)`, t.target, 'post', indexSql(s, t, ix, fallback), o, steps);
+  warnings.push(
+    `${t.target}: unique index ${ix.name} keeps SQLite's COLLATE NOCASE uniqueness on ${fallback.join(', ')} instead of ${ix.parts.join(', ')}: ` +
+      `values that differ only in the case of non-ASCII letters (${examples}) are distinct under NOCASE, which folds ASCII letters only, but equal under this database's lower(). ` +
+      `Queries must use ${fallback.join(', ')} to use the index; or make those values distinct and recreate it on ${ix.parts.join(', ')}`,
+  );
 }
 
 export async function buildPostLoad(client: pg.ClientBase, plan: Plan, o: PostLoadOptions): Promise<PostLoadResult> {
+  // Every object is its own statement and commit, a few per table: waiting for each commit's WAL
+  // flush made 500 small tables spend ~9 s here on a slow disk (~3 s with it off). These objects
+  // live in the staging schema, which a crash makes worthless anyway; the cutover commit that
+  // publishes them is synchronous again and flushes everything before it.
+  // https://www.postgresql.org/docs/current/wal-async-commit.html
+  await client.query('SET synchronous_commit TO off');
+  try {
+    return await buildObjects(client, plan, o);
+  } finally {
+    await client.query('RESET synchronous_commit').catch(() => undefined);
+  }
+}
+
+async function buildObjects(client: pg.ClientBase, plan: Plan, o: PostLoadOptions): Promise<PostLoadResult> {
   const steps: StepResult[] = [];
   const warnings: string[] = [];
   const s = o.schema;
@@ -70,7 +138,8 @@ export async function buildPostLoad(client: pg.ClientBase, plan: Plan, o: PostLo
       primaryKeys++;
     }
     for (const ix of t.indexes) {
-      await runStep(client, `${ix.unique ? 'unique ' : ''}index ${ix.name}`, t.target, 'post', indexSql(s, t, ix), o, steps);
+      if (ix.unique && ix.asciiFoldParts) await nocaseIndex(client, s, t, ix, o, steps, warnings);
+      else await runStep(client, `${ix.unique ? 'unique ' : ''}index ${ix.name}`, t.target, 'post', indexSql(s, t, ix), o, steps);
       if (ix.unique) uniqueIndexes++;
       else indexes++;
     }
@@ -93,14 +162,16 @@ export async function buildPostLoad(client: pg.ClientBase, plan: Plan, o: PostLo
   // Foreign keys only after all tables and their keys exist (FK cycles, e.g. Sakila store ⇄ staff).
   for (const t of plan.tables) {
     for (const fk of t.foreignKeys) {
-      const r = await client.query<{ n: string; sample: string[] | null }>(orphanCountSql(s, t, fk));
+      const r = await client.query<{ n: string; sample: string[] }>(orphanCountSql(s, t, fk));
       const orphans = Number(r.rows[0]!.n);
+      const rows = `${orphans} row${orphans === 1 ? '' : 's'} of ${t.target} reference${orphans === 1 ? 's' : ''} no row of ${fk.refTable} (${fk.columns.join(', ')} → ${fk.refColumns.join(', ')})`;
+      const sample = `${orphans > r.rows[0]!.sample.length ? 'first ' : ''}${r.rows[0]!.sample.map((x) => `[${x}]`).join(' ')}`;
       if (orphans > 0 && o.orphans === 'fail') {
-        throw new LoadError('E_FK_ORPHANS', `${orphans} rows of ${t.target} reference missing rows of ${fk.refTable} (${fk.name}); e.g. ${r.rows[0]!.sample?.join(' | ')}`, {
+        throw new LoadError('E_FK_ORPHANS', `foreign key ${fk.name}: ${rows}: ${sample}`, {
           hint: 'SQLite does not enforce foreign keys unless PRAGMA foreign_keys=ON. Fix the rows, or run with --orphans not-valid to create the key NOT VALID.',
         });
       }
-      if (orphans > 0) warnings.push(`foreign key ${fk.name}: ${orphans} rows of ${t.target} reference missing rows of ${fk.refTable} (e.g. ${r.rows[0]!.sample?.join(' | ')}); created NOT VALID: fix the rows, then ALTER TABLE ... VALIDATE CONSTRAINT ${fk.name}`);
+      if (orphans > 0) warnings.push(`foreign key ${fk.name}: ${rows}: ${sample}; created NOT VALID: fix the rows, then ALTER TABLE ${o.liveSchema ? qualify(o.liveSchema, t.target) : quoteIdent(t.target)} VALIDATE CONSTRAINT ${quoteIdent(fk.name)}`);
       await runStep(client, `foreign key ${fk.name}${orphans > 0 ? ' (NOT VALID)' : ''}`, t.target, 'post', [foreignKeySql(s, t, fk, { notValid: orphans > 0 })], o, steps);
       foreignKeys++;
     }

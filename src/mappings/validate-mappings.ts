@@ -223,8 +223,8 @@ function effectiveCast(table: TableInfo, column: ColumnInfo, cm: Json): { kind: 
 function impossibleCast(cast: string, column: ColumnInfo): string | null {
   const declared = column.declaredType.trim();
   const affinity = affinityOf(declared);
-  if ((affinity === 'INTEGER' || affinity === 'REAL') && (cast === 'bytea' || cast === 'hex-bytea' || cast === 'uuid')) {
-    const what = cast === 'uuid' ? 'UUIDs' : cast === 'bytea' ? 'binary data' : 'hex text, and turns hex strings made only of digits into numbers, losing leading zeros';
+  if ((affinity === 'INTEGER' || affinity === 'REAL') && (cast === 'bytea' || cast === 'hex-bytea' || cast === 'text-bytes' || cast === 'uuid')) {
+    const what = cast === 'uuid' ? 'UUIDs' : cast === 'bytea' || cast === 'text-bytes' ? 'binary data' : 'hex text, and turns hex strings made only of digits into numbers, losing leading zeros';
     return `cast ${JSON.stringify(cast)} cannot work on column ${JSON.stringify(column.name)} declared ${declared}: ${affinity} affinity stores numbers, not ${what} (https://www.sqlite.org/datatype3.html#type_affinity); remove "cast" or choose a numeric cast`;
   }
   if (affinity === 'BLOB' && /BLOB/i.test(declared)) {
@@ -295,6 +295,11 @@ function checkColumn(r: FileReport, table: TableInfo, column: ColumnInfo, cm: Js
 
   if (cm['nul'] === 'strip' && castValid && effective.kind !== 'text' && effective.kind !== 'json') {
     r.error(at('nul'), `"strip" only applies to text and json casts (a NUL can only hide in text), and ${effective.words}: use "quarantine" or "fail"`);
+  }
+
+  const invalidUtf8 = cm['invalidUtf8'];
+  if (typeof invalidUtf8 === 'string' && invalidUtf8 !== 'quarantine' && castValid && effective.kind !== 'text' && effective.kind !== 'json') {
+    r.error(at('invalidUtf8'), `${JSON.stringify(invalidUtf8)} only applies to text and json casts (other casts refuse text with invalid UTF-8 anyway), and ${effective.words}: remove "invalidUtf8"`);
   }
 
   if (cast !== undefined) {

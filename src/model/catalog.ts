@@ -8,6 +8,8 @@ export interface Catalog {
   readonly path: string;
   readonly sizeBytes: number;
   readonly sqliteVersion: string;
+  /** `PRAGMA encoding`: UTF-8 (almost always), UTF-16le or UTF-16be. */
+  readonly encoding?: string;
   readonly tables: readonly TableInfo[];
   readonly views: readonly ViewInfo[];
   readonly triggers: readonly TriggerInfo[];
@@ -80,6 +82,7 @@ export interface ForeignKeyInfo {
   readonly refColumns: readonly string[];
   readonly onUpdate: string;
   readonly onDelete: string;
+  /** DEFERRABLE INITIALLY DEFERRED (read from the CREATE TABLE text: the PRAGMA does not say). */
   readonly deferrable: boolean;
 }
 
@@ -107,4 +110,11 @@ export interface VirtualTableInfo {
   readonly sql: string;
   /** Shadow tables belonging to it (e.g. `docs_content`, `docs_data`). */
   readonly shadowTables: readonly string[];
+  /** Rows it holds (SELECT count(*)), null when its module is not available to count them. */
+  readonly rowCount?: number | null;
+  /**
+   * FTS only: where the indexed text lives. `own` (the FTS table stores it, nowhere else),
+   * `external` (`content='table'`: the text is in that table), `none` (contentless, `content=''`).
+   */
+  readonly content?: { readonly kind: 'own' | 'none' } | { readonly kind: 'external'; readonly table: string } | null;
 }

@@ -3,7 +3,7 @@
  * mappings/mapping.schema.json (shipped) and cross-checked against the SQLite catalog.
  * Casts are data: column rule > type rule > built-in default > text.
  */
-import type { NulPolicy, OnError } from './plan.js';
+import type { InvalidUtf8Policy, NulPolicy, OnError } from './plan.js';
 
 /** Names of casts a mapping can ask for. */
 export const CAST_NAMES = [
@@ -16,6 +16,7 @@ export const CAST_NAMES = [
   'boolean',
   'bytea',
   'hex-bytea',
+  'text-bytes',
   'json',
   'jsonb',
   'timestamptz',
@@ -41,6 +42,8 @@ export interface ColumnMapping {
   readonly timeZone?: string;
   readonly onError?: OnError;
   readonly nul?: NulPolicy;
+  /** TEXT whose stored bytes are not valid UTF-8 (default quarantine). */
+  readonly invalidUtf8?: InvalidUtf8Policy;
   /** Free text: why this rule (the planner writes its evidence here). */
   readonly comment?: string;
   /** Planner's evidence, kept so a reviewer sees why a cast was proposed. */

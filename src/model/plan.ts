@@ -17,6 +17,13 @@ export type DateFormat =
 export type OnError = 'quarantine' | 'null' | 'fail';
 /** What to do with a NUL byte (U+0000) in text, which PostgreSQL text cannot hold. */
 export type NulPolicy = 'quarantine' | 'strip' | 'fail';
+/**
+ * What to do with TEXT whose stored bytes are not valid UTF-8. better-sqlite3 decodes them with
+ * U+FFFD in place of each bad sequence, which would be a silent change: `quarantine` (default)
+ * keeps the row out, `replace` loads the U+FFFD form (recorded per value), `fail` stops the load.
+ * To keep the bytes themselves, map the column with cast `text-bytes` (bytea).
+ */
+export type InvalidUtf8Policy = 'quarantine' | 'replace' | 'fail';
 
 /**
  * The value conversion of one column. Data, not code: casts/ turns it into a converter.
@@ -28,7 +35,8 @@ export type ColumnCast =
   | { readonly kind: 'float8' }
   | { readonly kind: 'numeric'; readonly precision: number | null; readonly scale: number | null }
   | { readonly kind: 'boolean' }
-  | { readonly kind: 'bytea'; readonly from: 'blob' | 'hex' }
+  /** `text-bytes`: BLOBs as they are and TEXT as the bytes SQLite stored (valid UTF-8 or not). */
+  | { readonly kind: 'bytea'; readonly from: 'blob' | 'hex' | 'text-bytes' }
   | { readonly kind: 'json'; readonly target: 'jsonb' | 'json' }
   | {
       readonly kind: 'datetime';
@@ -56,6 +64,16 @@ export interface ColumnPlan {
   readonly identity: boolean;
   /** Why this type and cast were chosen: 'mapping', 'affinity INTEGER', ... (shown in the report). */
   readonly reason: string;
+  /** Invalid UTF-8 in TEXT values (default `quarantine`). */
+  readonly invalidUtf8?: InvalidUtf8Policy;
+  /**
+   * A generated column PostgreSQL computes: `GENERATED ALWAYS AS (sql) STORED`. It is left out of
+   * COPY, but stays in `columns` so both checksums cover it: the source side hashes the value
+   * SQLite computed, the target side the value PostgreSQL computed, which proves the translation
+   * on every existing row. Null/absent for ordinary columns and for generated columns whose
+   * expression could not be translated (those are loaded as plain columns).
+   */
+  readonly generated?: { readonly sql: string } | null;
 }
 
 export interface IndexPlan {
@@ -68,6 +86,13 @@ export interface IndexPlan {
   readonly method: string;
   /** Unique constraint from the SQLite table definition, vs a CREATE INDEX. */
   readonly origin: 'constraint' | 'index' | 'mapping';
+  /**
+   * For a unique index that keeps SQLite's COLLATE NOCASE uniqueness with `lower(col)`: the parts
+   * to use instead when the data holds values PostgreSQL's lower() folds together but NOCASE (ASCII
+   * only) keeps apart, e.g. 'Émile' and 'émile' in a database whose LC_CTYPE folds non-ASCII
+   * letters: `lower((col COLLATE "C"))` folds exactly what NOCASE folds.
+   */
+  readonly asciiFoldParts?: readonly string[] | null;
 }
 
 export interface ForeignKeyPlan {
@@ -104,6 +129,11 @@ export interface TablePlan {
   readonly checks: readonly CheckPlan[];
   /** PostgreSQL-side trigger to keep a column current on UPDATE (mapping `touchOnUpdate`). */
   readonly touchColumn: string | null;
+  /**
+   * The value the touch trigger assigns, as PostgreSQL SQL for the column's type (default `now()`);
+   * set when the trigger translates a SQLite `UPDATE t SET col = CURRENT_TIMESTAMP` trigger on a text column.
+   */
+  readonly touchSql?: string | null;
   readonly rowCount: number;
 }
 
@@ -129,3 +159,6 @@ export interface Plan {
   readonly untranslated: readonly Untranslated[];
   readonly warnings: readonly string[];
 }
+
+/** PostgreSQL's limit on columns per table. https://www.postgresql.org/docs/current/limits.html */
+export const MAX_PG_COLUMNS = 1600;

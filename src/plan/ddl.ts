@@ -2,14 +2,21 @@
  * PostgreSQL DDL for a plan, as pure string builders. Every identifier goes through quoteIdent/qualify.
  */
 import type { ColumnPlan, ForeignKeyPlan, IndexPlan, TablePlan, ViewPlan, CheckPlan } from '../model/plan.js';
-import { qualify, quoteIdent } from './identifiers.js';
+import { fitIdentifier, qualify, quoteIdent } from './identifiers.js';
 
 export function createSchemaSql(schema: string): string {
   return `CREATE SCHEMA ${quoteIdent(schema)}`;
 }
 
 function columnDefinition(c: ColumnPlan): string {
+  // https://www.postgresql.org/docs/current/ddl-generated-columns.html
+  if (c.generated) return `${quoteIdent(c.target)} ${c.pgType}${c.notNull ? ' NOT NULL' : ''} GENERATED ALWAYS AS (${c.generated.sql}) STORED`;
   return `${quoteIdent(c.target)} ${c.pgType}${c.notNull ? ' NOT NULL' : ''}${c.defaultSql !== null ? ` DEFAULT ${c.defaultSql}` : ''}`;
+}
+
+/** Columns COPY writes: all but those PostgreSQL generates. */
+export function copiedColumns(t: TablePlan): ColumnPlan[] {
+  return t.columns.filter((c) => !c.generated);
 }
 
 /** Bare table: columns, types, NOT NULL and defaults; keys, indexes and FKs come after the load. */
@@ -19,7 +26,7 @@ export function createTableSql(schema: string, t: TablePlan): string {
 
 /** COPY in text format (cheaper for the server to parse than CSV). */
 export function copyFromSql(schema: string, t: TablePlan): string {
-  return `COPY ${qualify(schema, t.target)} (${t.columns.map((c) => quoteIdent(c.target)).join(', ')}) FROM STDIN`;
+  return `COPY ${qualify(schema, t.target)} (${copiedColumns(t).map((c) => quoteIdent(c.target)).join(', ')}) FROM STDIN`;
 }
 
 /** Primary key built as a unique index first, then attached (one table scan, same as CREATE INDEX). */
@@ -32,10 +39,11 @@ export function primaryKeySql(schema: string, t: TablePlan): string[] {
   ];
 }
 
-export function indexSql(schema: string, t: TablePlan, ix: IndexPlan): string[] {
-  const create = `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdent(ix.name)} ON ${qualify(schema, t.target)}${ix.method !== 'btree' ? ` USING ${ix.method}` : ''} (${ix.parts.join(', ')})${ix.where ? ` WHERE ${ix.where}` : ''}`;
+/** `parts`: the index's own, or its `asciiFoldParts` when post-load falls back to them. */
+export function indexSql(schema: string, t: TablePlan, ix: IndexPlan, parts: readonly string[] = ix.parts): string[] {
+  const create = `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdent(ix.name)} ON ${qualify(schema, t.target)}${ix.method !== 'btree' ? ` USING ${ix.method}` : ''} (${parts.join(', ')})${ix.where ? ` WHERE ${ix.where}` : ''}`;
   // A UNIQUE constraint from the SQLite table definition stays a constraint (visible to tools, usable by FKs).
-  const plainColumns = ix.parts.every((p) => p.startsWith('"') && !p.endsWith(' DESC'));
+  const plainColumns = parts.every((p) => p.startsWith('"') && !p.endsWith(' DESC'));
   if (ix.origin === 'constraint' && ix.unique && plainColumns && !ix.where) {
     return [create, `ALTER TABLE ${qualify(schema, t.target)} ADD CONSTRAINT ${quoteIdent(ix.name)} UNIQUE USING INDEX ${quoteIdent(ix.name)}`];
   }
@@ -65,13 +73,20 @@ export function checkSql(schema: string, t: TablePlan, ch: CheckPlan): string {
   return `ALTER TABLE ${qualify(schema, t.target)} ADD CONSTRAINT ${quoteIdent(ch.name)} CHECK (${ch.sql})`;
 }
 
-/** `updated_at`-style touch trigger (mapping `touchOnUpdate`). */
+/**
+ * `updated_at`-style touch trigger (mapping `touchOnUpdate`, or a translated SQLite trigger):
+ * the value is `now()` unless the plan wrote it for the column's type (`touchSql`).
+ */
 export function touchTriggerSql(schema: string, t: TablePlan): string[] {
   if (!t.touchColumn) return [];
-  const fn = qualify(schema, `${t.target}_touch_${t.touchColumn}`.slice(0, 63));
+  const fn = qualify(schema, fitIdentifier(`${t.target}_touch_${t.touchColumn}`));
+  const body = `BEGIN NEW.${quoteIdent(t.touchColumn)} := ${t.touchSql ?? 'now()'}; RETURN NEW; END`;
+  // A dollar-quote tag the body cannot contain.
+  let tag = 'fn';
+  while (body.includes(`$${tag}$`)) tag += '_';
   return [
-    `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN NEW.${quoteIdent(t.touchColumn)} := now(); RETURN NEW; END $fn$`,
-    `CREATE TRIGGER ${quoteIdent(`${t.target}_touch`.slice(0, 63))} BEFORE UPDATE ON ${qualify(schema, t.target)} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+    `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $${tag}$ ${body} $${tag}$`,
+    `CREATE TRIGGER ${quoteIdent(fitIdentifier(`${t.target}_touch`))} BEFORE UPDATE ON ${qualify(schema, t.target)} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
   ];
 }
 

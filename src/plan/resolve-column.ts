@@ -6,7 +6,7 @@
 import type { ColumnInfo } from '../model/catalog.js';
 import type { ColumnMapping, CastName } from '../model/mapping.js';
 import { DATE_FORMAT_NAMES } from '../model/mapping.js';
-import type { ColumnCast, DateFormat, NulPolicy, OnError } from '../model/plan.js';
+import type { ColumnCast, DateFormat, InvalidUtf8Policy, NulPolicy, OnError } from '../model/plan.js';
 
 export type Affinity = 'INTEGER' | 'TEXT' | 'BLOB' | 'REAL' | 'NUMERIC';
 
@@ -25,6 +25,7 @@ export interface ResolvedColumn {
   readonly cast: ColumnCast;
   readonly onError: OnError;
   readonly nul: NulPolicy;
+  readonly invalidUtf8: InvalidUtf8Policy;
   readonly reason: string;
 }
 
@@ -102,6 +103,8 @@ export function castFromMapping(name: CastName, m: ColumnMapping): { pgType: str
       return { pgType: 'bytea', cast: { kind: 'bytea', from: 'blob' } };
     case 'hex-bytea':
       return { pgType: 'bytea', cast: { kind: 'bytea', from: 'hex' } };
+    case 'text-bytes':
+      return { pgType: 'bytea', cast: { kind: 'bytea', from: 'text-bytes' } };
     case 'json':
       return { pgType: 'json', cast: { kind: 'json', target: 'json' } };
     case 'jsonb':
@@ -119,11 +122,12 @@ export function castFromMapping(name: CastName, m: ColumnMapping): { pgType: str
 export function resolveColumn(column: ColumnInfo, mapping: ColumnMapping | undefined, rowidAlias: boolean): ResolvedColumn {
   const onError = mapping?.onError ?? 'quarantine';
   const nul = mapping?.nul ?? 'quarantine';
+  const invalidUtf8 = mapping?.invalidUtf8 ?? 'quarantine';
   if (mapping?.cast) {
     const { pgType, cast } = castFromMapping(mapping.cast, mapping);
-    return { pgType, cast, onError, nul, reason: `mapping: cast ${mapping.cast}${mapping.format ? ` (${mapping.format}${mapping.timeZone ? `, ${mapping.timeZone}` : ''})` : ''}` };
+    return { pgType, cast, onError, nul, invalidUtf8, reason: `mapping: cast ${mapping.cast}${mapping.format ? ` (${mapping.format}${mapping.timeZone ? `, ${mapping.timeZone}` : ''})` : ''}` };
   }
   const d = defaultColumnType(column, rowidAlias);
-  if (mapping?.type && d.cast.kind === 'text') return { pgType: mapping.type, cast: d.cast, onError, nul, reason: `mapping: type ${mapping.type}` };
-  return { ...d, onError, nul };
+  if (mapping?.type && d.cast.kind === 'text') return { pgType: mapping.type, cast: d.cast, onError, nul, invalidUtf8, reason: `mapping: type ${mapping.type}` };
+  return { ...d, onError, nul, invalidUtf8 };
 }

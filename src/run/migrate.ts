@@ -123,13 +123,19 @@ async function identitySmokeTest(client: pg.ClientBase, schema: string, plan: Pl
   for (const t of plan.tables) {
     for (const c of t.columns.filter((x) => x.identity)) {
       const table = qualify(schema, t.target);
-      const r = await client.query<{ ok: boolean; next: string; max: string | null }>(
-        `SELECT coalesce(s.last_value + s.increment_by, s.start_value) > coalesce(m.max, 0) AS ok,
-                coalesce(s.last_value + s.increment_by, s.start_value)::text AS next, m.max::text AS max
-         FROM pg_sequences s, (SELECT max(${quoteIdent(c.target)}) AS max FROM ${table}) m
-         WHERE format('%I.%I', s.schemaname, s.sequencename)::regclass = pg_get_serial_sequence($1, $2)::regclass`,
+      // pg_sequences shows NULL after setval(..., false): read last_value and is_called from the sequence.
+      const seq = await client.query<{ nspname: string; relname: string }>(
+        `SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = pg_get_serial_sequence($1, $2)::regclass`,
         [table, c.target],
       );
+      const sq = seq.rows[0];
+      const r = sq
+        ? await client.query<{ ok: boolean; next: string; max: string | null }>(
+            `SELECT (CASE WHEN s.is_called THEN s.last_value + 1 ELSE s.last_value END) > coalesce(m.max, 0) AS ok,
+                    (CASE WHEN s.is_called THEN s.last_value + 1 ELSE s.last_value END)::text AS next, m.max::text AS max
+             FROM ${qualify(sq.nspname, sq.relname)} s, (SELECT max(${quoteIdent(c.target)}) AS max FROM ${table}) m`,
+          )
+        : { rows: [] as { ok: boolean; next: string; max: string | null }[] };
       const row = r.rows[0];
       if (!row?.ok) problems.push(`identity ${t.target}.${c.target}: next value ${row?.next ?? '?'} is not past max ${row?.max ?? '?'}; fix it with setval before the application writes`);
     }
@@ -318,7 +324,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     throwIfAborted(o.signal);
 
     ev.phase?.('build keys, indexes, constraints', 'start');
-    const post = await buildPostLoad(admin, plan, { schema: staging, t0, orphans: o.orphans, onStep: step, ...(ev.sql ? { log: ev.sql } : {}) });
+    const post = await buildPostLoad(admin, plan, { schema: staging, liveSchema: o.schema, t0, orphans: o.orphans, onStep: step, ...(ev.sql ? { log: ev.sql } : {}) });
     ev.phase?.('build keys, indexes, constraints', 'done');
     throwIfAborted(o.signal);
     objects = post.objects;

@@ -44,7 +44,9 @@ export function sourceChecksum(db: SqliteDb, t: TablePlan, skipKeys: ReadonlySet
   for (const row of iterateRows(db, t, null)) {
     if (skipKeys.size > 0 && skipKeys.has(key(row))) continue;
     const r = encode(row as SqliteValue[], offset);
-    if (!isRowProblem(r)) acc.add(r.canonical);
+    if (isRowProblem(r)) continue;
+    if (r.digest) acc.addDigest(r.digest);
+    else acc.add(r.canonical);
   }
   return acc;
 }

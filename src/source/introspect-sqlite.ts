@@ -4,7 +4,7 @@
  * #pragma_index_xinfo, #pragma_foreign_key_list
  */
 import type { Catalog, CheckInfo, ColumnInfo, ForeignKeyInfo, IndexInfo, IndexPart, PrimaryKeyInfo, TableInfo, TriggerInfo, ViewInfo, VirtualTableInfo } from '../model/catalog.js';
-import { parseCreateTable } from '../plan/sqlite-sql/parse-create-table.js';
+import { parseCreateTable, type ParsedForeignKey } from '../plan/sqlite-sql/parse-create-table.js';
 import { SourceError } from '../errors.js';
 import type { SqliteDb } from './sqlite-db.js';
 
@@ -133,28 +133,44 @@ function readIndexes(db: SqliteDb, table: string, sqlByName: Map<string, string 
   return out.sort((a, b) => (a.origin === b.origin ? (a.name < b.name ? -1 : 1) : a.origin === 'c' ? 1 : -1));
 }
 
-function readForeignKeys(db: SqliteDb, table: string, createSql: string): ForeignKeyInfo[] {
+const sameNames = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x.toLowerCase() === b[i]!.toLowerCase());
+
+/**
+ * PRAGMA foreign_key_list gives columns and actions exactly but not the deferral, which is read
+ * from the parsed CREATE TABLE: the declared foreign key with the same columns and parent.
+ */
+function readForeignKeys(db: SqliteDb, table: string, declared: readonly ParsedForeignKey[]): ForeignKeyInfo[] {
   const rows = db.prepare(`PRAGMA foreign_key_list(${sqliteIdent(table)})`).all() as FkRow[];
   const byId = new Map<number, FkRow[]>();
   for (const r of rows) {
     const id = Number(r.id);
     byId.set(id, [...(byId.get(id) ?? []), r]);
   }
-  const deferrableCount = (createSql.match(/DEFERRABLE\s+INITIALLY\s+DEFERRED/gi) ?? []).length;
   return [...byId.entries()]
     .sort(([a], [b]) => b - a) // SQLite numbers FKs from the last one declared
     .map(([id, parts]) => {
       parts.sort((a, b) => Number(a.seq - b.seq));
+      const columns = parts.map((p) => p.from);
+      const refTable = parts[0]!.table;
+      const match = declared.find((d) => sameNames(d.columns, columns) && d.refTable.toLowerCase() === refTable.toLowerCase());
       return {
         id,
-        columns: parts.map((p) => p.from),
-        refTable: parts[0]!.table,
+        columns,
+        refTable,
         refColumns: parts.every((p) => p.to !== null) ? parts.map((p) => p.to!) : [],
         onUpdate: parts[0]!.on_update,
         onDelete: parts[0]!.on_delete,
-        deferrable: deferrableCount > 0 && parts.length > 0 && new RegExp(`REFERENCES\\s+["\`\\[]?${parts[0]!.table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["\`\\]]?\\s*(\\([^)]*\\))?[^,]*DEFERRABLE\\s+INITIALLY\\s+DEFERRED`, 'i').test(createSql),
+        deferrable: match?.deferred ?? false,
       };
     });
+}
+
+/** Where an FTS table's text lives, from its `content=` option. https://www.sqlite.org/fts5.html#external_content_tables */
+export function ftsContent(sql: string): NonNullable<VirtualTableInfo['content']> {
+  const m = /\bcontent\s*=\s*(?:'((?:[^']|'')*)'|"((?:[^"]|"")*)"|([A-Za-z_][A-Za-z0-9_$]*))/i.exec(sql);
+  if (!m) return { kind: 'own' };
+  const table = m[1]?.replaceAll("''", "'") ?? m[2]?.replaceAll('""', '"') ?? m[3] ?? '';
+  return table === '' ? { kind: 'none' } : { kind: 'external', table };
 }
 
 const FTS_SHADOW_SUFFIXES = ['_content', '_data', '_idx', '_docsize', '_config', '_segments', '_segdir', '_stat', '_node', '_rowid', '_parent'];
@@ -176,7 +192,14 @@ export function introspectSqlite(db: SqliteDb, path: string, sizeBytes: number):
     const sql = sqlByName.get(t.name) ?? '';
     const module = /USING\s+(\w+)/i.exec(sql)?.[1] ?? 'unknown';
     const shadowTables = tableList.filter((s) => s.schema === 'main' && s.type === 'shadow' && s.name.startsWith(t.name + '_')).map((s) => s.name);
-    virtualTables.push({ name: t.name, module, sql, shadowTables });
+    let rowCount: number | null = null;
+    try {
+      rowCount = Number((db.prepare(`SELECT count(*) AS n FROM ${sqliteIdent(t.name)}`).get() as { n: bigint }).n);
+    } catch {
+      // The module is not compiled into this SQLite (or the table is broken): say so, do not fail.
+    }
+    const content = /^fts[345]$/i.test(module) ? ftsContent(sql) : null;
+    virtualTables.push({ name: t.name, module, sql, shadowTables, rowCount, content });
   }
   const shadow = new Set(virtualTables.flatMap((v) => v.shadowTables));
   const virtualNames = new Set(virtualTables.map((v) => v.name));
@@ -211,10 +234,8 @@ export function introspectSqlite(db: SqliteDb, path: string, sizeBytes: number):
     const primaryKey: PrimaryKeyInfo | null = pkCols.length
       ? { columns: pkCols.map((c) => c.name), rowidAlias, autoincrement: /AUTOINCREMENT/i.test(sql) }
       : null;
-    const checks: CheckInfo[] = [
-      ...[...parsed.columns.entries()].flatMap(([col, p]) => p.checks.map((expression) => ({ column: col, name: null, expression }))),
-      ...parsed.tableChecks.map((c) => ({ column: null, name: c.name, expression: c.expression })),
-    ];
+    // Column and table CHECKs in source order, with their CONSTRAINT names.
+    const checks: CheckInfo[] = [...parsed.checks];
     const rowCount = Number((db.prepare(`SELECT count(*) AS n FROM ${sqliteIdent(row.name)}`).get() as { n: bigint }).n);
     tables.push({
       name: row.name,
@@ -224,7 +245,7 @@ export function introspectSqlite(db: SqliteDb, path: string, sizeBytes: number):
       columns,
       primaryKey,
       indexes: readIndexes(db, row.name, sqlByName),
-      foreignKeys: readForeignKeys(db, row.name, sql),
+      foreignKeys: readForeignKeys(db, row.name, parsed.foreignKeys),
       checks,
       rowCount,
     });
@@ -232,5 +253,6 @@ export function introspectSqlite(db: SqliteDb, path: string, sizeBytes: number):
   const views: ViewInfo[] = schemaRows.filter((r) => r.type === 'view').map((r) => ({ name: r.name, sql: r.sql ?? '' }));
   const triggers: TriggerInfo[] = schemaRows.filter((r) => r.type === 'trigger').map((r) => ({ name: r.name, table: r.tbl_name, sql: r.sql ?? '' }));
   const sqliteVersion = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
-  return { path, sizeBytes, sqliteVersion, tables, views, triggers, virtualTables };
+  const encoding = (db.prepare('PRAGMA encoding').get() as { encoding: string }).encoding;
+  return { path, sizeBytes, sqliteVersion, encoding, tables, views, triggers, virtualTables };
 }

@@ -31,6 +31,12 @@ export class ChecksumAccumulator {
   #hi = 0;
   #lo = 0;
 
+  /** Add a row by its md5 digest (for rows too large to hold their canonical text as one string). */
+  addDigest(md5: Buffer): void {
+    this.#addHalves(md5.readUInt32BE(0), md5.readUInt32BE(4));
+    this.#count++;
+  }
+
   /** Add one row by its canonical row text (see canonicalRow). */
   add(canonicalRowText: string): void {
     const d = md5Buffer(canonicalRowText);

@@ -12,7 +12,20 @@ const HEX_DIGITS = /^[0-9a-fA-F]*$/;
 export function blobToBytea(v: SqliteValue): string | null | CastFailure {
   if (v === null) return null;
   if (typeof v === 'object') return '\\x' + v.toString('hex');
-  return new CastFailure(`${storageClass(v)} value in a BLOB column: ${describeValue(v)} (map it as hex-bytea if it holds hex digits)`);
+  const hint = typeof v === 'string' ? 'map it as hex-bytea if it holds hex digits, or as text-bytes to keep the text\'s bytes' : 'map the column as text or a number if it holds numbers';
+  return new CastFailure(`${storageClass(v)} value in a BLOB column: ${describeValue(v)} (${hint})`);
+}
+
+/**
+ * cast `text-bytes`: the bytes SQLite stored. The reader selects TEXT values of such a column as
+ * `CAST(col AS BLOB)` (see source/read-rows.ts), so they arrive as Buffers holding the stored
+ * bytes, valid UTF-8 or not; numbers have no stored bytes of their own and fail.
+ */
+export function textBytesToBytea(v: SqliteValue): string | null | CastFailure {
+  if (v === null) return null;
+  if (typeof v === 'object') return '\\x' + v.toString('hex');
+  if (typeof v === 'string') return new CastFailure(`${describeValue(v)} arrived as decoded text, not as its stored bytes`);
+  return new CastFailure(`${storageClass(v)} value in a text-bytes column: ${describeValue(v)} (it has no stored bytes; map the column as text)`);
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { ColumnCast, NulPolicy } from '../../model/plan.js';
 import type { Converter } from './cast-failure.js';
 import { toBoolean } from './boolean.js';
-import { blobToBytea, hexToBytea } from './bytea.js';
+import { blobToBytea, hexToBytea, textBytesToBytea } from './bytea.js';
 import { datetimeConverter } from './datetime.js';
 import { toFloat8 } from './float8.js';
 import { toInteger } from './integer.js';
@@ -23,7 +23,7 @@ export { toInteger, type IntegerBits } from './integer.js';
 export { toFloat8 } from './float8.js';
 export { toNumeric, type NumericTypmod } from './numeric.js';
 export { toBoolean } from './boolean.js';
-export { blobToBytea, hexToBytea } from './bytea.js';
+export { blobToBytea, hexToBytea, textBytesToBytea } from './bytea.js';
 export { toJson } from './json.js';
 export { toUuid } from './uuid.js';
 export { datetimeConverter, epochToMoment, julianDayToMoment, type DatetimeCast, type EpochFormat, type Moment } from './datetime.js';
@@ -58,7 +58,7 @@ export function converterFor(cast: ColumnCast, options: ConverterOptions): Conve
     case 'boolean':
       return toBoolean;
     case 'bytea':
-      return cast.from === 'blob' ? blobToBytea : hexToBytea;
+      return cast.from === 'blob' ? blobToBytea : cast.from === 'hex' ? hexToBytea : textBytesToBytea;
     case 'json':
       return (v) => toJson(v, nul);
     case 'datetime':

@@ -36,6 +36,17 @@ export interface ParsedCheck {
   readonly expression: string;
 }
 
+/** A foreign key as declared (column-level `REFERENCES` or table-level `FOREIGN KEY`). */
+export interface ParsedForeignKey {
+  /** Referencing columns, as declared. */
+  readonly columns: readonly string[];
+  readonly refTable: string;
+  /** Referenced columns; empty when the clause names none (the parent's primary key). */
+  readonly refColumns: readonly string[];
+  /** `DEFERRABLE INITIALLY DEFERRED`; plain DEFERRABLE, INITIALLY IMMEDIATE and NOT DEFERRABLE are immediate. */
+  readonly deferred: boolean;
+}
+
 /** What parseCreateTable() reads from one CREATE TABLE statement. */
 export interface ParsedTable {
   /** `main` in `CREATE TABLE main.t`, null when not qualified. */
@@ -46,6 +57,8 @@ export interface ParsedTable {
   readonly tableChecks: readonly ParsedCheck[];
   /** Every CHECK, column-level (with its CONSTRAINT name, if any) and table-level, in source order. */
   readonly checks: readonly CheckInfo[];
+  /** Foreign keys in source order (for what PRAGMA foreign_key_list does not report: deferral). */
+  readonly foreignKeys: readonly ParsedForeignKey[];
   readonly withoutRowid: boolean;
   readonly strict: boolean;
 }
@@ -115,27 +128,46 @@ export function parseCreateTable(sql: string): ParsedTable {
   const columns = new Map<string, ParsedColumn>();
   const tableChecks: ParsedCheck[] = [];
   const checks: CheckInfo[] = [];
+  const foreignKeys: ParsedForeignKey[] = [];
   for (const [from, to] of splitByComma(body.children)) {
     const def = body.children.slice(from, to);
     if (def.length === 0) throw fail('empty column definition');
     const first = upper(def[0]);
     if (first !== null && TABLE_CONSTRAINT_START.has(first)) {
-      const check = parseTableConstraint(sql, def);
-      if (check) {
-        tableChecks.push(check);
-        checks.push({ column: null, name: check.name, expression: check.expression });
+      const constraint = parseTableConstraint(sql, def);
+      if (constraint?.kind === 'check') {
+        tableChecks.push(constraint.check);
+        checks.push({ column: null, name: constraint.check.name, expression: constraint.check.expression });
+      } else if (constraint?.kind === 'foreign-key') {
+        foreignKeys.push(constraint.fk);
       }
       continue;
     }
     const column = parseColumn(sql, def);
     columns.set(column.parsed.name, column.parsed);
     for (const c of column.checks) checks.push({ column: column.parsed.name, name: c.name, expression: c.expression });
+    foreignKeys.push(...column.foreignKeys);
   }
-  return { schema, name, columns, tableChecks, checks, withoutRowid, strict };
+  return { schema, name, columns, tableChecks, checks, foreignKeys, withoutRowid, strict };
 }
 
-/** Only CHECK matters here; PRIMARY KEY / UNIQUE / FOREIGN KEY come from the PRAGMAs. */
-function parseTableConstraint(sql: string, def: readonly SqlNode[]): ParsedCheck | null {
+/** Names in a parenthesised column list: `(a, "b c")`. */
+function nameList(group: SqlNode | undefined): string[] | null {
+  if (!isGroup(group)) return null;
+  const names: string[] = [];
+  for (const [a, b] of splitByComma(group.children)) {
+    const n = nameOf(group.children[a]);
+    if (n === null || b - a < 1) return null;
+    names.push(n); // `col COLLATE x` / `col ASC` in a key list: the name is what matters here
+  }
+  return names;
+}
+
+/**
+ * CHECK, and FOREIGN KEY for its deferral; PRIMARY KEY / UNIQUE and the rest of a foreign key
+ * come from the PRAGMAs.
+ */
+function parseTableConstraint(sql: string, def: readonly SqlNode[]): { kind: 'check'; check: ParsedCheck } | { kind: 'foreign-key'; fk: ParsedForeignKey } | null {
   let k = 0;
   let name: string | null = null;
   if (isWord(def[0], 'CONSTRAINT')) {
@@ -143,11 +175,16 @@ function parseTableConstraint(sql: string, def: readonly SqlNode[]): ParsedCheck
     k = 2;
   }
   const group = def[k + 1];
-  if (isWord(def[k], 'CHECK') && isGroup(group)) return { name, expression: innerText(sql, group) };
+  if (isWord(def[k], 'CHECK') && isGroup(group)) return { kind: 'check', check: { name, expression: innerText(sql, group) } };
+  if (isWord(def[k], 'FOREIGN') && isWord(def[k + 1], 'KEY') && isWord(def[k + 3], 'REFERENCES')) {
+    const columns = nameList(def[k + 2]);
+    const clause = readForeignKeyClause(def, k + 4);
+    if (columns && clause.refTable !== null) return { kind: 'foreign-key', fk: { columns, refTable: clause.refTable, refColumns: clause.refColumns, deferred: clause.deferred } };
+  }
   return null;
 }
 
-function parseColumn(sql: string, def: readonly SqlNode[]): { parsed: ParsedColumn; checks: ParsedCheck[] } {
+function parseColumn(sql: string, def: readonly SqlNode[]): { parsed: ParsedColumn; checks: ParsedCheck[]; foreignKeys: ParsedForeignKey[] } {
   const name = nameOf(def[0]);
   if (name === null) throw fail(`unexpected ${sql.slice(def[0]!.start, def[0]!.end)} where a column name was expected`);
   let k = 1;
@@ -160,6 +197,7 @@ function parseColumn(sql: string, def: readonly SqlNode[]): { parsed: ParsedColu
   let defaultSql: string | null = null;
   let generated: ParsedColumn['generated'] = null;
   const checks: ParsedCheck[] = [];
+  const foreignKeys: ParsedForeignKey[] = [];
   let constraintName: string | null = null;
   while (k < def.length) {
     const word = upper(def[k]);
@@ -211,9 +249,12 @@ function parseColumn(sql: string, def: readonly SqlNode[]): { parsed: ParsedColu
         generated = { expression: innerText(sql, group), stored };
         break;
       }
-      case 'REFERENCES':
-        k = skipForeignKeyClause(def, k + 1);
+      case 'REFERENCES': {
+        const clause = readForeignKeyClause(def, k + 1);
+        if (clause.refTable !== null) foreignKeys.push({ columns: [name], refTable: clause.refTable, refColumns: clause.refColumns, deferred: clause.deferred });
+        k = clause.next;
         break;
+      }
       default:
         // PRIMARY KEY [ASC|DESC] [ON CONFLICT x] [AUTOINCREMENT], NOT NULL, NULL, UNIQUE: nothing to read.
         // A CONSTRAINT name before one of these belongs to it, not to a later CHECK.
@@ -223,17 +264,30 @@ function parseColumn(sql: string, def: readonly SqlNode[]): { parsed: ParsedColu
     }
     constraintName = null;
   }
-  return { parsed: { name, declaredType, collation, checks: checks.map((c) => c.expression), generated, defaultSql }, checks };
+  return { parsed: { name, declaredType, collation, checks: checks.map((c) => c.expression), generated, defaultSql }, checks, foreignKeys };
 }
 
 /**
- * Skips `tbl [(cols)] [ON DELETE|UPDATE action | MATCH name]* [[NOT] DEFERRABLE [INITIALLY x]]`,
- * so that `ON DELETE SET DEFAULT` is not read as a DEFAULT constraint.
+ * Reads `tbl [(cols)] [ON DELETE|UPDATE action | MATCH name]* [[NOT] DEFERRABLE [INITIALLY x]]`
+ * (so that `ON DELETE SET DEFAULT` is not read as a DEFAULT constraint), returning where it ends.
  * https://www.sqlite.org/syntax/foreign-key-clause.html
  */
-function skipForeignKeyClause(def: readonly SqlNode[], from: number): number {
+function readForeignKeyClause(def: readonly SqlNode[], from: number): { next: number; refTable: string | null; refColumns: string[]; deferred: boolean } {
+  let refTable = nameOf(def[from]);
   let k = from + 1;
-  if (isGroup(def[k])) k++;
+  // `REFERENCES main.parent`: the schema names nothing in the target.
+  if (isSymbol(def[k], '.') && nameOf(def[k + 1]) !== null) {
+    refTable = nameOf(def[k + 1]);
+    k += 2;
+  }
+  let refColumns: string[] = [];
+  if (isGroup(def[k])) {
+    refColumns = nameList(def[k]) ?? [];
+    k++;
+  }
+  let deferrable = false;
+  let notDeferrable = false;
+  let initiallyDeferred = false;
   for (;;) {
     if (isWord(def[k], 'ON') && (isWord(def[k + 1], 'DELETE') || isWord(def[k + 1], 'UPDATE'))) {
       k += 2;
@@ -242,13 +296,16 @@ function skipForeignKeyClause(def: readonly SqlNode[], from: number): number {
     } else if (isWord(def[k], 'MATCH')) {
       k += 2;
     } else if (isWord(def[k], 'NOT') && isWord(def[k + 1], 'DEFERRABLE')) {
+      notDeferrable = true;
       k += 2;
     } else if (isWord(def[k], 'DEFERRABLE')) {
+      deferrable = true;
       k += 1;
     } else if (isWord(def[k], 'INITIALLY')) {
+      initiallyDeferred = isWord(def[k + 1], 'DEFERRED');
       k += 2;
     } else {
-      return k;
+      return { next: k, refTable, refColumns, deferred: deferrable && !notDeferrable && initiallyDeferred };
     }
   }
 }

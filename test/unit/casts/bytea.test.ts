@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CastFailure, blobToBytea, hexToBytea } from '../../../src/plan/casts/index.js';
+import { CastFailure, blobToBytea, hexToBytea, textBytesToBytea } from '../../../src/plan/casts/index.js';
 
 describe('blobToBytea', () => {
   it('writes bytea hex format in lower case', () => {
@@ -10,10 +10,10 @@ describe('blobToBytea', () => {
 
   it('refuses text and numbers in a BLOB column', () => {
     expect(blobToBytea('abc')).toEqual(
-      new CastFailure('TEXT value in a BLOB column: TEXT "abc" (map it as hex-bytea if it holds hex digits)'),
+      new CastFailure('TEXT value in a BLOB column: TEXT "abc" (map it as hex-bytea if it holds hex digits, or as text-bytes to keep the text\'s bytes)'),
     );
     expect(blobToBytea(7n)).toEqual(
-      new CastFailure('INTEGER value in a BLOB column: INTEGER 7 (map it as hex-bytea if it holds hex digits)'),
+      new CastFailure('INTEGER value in a BLOB column: INTEGER 7 (map the column as text or a number if it holds numbers)'),
     );
     expect(blobToBytea(1.5)).toBeInstanceOf(CastFailure);
   });
@@ -37,5 +37,17 @@ describe('hexToBytea', () => {
     expect(hexToBytea('de ad')).toBeInstanceOf(CastFailure);
     expect(hexToBytea('x00')).toBeInstanceOf(CastFailure);
     expect(hexToBytea(255n)).toEqual(new CastFailure('INTEGER 255 in a hex-bytea column: expected hex text'));
+  });
+});
+
+describe('textBytesToBytea', () => {
+  it('keeps the stored bytes (the reader selects TEXT as CAST(col AS BLOB)), valid UTF-8 or not', () => {
+    expect(textBytesToBytea(Buffer.from([0x41, 0xff, 0x42]))).toBe('\\x41ff42');
+    expect(textBytesToBytea(null)).toBeNull();
+  });
+
+  it('refuses numbers, which have no stored bytes, and decoded text', () => {
+    expect(textBytesToBytea(7n)).toEqual(new CastFailure('INTEGER value in a text-bytes column: INTEGER 7 (it has no stored bytes; map the column as text)'));
+    expect(textBytesToBytea('abc')).toBeInstanceOf(CastFailure);
   });
 });

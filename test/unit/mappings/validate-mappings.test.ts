@@ -132,8 +132,8 @@ describe('validateMappings: schema errors in words', () => {
   it('names unknown keys with the allowed ones and the likely typo', () => {
     expect(errorsOf(['posts.json', { table: 'posts', colums: {}, columns: { title: { tpye: 'text', zzz: 1 } } }])).toEqual([
       'mappings/posts.json: colums: unknown key "colums" (allowed: $schema, table, target, skip, comment, columns, indexes, checks, touchOnUpdate): did you mean "columns"?',
-      'mappings/posts.json: columns.title.tpye: unknown key "tpye" (allowed: target, skip, cast, type, format, timeZone, onError, nul, comment, evidence): did you mean "type"?',
-      'mappings/posts.json: columns.title.zzz: unknown key "zzz" (allowed: target, skip, cast, type, format, timeZone, onError, nul, comment, evidence): remove it',
+      'mappings/posts.json: columns.title.tpye: unknown key "tpye" (allowed: target, skip, cast, type, format, timeZone, onError, nul, invalidUtf8, comment, evidence): did you mean "type"?',
+      'mappings/posts.json: columns.title.zzz: unknown key "zzz" (allowed: target, skip, cast, type, format, timeZone, onError, nul, invalidUtf8, comment, evidence): remove it',
     ]);
   });
 
@@ -161,7 +161,7 @@ describe('validateMappings: schema errors in words', () => {
     ).toEqual([
       'mappings/posts.json: target: must not be empty',
       'mappings/posts.json: skip: must be true or false, not the string "no"',
-      'mappings/posts.json: columns.created_at.cast: "timestamp_tz" is not one of "text", "integer", "smallint", "bigint", "float8", "numeric", "boolean", "bytea", "hex-bytea", "json", "jsonb", "timestamptz", "timestamp", "date", "uuid" (did you mean "timestamptz"?)',
+      'mappings/posts.json: columns.created_at.cast: "timestamp_tz" is not one of "text", "integer", "smallint", "bigint", "float8", "numeric", "boolean", "bytea", "hex-bytea", "text-bytes", "json", "jsonb", "timestamptz", "timestamp", "date", "uuid" (did you mean "timestamptz"?)',
       'mappings/posts.json: columns.created_at.format: "yyyy-mm-dd" is not a date format: use one of iso8601, sqlite-datetime, unixepoch-s, unixepoch-ms, unixepoch-us, julianday, or a pattern of the case-sensitive tokens YYYY MM DD HH mm ss SSS Z separated by punctuation or spaces, e.g. "DD/MM/YYYY HH:mm:ss"',
       'mappings/posts.json: columns.featured.onError: "drop" is not one of "quarantine", "null", "fail"',
       'mappings/posts.json: columns.featured.nul: must be a string, not the number 3',

@@ -187,3 +187,32 @@ describe('parseCreateTable', () => {
     expect(() => parseCreateTable(sql)).toThrow(message);
   });
 });
+
+describe('parseCreateTable: foreign keys and their deferral', () => {
+  test('column and table foreign keys, in source order, deferred only when DEFERRABLE INITIALLY DEFERRED', () => {
+    const t = parseCreateTable(`CREATE TABLE c (
+      a INTEGER REFERENCES p (id) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED NOT NULL,
+      b INTEGER REFERENCES main.p,
+      x TEXT, y TEXT,
+      CONSTRAINT fk_xy FOREIGN KEY (x, "y") REFERENCES [q] (k1, k2) ON UPDATE CASCADE DEFERRABLE,
+      FOREIGN KEY (y) REFERENCES q (k1) NOT DEFERRABLE INITIALLY DEFERRED,
+      FOREIGN KEY (b) REFERENCES p (id) DEFERRABLE INITIALLY IMMEDIATE
+    )`);
+    expect(t.foreignKeys).toEqual([
+      { columns: ['a'], refTable: 'p', refColumns: ['id'], deferred: true },
+      { columns: ['b'], refTable: 'p', refColumns: [], deferred: false },
+      { columns: ['x', 'y'], refTable: 'q', refColumns: ['k1', 'k2'], deferred: false },
+      { columns: ['y'], refTable: 'q', refColumns: ['k1'], deferred: false },
+      { columns: ['b'], refTable: 'p', refColumns: ['id'], deferred: false },
+    ]);
+    expect(t.columns.get('a')!.defaultSql).toBeNull();
+  });
+
+  test('a named column CHECK keeps its name in checks', () => {
+    const t = parseCreateTable(`CREATE TABLE t (n TEXT CONSTRAINT "check ""me""" CHECK (n <> ''), m INT CHECK (m > 0))`);
+    expect(t.checks).toEqual([
+      { column: 'n', name: 'check "me"', expression: "n <> ''" },
+      { column: 'm', name: null, expression: 'm > 0' },
+    ]);
+  });
+});
