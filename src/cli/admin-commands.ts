@@ -13,11 +13,13 @@ export async function runStatus(out: Output, target: TargetSettings, schema: str
   try {
     if (!(await journalExists(client))) {
       out.result(`No sqlite2pg runs recorded in ${target.display}.`);
+      if (out.options.json) out.json({ exitCode: ExitCode.ok, target: target.display, live: null, runs: [] });
       return ExitCode.ok;
     }
     const runs = await listRuns(client, schema);
     if (out.options.json) {
-      out.json(runs);
+      const current = runs.find((r) => r.status === 'cut-over');
+      out.json({ exitCode: ExitCode.ok, target: target.display, live: current?.run_id ?? null, runs });
       return ExitCode.ok;
     }
     const lines = runs.map((r) => `${r.run_id}  ${r.status.padEnd(11)} ${r.mode.padEnd(8)} schema=${r.target_schema}  started=${r.started_at.toISOString()}  source=${r.source_path}${r.error ? `  error: ${r.error}` : ''}`);
@@ -63,7 +65,11 @@ export async function runRollback(out: Output, target: TargetSettings, o: { sche
         await client.query('ROLLBACK').catch(() => undefined);
         throw new RollbackError('E_ROLLBACK_FAILED', `Rollback failed and was undone, the live schema is as it was: ${(e as Error).message}`, { cause: e, hint: 'Read the error, fix what blocks it (e.g. a lock held by the application), and run rollback again.' });
       }
-      out.result(`Rolled back run ${run.run_id} in ${Date.now() - start} ms: ${moved.tables.length} tables moved to ${aside}${run.previous_schema ? `, ${moved.previous.length} previous objects restored from ${run.previous_schema}` : ''}.`);
+      const ms = Date.now() - start;
+      out.result(`Rolled back run ${run.run_id} in ${ms} ms: ${moved.tables.length} tables moved to ${aside}${run.previous_schema ? `, ${moved.previous.length} previous objects restored from ${run.previous_schema}` : ''}.`);
+      if (out.options.json) {
+        out.json({ exitCode: ExitCode.ok, runId: run.run_id, schema: o.schema, ms, tablesMovedTo: aside, tables: moved.tables, restoredFrom: run.previous_schema, restored: moved.previous });
+      }
       return ExitCode.ok;
     } finally {
       await releaseTargetLock(lock, o.schema).catch(() => undefined);

@@ -5,9 +5,12 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, MigrateError, UsageError, type ExitCodeValue } from '../errors.js';
 import { DEFAULT_EMBEDDED_DIR, readEmbeddedState, isEmbeddedRunning, startEmbedded, stopEmbedded } from '../embedded/embedded-server.js';
 import { resolveTarget, targetFromUrl, type TargetSettings } from '../load/target.js';
-import { migrate, type MigrateOptions } from '../run/migrate.js';
+import { migrate, type MigrateOptions, type RunOutcome } from '../run/migrate.js';
+import { renderJson } from '../report/render-json.js';
 import { TOOL_VERSION } from '../version.js';
+import { CONFIG_FILE, CONFIG_SCHEMA_FILE, loadConfig, type FileConfig } from '../config/load-config.js';
 import { Output } from './output.js';
+import { LiveProgress } from './live-progress.js';
 import { renderSummary, progressEvents, renderPlanSummary } from './progress.js';
 import { runPlan } from '../run/plan-run.js';
 import { verifyTarget } from '../run/verify-run.js';
@@ -25,21 +28,42 @@ Exit codes:
   7  rollback needs a human
   8  completed with quarantined rows (see the report; --allow-quarantine to accept)`;
 
+const CONFIG_HELP = `
+Configuration:
+  Flags can also be set in ${CONFIG_FILE} in the current directory (or --config <file>),
+  checked against ${CONFIG_SCHEMA_FILE}: target, schema, mappings, reports, lanes,
+  chunkRows, allowQuarantine, orphans, fold, diffLimit, snapshot.{enabled,dir,retentionDays}.
+  A flag wins over the file. Target: --target, then the file's "target", then $DATABASE_URL,
+  then the PG* variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE), then the embedded
+  PostgreSQL. Keep passwords out of the file: "target": "postgres://app:\${DB_PASSWORD}@db/app".`;
+
+const OUTPUT_HELP = `
+Output:
+  Progress goes to stderr: a live task list on a terminal; plain timestamped lines when stderr
+  is not a terminal or CI is set (no colours with NO_COLOR). The result goes to stdout; with
+  --json, stdout holds exactly one JSON object (also on failure: {"exitCode", "error"}).`;
+
+const TARGET_FLAG_HELP = 'PostgreSQL URL (default: the config file\'s "target", then $DATABASE_URL, then PG* variables, then the embedded server)';
+
 interface CommonFlags {
   quiet?: boolean;
   json?: boolean;
   verbose?: boolean;
+  config?: string;
 }
 
-function output(flags: CommonFlags): Output {
-  return new Output({ quiet: Boolean(flags.quiet), json: Boolean(flags.json), verbose: Boolean(flags.verbose) });
+/** What main() needs back from an action: the exit code, and the Output that knows the secrets. */
+class CliState {
+  exit: ExitCodeValue = ExitCode.ok;
+  out: Output | null = null;
 }
 
 function addCommon(cmd: Command): Command {
   return cmd
-    .option('-q, --quiet', 'print only the result and errors')
-    .option('--json', 'print one machine-readable JSON summary on stdout (everything else on stderr)')
-    .option('-v, --verbose', 'show the SQL issued (passwords redacted)');
+    .option('-q, --quiet', 'print only the result, warnings and errors')
+    .option('--json', 'print one machine-readable JSON object on stdout (everything else on stderr)')
+    .option('-v, --verbose', 'show the SQL issued (passwords redacted); progress as plain lines')
+    .option('-c, --config <file>', `config file (default: ./${CONFIG_FILE} when it exists)`);
 }
 
 function positiveInt(name: string): (v: string) => number {
@@ -50,21 +74,48 @@ function positiveInt(name: string): (v: string) => number {
   };
 }
 
-/** Resolve the target, starting the embedded server when none is configured. */
-export async function targetOrEmbedded(flag: string | undefined, out: Output): Promise<{ target: TargetSettings; embedded: boolean }> {
-  const t = resolveTarget(flag, process.env);
+/** A setting: the flag when it was given on the command line, else the config file, else the flag's default. */
+function setting<T>(cmd: Command, key: string, fromConfig: T | undefined): T {
+  if (cmd.getOptionValueSource(key) === 'cli' || fromConfig === undefined) return cmd.getOptionValue(key) as T;
+  return fromConfig;
+}
+
+/** Output for a command, the config file (if any), and its warnings said once. */
+async function setUp(flags: CommonFlags, state: CliState, needsTarget = true): Promise<{ out: Output; config: FileConfig | null }> {
+  const out = new Output({ quiet: Boolean(flags.quiet), json: Boolean(flags.json), verbose: Boolean(flags.verbose) });
+  state.out = out;
+  const config = await loadConfig(flags.config, process.cwd(), process.env, { needsTarget });
+  if (config) {
+    out.verbose(`config: ${config.file}`);
+    for (const w of config.warnings) out.warn(w);
+  }
+  return { out, config };
+}
+
+/**
+ * Resolve the target (flag → config file → DATABASE_URL → PG*), starting the embedded server when
+ * none is configured.
+ */
+export async function targetOrEmbedded(flag: string | undefined, config: FileConfig | null, out: Output): Promise<{ target: TargetSettings; embedded: boolean }> {
+  const t = flag ? targetFromUrl(flag, 'flag') : config?.target ? targetFromUrl(config.target, 'flag') : resolveTarget(undefined, process.env);
   if (t) {
     out.addSecrets(t.secrets);
+    out.verbose(`target: ${t.display} (from ${flag ? '--target' : config?.target ? config.file : t.source})`);
     return { target: t, embedded: false };
   }
-  out.info('No target given (--target, DATABASE_URL or PG* variables): using the embedded PostgreSQL in ./.sqlite2pg');
+  out.info('No target given (--target, config file, DATABASE_URL or PG* variables): using the embedded PostgreSQL in ./.sqlite2pg');
   const { server, startedNow } = await startEmbedded(DEFAULT_EMBEDDED_DIR);
   out.addSecrets([server.password]);
   if (startedNow) out.info(`Started embedded PostgreSQL on 127.0.0.1:${server.port}`);
   return { target: targetFromUrl(server.url, 'embedded'), embedded: true };
 }
 
-export function buildProgram(setExit: (code: ExitCodeValue) => void): Command {
+/** The --json object of a run: its exit code, report paths, and the report JSON itself (same key order). */
+function runJson(r: RunOutcome): Record<string, unknown> {
+  return { exitCode: r.exitCode, report: r.reportPath, reportJson: r.jsonPath, ...(JSON.parse(renderJson(r.result)) as Record<string, unknown>) };
+}
+
+export function buildProgram(state: CliState = new CliState()): Command {
   const program = new Command('sqlite2pg')
     .description("Move an application's SQLite database into PostgreSQL in one maintenance window, and prove nothing was lost.")
     .version(TOOL_VERSION, '-V, --version')
@@ -75,7 +126,14 @@ Examples:
   $ sqlite2pg plan app.db                                       # profile the data, write mappings/<table>.json
   $ sqlite2pg migrate app.db --target postgres://u@db/app --dry-run
   $ sqlite2pg migrate app.db --target postgres://u@db/app       # load, verify, cut over
+  $ sqlite2pg verify app.db --target postgres://u@db/app        # compare again, e.g. the morning after
+  $ sqlite2pg status --target postgres://u@db/app               # runs recorded in the target
   $ sqlite2pg rollback --target postgres://u@db/app             # undo the last cutover
+  $ sqlite2pg migrate app.db --json | jq .outcome               # for scripts
+
+Run sqlite2pg <command> --help for the flags of a command.
+${CONFIG_HELP}
+${OUTPUT_HELP}
 ${EXIT_CODES_HELP}`);
 
   addCommon(
@@ -83,7 +141,7 @@ ${EXIT_CODES_HELP}`);
       .command('migrate')
       .description('load the SQLite database into a staging schema, verify it, then cut over atomically')
       .argument('<source>', 'SQLite database file')
-      .option('-t, --target <url>', 'PostgreSQL URL (default: $DATABASE_URL, then PG* variables, then the embedded server)')
+      .option('-t, --target <url>', TARGET_FLAG_HELP)
       .option('-s, --schema <name>', 'live target schema', 'public')
       .option('-m, --mappings <dir>', 'directory of mapping files', 'mappings')
       .option('--dry-run', 'do everything but the cutover: load, verify and report, then drop the staging schema')
@@ -103,41 +161,67 @@ ${EXIT_CODES_HELP}`);
 Examples:
   $ sqlite2pg migrate examples/shop.db --mappings examples/shop-mappings
   $ sqlite2pg migrate app.db --target postgres://app@db.internal/app --dry-run --keep-staging
+  $ PGPASSWORD=… sqlite2pg migrate app.db --target postgres://app@db.internal/app --lanes 4
+  $ sqlite2pg migrate app.db --config deploy/sqlite2pg.config.json --json > result.json
+${CONFIG_HELP}
+${OUTPUT_HELP}
 ${EXIT_CODES_HELP}`),
-  ).action(async (source: string, flags: CommonFlags & Record<string, unknown>) => {
-    const out = output(flags);
-    const { target, embedded } = await targetOrEmbedded(flags['target'] as string | undefined, out);
+  ).action(async (source: string, flags: CommonFlags & Record<string, unknown>, cmd: Command) => {
+    const { out, config } = await setUp(flags, state);
+    const { target, embedded } = await targetOrEmbedded(flags['target'] as string | undefined, config, out);
     const controller = new AbortController();
-    const onSignal = (sig: string): void => {
+    const onSignal = (sig: NodeJS.Signals): void => {
       out.warn(`${sig} received: stopping after the current batch; the live schema is not touched.`);
       controller.abort();
     };
-    process.once('SIGINT', () => onSignal('SIGINT'));
-    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    // `on` for the whole run, not `once`: the live display's cursor handling (signal-exit) kills
+    // the process on a signal that no other listener is left to handle, and a `once` listener is
+    // removed before the others run.
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    // The live task list needs a terminal; --verbose streams SQL, which reads better as plain lines.
+    // (A terminal too narrow to draw on, e.g. a pty of 0 columns, also gets the plain lines.)
+    const live = out.tty && (process.stderr.columns ?? 0) >= 40 && !flags.quiet && !flags.verbose ? new LiveProgress(out) : null;
+    const snap = config?.snapshot;
     const opts: MigrateOptions = {
       sourcePath: source,
       target,
       embedded,
-      schema: flags['schema'] as string,
-      mappingsDir: flags['mappings'] as string,
+      schema: setting(cmd, 'schema', config?.schema),
+      mappingsDir: setting(cmd, 'mappings', config?.mappings),
       mode: flags['dryRun'] ? 'dry-run' : 'cutover',
       keepStaging: Boolean(flags['keepStaging']),
       resume: Boolean(flags['resume']),
-      lanes: flags['lanes'] as number,
-      chunkRows: flags['chunkRows'] as number,
-      reportsDir: flags['reports'] as string,
-      allowQuarantine: Boolean(flags['allowQuarantine']),
-      diffLimit: flags['diffLimit'] as number,
-      orphans: flags['orphans'] as 'not-valid' | 'fail',
-      fold: flags['fold'] as 'none' | 'snake' | 'lower',
-      snapshot: { enabled: flags['snapshot'] !== false, dir: flags['snapshotDir'] as string, retentionDays: flags['snapshotRetentionDays'] as number },
-      events: progressEvents(out),
+      lanes: setting(cmd, 'lanes', config?.lanes),
+      chunkRows: setting(cmd, 'chunkRows', config?.chunkRows),
+      reportsDir: setting(cmd, 'reports', config?.reports),
+      allowQuarantine: Boolean(setting(cmd, 'allowQuarantine', config?.allowQuarantine)),
+      diffLimit: setting(cmd, 'diffLimit', config?.diffLimit),
+      orphans: setting(cmd, 'orphans', config?.orphans),
+      fold: setting(cmd, 'fold', config?.fold),
+      snapshot: {
+        enabled: setting(cmd, 'snapshot', snap?.enabled) !== false,
+        dir: setting(cmd, 'snapshotDir', snap?.dir),
+        retentionDays: setting(cmd, 'snapshotRetentionDays', snap?.retentionDays),
+      },
+      events: live ? live.events : progressEvents(out),
       signal: controller.signal,
     };
-    const r = await migrate(opts);
+    live?.start();
+    let r: RunOutcome;
+    try {
+      r = await migrate(opts);
+    } catch (e) {
+      await live?.finish(e);
+      throw e;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    await live?.finish();
     renderSummary(out, r, embedded);
-    if (flags.json) out.json({ exitCode: r.exitCode, report: r.reportPath, reportJson: r.jsonPath, ...r.result });
-    setExit(r.exitCode);
+    if (flags.json) out.json(runJson(r));
+    state.exit = r.exitCode;
   });
 
   addCommon(
@@ -152,14 +236,18 @@ ${EXIT_CODES_HELP}`),
       .addHelpText('after', `
 Examples:
   $ sqlite2pg plan app.db                      # writes mappings/<table>.json
+  $ sqlite2pg plan app.db --sample 100000      # faster on a big database
   $ sqlite2pg plan app.db --check              # in CI: are the mapping files up to date?
-`),
-  ).action(async (source: string, flags: CommonFlags & { mappings: string; sample?: number; check?: boolean; force?: boolean }) => {
-    const out = output(flags);
-    const r = await runPlan({ sourcePath: source, mappingsDir: flags.mappings, sample: flags.sample ?? null, check: Boolean(flags.check), force: Boolean(flags.force), onTable: (t, n) => out.verbose(`profiling ${t} (${n} rows)`) });
-    renderPlanSummary(out, r, flags.mappings, Boolean(flags.check));
-    if (flags.json) out.json({ tables: r.tables.map(({ profile: _p, ...t }) => t), files: r.files });
-    if (flags.check && r.files.wouldChange.length) setExit(ExitCode.config);
+${CONFIG_HELP}
+${EXIT_CODES_HELP}`),
+  ).action(async (source: string, flags: CommonFlags & { sample?: number; check?: boolean; force?: boolean }, cmd: Command) => {
+    const { out, config } = await setUp(flags, state, false);
+    const mappings = setting<string>(cmd, 'mappings', config?.mappings);
+    const r = await runPlan({ sourcePath: source, mappingsDir: mappings, sample: flags.sample ?? null, check: Boolean(flags.check), force: Boolean(flags.force), onTable: (t, n) => out.verbose(`profiling ${t} (${n} rows)`) });
+    renderPlanSummary(out, r, mappings, Boolean(flags.check));
+    const exit = flags.check && r.files.wouldChange.length ? ExitCode.config : ExitCode.ok;
+    if (flags.json) out.json({ exitCode: exit, mappings, tables: r.tables.map(({ profile: _p, ...t }) => t), files: r.files });
+    state.exit = exit;
   });
 
   addCommon(
@@ -167,7 +255,7 @@ Examples:
       .command('verify')
       .description('compare an already-migrated target with the source: row counts, checksums, differing rows')
       .argument('<source>', 'SQLite database file')
-      .option('-t, --target <url>', 'PostgreSQL URL (default: $DATABASE_URL, then PG* variables, then the embedded server)')
+      .option('-t, --target <url>', TARGET_FLAG_HELP)
       .option('-s, --schema <name>', 'live target schema', 'public')
       .option('-m, --mappings <dir>', 'directory of mapping files (the ones used for the migration)', 'mappings')
       .addOption(new Option('--fold <mode>', 'identifier case folding used for the migration').choices(['none', 'snake', 'lower']).default('none'))
@@ -176,113 +264,144 @@ Examples:
       .addHelpText('after', `
 Examples:
   $ sqlite2pg verify app.db --target postgres://app@db.internal/app
+  $ sqlite2pg verify app.db --schema app --diff-limit 10 --json | jq '.tables[] | select(.checksum.match == false)'
+${CONFIG_HELP}
 ${EXIT_CODES_HELP}`),
-  ).action(async (source: string, flags: CommonFlags & Record<string, unknown>) => {
-    const out = output(flags);
-    const { target, embedded } = await targetOrEmbedded(flags['target'] as string | undefined, out);
+  ).action(async (source: string, flags: CommonFlags & Record<string, unknown>, cmd: Command) => {
+    const { out, config } = await setUp(flags, state);
+    const { target, embedded } = await targetOrEmbedded(flags['target'] as string | undefined, config, out);
     const r = await verifyTarget({
       sourcePath: source,
       target,
       embedded,
-      schema: flags['schema'] as string,
-      mappingsDir: flags['mappings'] as string,
-      fold: flags['fold'] as 'none' | 'snake' | 'lower',
-      reportsDir: flags['reports'] as string,
-      diffLimit: flags['diffLimit'] as number,
-      onTable: (t, ok) => out.info(`  ${ok ? '✔' : out.color.red('✖')} ${t}`),
+      schema: setting(cmd, 'schema', config?.schema),
+      mappingsDir: setting(cmd, 'mappings', config?.mappings),
+      fold: setting(cmd, 'fold', config?.fold),
+      reportsDir: setting(cmd, 'reports', config?.reports),
+      diffLimit: setting(cmd, 'diffLimit', config?.diffLimit),
+      onTable: (t, ok) => out.info(`  ${ok ? out.color.green('✔') : out.color.red('✖')} ${t}${ok ? '' : ': differs'}`),
     });
     renderSummary(out, r, false);
-    if (flags.json) out.json({ exitCode: r.exitCode, report: r.reportPath, reportJson: r.jsonPath, ...r.result });
-    setExit(r.exitCode);
+    if (flags.json) out.json(runJson(r));
+    state.exit = r.exitCode;
   });
 
   addCommon(
     program
       .command('status')
       .description('list runs recorded in the target and what state the live schema is in')
-      .option('-t, --target <url>', 'PostgreSQL URL (default: $DATABASE_URL, PG* variables, embedded)')
-      .option('-s, --schema <name>', 'live target schema'),
-  ).action(async (flags: CommonFlags & { target?: string; schema?: string }) => {
-    const out = output(flags);
-    const { target } = await targetOrEmbedded(flags.target, out);
-    setExit(await runStatus(out, target, flags.schema));
+      .option('-t, --target <url>', TARGET_FLAG_HELP)
+      .option('-s, --schema <name>', 'only the runs of this live schema (default: all)')
+      .addHelpText('after', `
+Examples:
+  $ sqlite2pg status --target postgres://app@db.internal/app
+  $ sqlite2pg status --schema public --json | jq '.runs[0]'
+${CONFIG_HELP}
+${EXIT_CODES_HELP}`),
+  ).action(async (flags: CommonFlags & { target?: string }, cmd: Command) => {
+    const { out, config } = await setUp(flags, state);
+    const { target } = await targetOrEmbedded(flags.target, config, out);
+    state.exit = await runStatus(out, target, setting<string | undefined>(cmd, 'schema', config?.schema));
   });
 
   addCommon(
     program
       .command('rollback')
       .description('restore the state before a cutover, in one transaction')
-      .option('-t, --target <url>', 'PostgreSQL URL (default: $DATABASE_URL, PG* variables, embedded)')
+      .option('-t, --target <url>', TARGET_FLAG_HELP)
       .option('-s, --schema <name>', 'live target schema', 'public')
       .option('--run <id>', 'the run to roll back (default: the last cutover of the schema)')
-      .option('--force', 'roll back even though the migrated tables were written to after the cutover'),
-  ).action(async (flags: CommonFlags & { target?: string; schema: string; run?: string; force?: boolean }) => {
-    const out = output(flags);
-    const { target } = await targetOrEmbedded(flags.target, out);
-    setExit(await runRollback(out, target, { schema: flags.schema, runId: flags.run ?? null, force: Boolean(flags.force) }));
+      .option('--force', 'roll back even though the migrated tables were written to after the cutover')
+      .addHelpText('after', `
+Examples:
+  $ sqlite2pg rollback --target postgres://app@db.internal/app                 # the last cutover of public
+  $ sqlite2pg rollback --run 20240501T100000Z-a1b2c3 --schema app              # the run named in the report
+${CONFIG_HELP}
+${EXIT_CODES_HELP}`),
+  ).action(async (flags: CommonFlags & { target?: string; run?: string; force?: boolean }, cmd: Command) => {
+    const { out, config } = await setUp(flags, state);
+    const { target } = await targetOrEmbedded(flags.target, config, out);
+    state.exit = await runRollback(out, target, { schema: setting<string>(cmd, 'schema', config?.schema), runId: flags.run ?? null, force: Boolean(flags.force) });
   });
 
-  const embedded = program.command('embedded').description('manage the embedded PostgreSQL in ./.sqlite2pg (the default target)');
-  embedded
-    .command('start')
-    .description('start it in the background (initialising it on first use)')
-    .action(async () => {
-      const { server, startedNow } = await startEmbedded(DEFAULT_EMBEDDED_DIR);
-      process.stdout.write(`${startedNow ? 'Started' : 'Already running'}: embedded PostgreSQL on 127.0.0.1:${server.port} (data in ${server.dataDir}).\nConnection URL: npx sqlite2pg embedded url\n`);
+  const embedded = program
+    .command('embedded')
+    .description('manage the embedded PostgreSQL in ./.sqlite2pg (the default target)')
+    .addHelpText('after', `
+Examples:
+  $ sqlite2pg embedded start
+  $ psql "$(sqlite2pg embedded url)"
+  $ sqlite2pg embedded stop
+${EXIT_CODES_HELP}`);
+  const jsonFlag = (c: Command): Command => c.option('--json', 'print one JSON object on stdout');
+  const say = (flags: { json?: boolean }, text: string, value: Record<string, unknown>): void => {
+    process.stdout.write(flags.json ? `${JSON.stringify({ exitCode: 0, ...value }, null, 2)}\n` : `${text}\n`);
+  };
+  jsonFlag(embedded.command('start').description('start it in the background (initialising it on first use)')).action(async (flags: { json?: boolean }) => {
+    const { server, startedNow } = await startEmbedded(DEFAULT_EMBEDDED_DIR);
+    say(flags, `${startedNow ? 'Started' : 'Already running'}: embedded PostgreSQL on 127.0.0.1:${server.port} (data in ${server.dataDir}).\nConnection URL: npx sqlite2pg embedded url`, { running: true, startedNow, port: server.port, dataDir: server.dataDir });
+  });
+  jsonFlag(embedded.command('stop').description('stop it')).action(async (flags: { json?: boolean }) => {
+    const stopped = await stopEmbedded(DEFAULT_EMBEDDED_DIR);
+    say(flags, stopped ? 'Stopped the embedded PostgreSQL.' : 'The embedded PostgreSQL was not running.', { stopped });
+  });
+  jsonFlag(embedded.command('url').description('print its connection URL (includes the password: it is a local throwaway server)')).action(async (flags: { json?: boolean }) => {
+    const s = await readEmbeddedState(DEFAULT_EMBEDDED_DIR);
+    if (!s) throw new UsageError('There is no embedded PostgreSQL here yet.', { hint: 'Run: npx sqlite2pg embedded start' });
+    say(flags, s.url, { url: s.url });
+  });
+  jsonFlag(embedded.command('status').description('say whether it is running')).action(async (flags: { json?: boolean }) => {
+    const s = await readEmbeddedState(DEFAULT_EMBEDDED_DIR);
+    const running = s ? await isEmbeddedRunning(s) : false;
+    say(flags, s ? `${running ? 'running' : 'stopped'}: 127.0.0.1:${s.port}, data in ${s.dataDir}` : 'not initialised (npx sqlite2pg embedded start)', {
+      initialised: Boolean(s),
+      running,
+      port: s?.port ?? null,
+      dataDir: s?.dataDir ?? null,
     });
-  embedded
-    .command('stop')
-    .description('stop it')
-    .action(async () => {
-      const stopped = await stopEmbedded(DEFAULT_EMBEDDED_DIR);
-      process.stdout.write(stopped ? 'Stopped the embedded PostgreSQL.\n' : 'The embedded PostgreSQL was not running.\n');
-    });
-  embedded
-    .command('url')
-    .description('print its connection URL (includes the password: it is a local throwaway server)')
-    .action(async () => {
-      const s = await readEmbeddedState(DEFAULT_EMBEDDED_DIR);
-      if (!s) throw new UsageError('There is no embedded PostgreSQL here yet.', { hint: 'Run: npx sqlite2pg embedded start' });
-      process.stdout.write(`${s.url}\n`);
-    });
-  embedded
-    .command('status')
-    .description('say whether it is running')
-    .action(async () => {
-      const s = await readEmbeddedState(DEFAULT_EMBEDDED_DIR);
-      const running = s ? await isEmbeddedRunning(s) : false;
-      process.stdout.write(s ? `${running ? 'running' : 'stopped'}: 127.0.0.1:${s.port}, data in ${s.dataDir}\n` : 'not initialised (npx sqlite2pg embedded start)\n');
-    });
+  });
   return program;
+}
+
+/** Whether --json was asked for (before a `--`), known even when parsing fails. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
 }
 
 /** Run the CLI; resolves to the exit code. Never throws. */
 export async function main(argv: readonly string[]): Promise<number> {
-  let exit: ExitCodeValue = ExitCode.ok;
-  const program = buildProgram((c) => (exit = c));
+  const state = new CliState();
+  const program = buildProgram(state);
   program.exitOverride();
   program.commands.forEach(function deep(c: Command): void {
     c.exitOverride();
     c.commands.forEach(deep);
   });
-  const out = new Output({ quiet: false, json: false, verbose: false });
+  const json = wantsJson(argv);
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return exit;
+    return state.exit;
   } catch (e) {
+    // The command's Output knows the target's secrets; before one exists there are none to know.
+    const out = state.out ?? new Output({ quiet: false, json, verbose: false });
+    const fail = (exitCode: ExitCodeValue, error: { code: string; message: string; hint: string | null; problems: readonly string[] }): number => {
+      if (json) out.json({ exitCode, error });
+      return exitCode;
+    };
     if (e instanceof CommanderError) {
       // help and version exit 0; commander's parse errors (its default is 1) are usage errors.
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.ok;
-      return ExitCode.usage;
+      return fail(ExitCode.usage, { code: 'E_USAGE', message: e.message.replace(/^error: /, ''), hint: 'run with --help for usage', problems: [] });
     }
     if (e instanceof MigrateError) {
       out.error(out.color.red(`error: ${e.message}`));
       for (const p of e.problems) out.error(`  - ${p}`);
       if (e.hint) out.error(`  ${e.hint}`);
-      return e.exitCode;
+      return fail(e.exitCode, { code: e.code, message: e.message, hint: e.hint ?? null, problems: e.problems });
     }
     out.error(out.color.red(`internal error: ${(e as Error)?.stack ?? String(e)}`));
     out.error('This is a bug in sqlite2pg: please report it with the lines above.');
-    return ExitCode.internal;
+    return fail(ExitCode.internal, { code: 'E_INTERNAL', message: (e as Error)?.message ?? String(e), hint: 'This is a bug in sqlite2pg: please report it with the stack trace printed on stderr.', problems: [] });
   }
 }

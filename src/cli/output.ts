@@ -1,6 +1,10 @@
 /**
  * The only place that writes to the terminal. Every line goes through redaction of the
- * target's secrets. Non-TTY (or CI) output is plain timestamped lines; NO_COLOR is respected.
+ * target's secrets. Two styles:
+ * - interactive (stderr is a TTY, no `CI`, `TERM` is not `dumb`): the live task list of
+ *   live-progress.ts, colours unless `NO_COLOR` is set;
+ * - plain (anything else): timestamped lines, no colours, no cursor movement, no spinners.
+ * stdout carries only the result (or, with --json, the one JSON object); everything else is on stderr.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import { redactText } from '../load/target.js';
@@ -11,15 +15,28 @@ export interface OutputOptions {
   readonly verbose: boolean;
 }
 
+/** Where diagnostic lines go while a live display owns stderr (see live-progress.ts). */
+export interface LineSink {
+  log(line: string): void;
+}
+
+/** Whether stderr is a terminal a live display may redraw. https://no-color.org, https://bixense.com/clicolors */
+export function isInteractive(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  return Boolean(stream.isTTY) && !env['CI'] && env['TERM'] !== 'dumb';
+}
+
 export class Output {
   readonly #secrets: string[] = [];
+  #live: LineSink | null = null;
+  /** stderr is an interactive terminal (not CI, not piped): no timestamps, live display allowed. */
   readonly tty: boolean;
   readonly color: ChalkInstance;
   readonly options: OutputOptions;
 
   constructor(options: OutputOptions, env: NodeJS.ProcessEnv = process.env) {
     this.options = options;
-    this.tty = Boolean(process.stderr.isTTY) && !env['CI'];
+    this.tty = isInteractive(process.stderr, env);
+    // NO_COLOR: any value, even empty, turns colours off (https://no-color.org).
     const level = env['NO_COLOR'] !== undefined || !this.tty ? 0 : 1;
     this.color = new Chalk({ level: level as 0 | 1 | 2 | 3 });
   }
@@ -32,18 +49,29 @@ export class Output {
     return redactText(text, this.#secrets);
   }
 
+  /** While a live display runs, diagnostic lines are handed to it instead of being written over it. */
+  setLive(sink: LineSink | null): void {
+    this.#live = sink;
+  }
+
+  #line(text: string): void {
+    const line = this.redact(this.tty ? text : `${new Date().toISOString()} ${text}`);
+    if (this.#live) this.#live.log(line);
+    else process.stderr.write(`${line}\n`);
+  }
+
   /** Progress and diagnostics: stderr. */
   info(line: string): void {
     if (this.options.quiet) return;
-    process.stderr.write(this.redact(this.tty ? line : `${new Date().toISOString()} ${line}`) + '\n');
+    this.#line(line);
   }
 
   warn(line: string): void {
-    process.stderr.write(this.redact(`${this.tty ? '' : new Date().toISOString() + ' '}${this.color.yellow('warning:')} ${line}`) + '\n');
+    this.#line(`${this.color.yellow('warning:')} ${line}`);
   }
 
   verbose(line: string): void {
-    if (this.options.verbose) process.stderr.write(this.redact(`${this.tty ? '' : new Date().toISOString() + ' '}${this.color.dim(line)}`) + '\n');
+    if (this.options.verbose) this.#line(this.color.dim(line));
   }
 
   /** Results a user asked for: stdout (stderr when --json owns stdout). */
@@ -59,6 +87,7 @@ export class Output {
     process.stderr.write(this.redact(text) + '\n');
   }
 
+  /** The one machine-readable object of a command, on stdout. */
   json(value: unknown): void {
     process.stdout.write(this.redact(JSON.stringify(value, null, 2)) + '\n');
   }

@@ -1,18 +1,30 @@
 /**
- * Progress lines during a run, and the summary at the end.
+ * The plain progress display (stderr not a terminal, CI, --verbose): one line per event, a
+ * progress line per table every 2 seconds at most; Output adds the timestamps. And the summary
+ * at the end of a run. The live task list for terminals is live-progress.ts.
  */
 import type { RunEvents, RunOutcome } from '../run/migrate.js';
 import type { PlanRunResult } from '../run/plan-run.js';
-import { formatInt, formatMs } from '../report/format.js';
+import { formatInt, formatMs, plural } from '../report/format.js';
 import { summaryLine } from '../report/format.js';
 import type { Output } from './output.js';
+import { firstLine, rowsDone, rowsProgress } from './progress-text.js';
+
+/** Seconds between two progress lines of one table. */
+const PLAIN_PROGRESS_MS = 2000;
 
 export function progressEvents(out: Output): RunEvents {
   const totals = new Map<string, { done: number; total: number; start: number; lastPrint: number }>();
+  const started = new Map<string, number>();
   return {
     phase(name, status, detail) {
-      if (status === 'start') out.info(`▶ ${name}`);
-      else if (status === 'failed') out.info(out.color.red(`✖ ${name}: ${detail ?? ''}`));
+      const took = started.has(name) ? ` (${formatMs(Date.now() - started.get(name)!)})` : '';
+      if (status === 'start') {
+        started.set(name, Date.now());
+        out.info(`▶ ${name}`);
+      } else if (status === 'done') out.info(`✔ ${name}${took}`);
+      else if (status === 'failed') out.info(out.color.red(`✖ ${name}${took}: ${firstLine(detail ?? '')}`));
+      else if (status === 'skipped') out.info(`↓ ${name} skipped${detail ? `: ${firstLine(detail)}` : ''}`);
     },
     tableStart(table, total) {
       totals.set(table, { done: 0, total, start: Date.now(), lastPrint: Date.now() });
@@ -22,20 +34,21 @@ export function progressEvents(out: Output): RunEvents {
       if (!t) return;
       t.done += rows;
       const now = Date.now();
-      if (now - t.lastPrint > 2000) {
+      if (now - t.lastPrint > PLAIN_PROGRESS_MS) {
         t.lastPrint = now;
-        const rate = t.done / Math.max(1, (now - t.start) / 1000);
-        const eta = rate > 0 ? (t.total - t.done) / rate : 0;
-        out.info(`  ${table}: ${formatInt(t.done)} / ${formatInt(t.total)} rows, ${formatInt(Math.round(rate))} rows/s, ETA ${formatMs(eta * 1000)}`);
+        out.info(`  ${table}: ${rowsProgress(t.done, t.total, now - t.start)}`);
       }
     },
     tableDone(l) {
-      const q = l.rowsQuarantined ? out.color.yellow(`, ${formatInt(l.rowsQuarantined)} quarantined`) : '';
-      out.info(`  ✔ ${l.table.source}: ${formatInt(l.rowsLoaded)} rows in ${formatMs(l.ms)}${q}`);
+      const text = `  ✔ ${l.table.source}: ${rowsDone(l.rowsLoaded, l.ms, l.rowsQuarantined)}`;
+      out.info(l.rowsQuarantined ? out.color.yellow(text) : text);
     },
     step(s) {
-      if (s.section === 'post' && s.status === 'failed') out.info(out.color.red(`  ✖ ${s.step}${s.table ? ` on ${s.table}` : ''}: ${s.error ?? ''}`));
-      else if (s.section === 'post') out.verbose(`  ✔ ${s.step}${s.table ? ` on ${s.table}` : ''} (${formatMs(s.ms)})`);
+      const label = `${s.step}${s.table ? ` on ${s.table}` : ''}`;
+      if (s.status === 'rolled-back') out.info(out.color.yellow(`  ↩ ${label}: rolled back${s.error ? ` (${firstLine(s.error)})` : ''}`));
+      else if (s.status === 'failed-to-rollback') out.info(out.color.red(`  ✖ ${label}: could not be rolled back${s.error ? `: ${firstLine(s.error)}` : ''}`));
+      else if (s.section === 'post' && s.status === 'failed') out.info(out.color.red(`  ✖ ${label}: ${firstLine(s.error ?? '')}`));
+      else if (s.section === 'post') out.verbose(`  ✔ ${label} (${formatMs(s.ms)})`);
       if (s.section === 'verify' && s.status === 'failed' && s.table) out.info(out.color.red(`  ✖ checksum mismatch on ${s.table}`));
     },
     warn(m) {
@@ -50,16 +63,17 @@ export function progressEvents(out: Output): RunEvents {
 export function renderSummary(out: Output, r: RunOutcome, embedded: boolean): void {
   const res = r.result;
   const color = r.exitCode === 0 ? out.color.green : r.exitCode === 8 ? out.color.yellow : out.color.red;
-  const lines: string[] = [color.bold(summaryLine(res))];
+  // On a terminal a blank line sets the result apart from the task list above it.
+  const lines: string[] = out.tty ? ['', color.bold(summaryLine(res))] : [color.bold(summaryLine(res))];
   const rows = res.tables.reduce((n, t) => n + t.rowsLoaded, 0);
   const q = res.tables.reduce((n, t) => n + t.rowsQuarantined, 0);
-  lines.push(`  ${res.tables.length} tables, ${formatInt(rows)} rows loaded${q ? `, ${formatInt(q)} quarantined` : ''} in ${formatMs(res.ms)}`);
+  lines.push(`  ${plural(res.tables.length, 'table')}, ${plural(rows, 'row')} loaded${q ? `, ${formatInt(q)} quarantined` : ''}; the run took ${formatMs(res.ms)}`);
   if (res.error) {
     lines.push(`  error: ${res.error.message}`);
     if (res.error.hint) lines.push(`  ${res.error.hint}`);
   }
   if (res.quarantineDir) lines.push(`  quarantined rows: ${res.quarantineDir}`);
-  if (res.untranslated.length) lines.push(`  ${res.untranslated.length} items need a manual follow-up (listed in the report)`);
+  if (res.untranslated.length) lines.push(`  ${plural(res.untranslated.length, 'object')} could not be translated and ${res.untranslated.length === 1 ? 'needs' : 'need'} a manual follow-up (listed in the report)`);
   lines.push(`  report: ${r.reportPath}`);
   if (res.cutover.performed && res.cutover.rollbackCommand) lines.push(`  rollback: ${res.cutover.rollbackCommand}`);
   if (embedded) {

@@ -96,6 +96,7 @@ export async function copyChunk(
     async function* batches(): AsyncGenerator<Buffer> {
       let buf = '';
       let pending = 0;
+      let sinceYield = 0;
       for (const row of iterateRows(db, t, task.range)) {
         rowsRead++;
         if (rejected.size > 0) {
@@ -145,6 +146,12 @@ export async function copyChunk(
           pending = 0;
           if (signal?.aborted) throw interruptedError();
           yield b;
+          // Let timers and signal handlers run (a lane in the main thread would otherwise starve them
+          // while the socket keeps accepting writes).
+          if (++sinceYield >= 16) {
+            sinceYield = 0;
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          }
         }
       }
       if (buf.length > 0) {

@@ -10,7 +10,6 @@ import type { DifferingRow, QuarantineEntry, RunResult, StepResult, StepStatus, 
 import {
   escapeMarkdown,
   fencedCode,
-  indentLines,
   inlineCode,
   truncate,
   visibleText,
@@ -35,8 +34,14 @@ import { SECTION_TITLES, stepLabel, timelineGantt } from './timeline-gantt.js';
 const MAX_DIFFERING_ROWS = 100;
 /** Quarantine examples shown before the collapsed full list. */
 const QUARANTINE_EXAMPLES_SHOWN = 5;
-/** Characters of a quarantined value shown (the file has it in full). */
-const VALUE_EXCERPT = 80;
+/** Characters of a quarantined value shown (the file has it in full): short, so the reason stays in view. */
+const VALUE_EXCERPT = 48;
+/**
+ * Tables listed in the open up to this many. The per-table rows are the core evidence of the
+ * report, so they stay visible much longer than other lists (LONG_LIST); beyond, the totals are
+ * stated above the collapsed table.
+ */
+const OPEN_TABLES = 50;
 
 /**
  * Render the whole report. Sections, in order: header (outcome, run, source, target), Error
@@ -77,6 +82,7 @@ function renderHeader(run: RunResult): string {
         'The durations below are measured, to plan the maintenance window.',
     );
   }
+  parts.push(atAGlance(run));
   const target = run.target;
   const server = `${inlineCode(`${target.host}:${target.port}`)}${target.embedded ? ' (embedded PostgreSQL)' : ''}`;
   const rows: string[][] = [
@@ -98,6 +104,55 @@ function renderHeader(run: RunResult): string {
   ];
   parts.push(markdownTable([{ header: 'Run' }, { header: 'Value' }], rows));
   return parts.join('\n\n');
+}
+
+/**
+ * What a person approving the change needs before anything else, one line each: the data, the
+ * proof, what changed in the target, how to undo it, and what is left to do by hand.
+ */
+function atAGlance(run: RunResult): string {
+  const tables = run.tables;
+  const live = inlineCode(run.target.schema);
+  const where = `${inlineCode(run.target.database)} on ${inlineCode(`${run.target.host}:${run.target.port}`)}`;
+  const items: string[] = [];
+  const read = sum(tables.map((t) => t.rowsRead));
+  const loaded = sum(tables.map((t) => t.rowsLoaded));
+  const quarantined = sum(tables.map((t) => t.rowsQuarantined));
+  if (run.mode === 'verify') {
+    items.push(`**Data:** ${plural(tables.length, 'table')} compared, ${plural(loaded, 'row')} in SQLite.`);
+  } else if (tables.length === 0) {
+    items.push('**Data:** no table was loaded.');
+  } else {
+    const q = quarantined > 0 ? `, ${plural(quarantined, 'row')} quarantined (see Quarantine)` : ', none quarantined';
+    const into = run.outcome === 'failed' && !run.cutover.performed ? ' into the staging schema before the run stopped' : '';
+    items.push(`**Data:** ${formatInt(loaded)} of ${plural(read, 'row')} read from ${plural(tables.length, 'table')} loaded${into}${q}.`);
+  }
+  const verified = tables.filter(tableVerified);
+  const differing = tables.filter(tableDiffers);
+  if (differing.length > 0) {
+    items.push(`**Proof:** ❌ ${plural(differing.length, 'table')} ${differing.length === 1 ? 'differs' : 'differ'} between SQLite and PostgreSQL: ${differing.map((t) => inlineCode(t.target)).join(', ')} (see Verification).`);
+  } else if (verified.length > 0) {
+    const all = verified.length === tables.length ? `all ${plural(tables.length, 'table')}` : `${formatInt(verified.length)} of ${plural(tables.length, 'table')}`;
+    items.push(`**Proof:** row counts and checksums match in SQLite and PostgreSQL for ${all}.`);
+  } else if (tables.length > 0) {
+    items.push('**Proof:** none: the run stopped before verification.');
+  }
+  const cutover = run.cutover;
+  if (cutover.performed) {
+    items.push(`**Change:** the migrated tables are live in schema ${live} of ${where}${cutover.ms === null ? '' : `; the swap took ${formatMs(cutover.ms)}`}.`);
+    if (cutover.rollbackCommand !== null) items.push(`**Undo:** ${inlineCode(cutover.rollbackCommand)} (see Rollback).`);
+  } else if (run.mode === 'verify') {
+    items.push('**Change:** none: this run only compared.');
+  } else {
+    const why = run.mode === 'dry-run' ? 'dry run' : run.outcome === 'passed-with-quarantine' ? 'rows were quarantined and not accepted' : run.outcome === 'verify-mismatch' ? 'verification failed' : 'the run failed';
+    items.push(`**Change:** none (${why}): schema ${live} of ${where} was not touched.`);
+    const wall = run.mode === 'dry-run' ? dryRunWallMs(run) : null;
+    if (wall !== null) items.push(`**Window:** a real run would take about ${formatMs(wall)}, measured by this dry run (see Rollback).`);
+  }
+  // A mismatch is already the Proof line; any other error gets its code here.
+  if (run.error !== null && run.outcome !== 'verify-mismatch') items.push(`**Error:** ${inlineCode(run.error.code)} (see Error).`);
+  if (run.untranslated.length > 0) items.push(`**By hand:** ${plural(run.untranslated.length, 'object')} could not be translated (see Manual follow-ups).`);
+  return items.map((i) => `- ${i}`).join('\n');
 }
 
 function modeText(run: RunResult): string {
@@ -181,7 +236,7 @@ function renderTables(run: RunResult): string {
     checksumCell(t),
     formatBytes(t.bytes),
     formatMs(t.ms),
-    formatRate(t.rowsLoaded, t.ms),
+    t.rowsLoaded === 0 ? NONE : formatRate(t.rowsLoaded, t.ms),
   ]);
   const loaded = sum(tables.map((t) => t.rowsLoaded));
   const targetRows = tables.every((t) => t.targetRows !== null) ? formatInt(sum(tables.map((t) => t.targetRows ?? 0))) : NONE;
@@ -198,7 +253,19 @@ function renderTables(run: RunResult): string {
     `**${formatMs(totalMs)}**`,
     `**${formatRate(loaded, totalMs)}**`,
   ]);
-  const parts = ['## Tables', collapseLong(tables.length, `All ${tables.length} tables`, markdownTable(columns, rows))];
+  const table = markdownTable(columns, rows);
+  const parts = ['## Tables'];
+  if (tables.length > OPEN_TABLES) {
+    // The totals row is inside the collapsed block: say them where they can be seen.
+    parts.push(
+      `${plural(tables.length, 'table')}: ${formatInt(sum(tables.map((t) => t.rowsRead)))} rows read, ${formatInt(loaded)} loaded, ` +
+        `${formatInt(sum(tables.map((t) => t.rowsQuarantined)))} quarantined; checksums: ${checksumTotal(tables).replace(/^\S+ /, '')}; ` +
+        `${formatBytes(sum(tables.map((t) => t.bytes)))} in ${formatMs(totalMs)} (${formatRate(loaded, totalMs)}).`,
+    );
+    parts.push(detailsBlock(`All ${tables.length} tables`, table));
+  } else {
+    parts.push(table);
+  }
   if (dataSpan !== null) {
     parts.push(
       'Total time is the wall clock of the data section, from the first table starting to the last one ' +
@@ -277,23 +344,24 @@ function renderVerification(run: RunResult): string {
 }
 
 function verificationTable(tables: readonly TableResult[]): string {
+  // The result first: it is what the reader looks for; the checksums are the evidence behind it.
   const columns: TableColumn[] = [
     { header: 'Table' },
+    { header: 'Result' },
     { header: 'Loaded rows', align: 'right' },
     { header: 'Target rows', align: 'right' },
     { header: 'Source checksum' },
     { header: 'Target checksum' },
-    { header: 'Result' },
     { header: 'Differing rows', align: 'right' },
     { header: 'Time', align: 'right' },
   ];
   const rows = tables.map((t) => [
     inlineCode(t.target),
+    tableDiffers(t) ? '❌ differs' : tableVerified(t) ? '✅ match' : `${NONE} not verified`,
     formatInt(t.rowsLoaded),
     t.targetRows === null ? NONE : formatInt(t.targetRows),
     t.checksum === null ? NONE : inlineCode(t.checksum.source),
     t.checksum === null || t.checksum.target === null ? NONE : inlineCode(t.checksum.target),
-    tableDiffers(t) ? '❌ differs' : tableVerified(t) ? '✅ match' : `${NONE} not verified`,
     t.differingRows.length === 0 ? (tableDiffers(t) ? 'not located' : NONE) : formatInt(t.differingRows.length),
     t.verifyMs === null ? NONE : formatMs(t.verifyMs),
   ]);
@@ -350,7 +418,8 @@ function renderQuarantine(run: RunResult): string {
     );
     parts.push(reasonTable(samples));
     parts.push('### Examples');
-    const columns: TableColumn[] = [{ header: 'Table' }, { header: 'Key' }, { header: 'Column' }, { header: 'Value' }, { header: 'Reason' }];
+    // The reason before the value: a long value must not push the reason out of view.
+    const columns: TableColumn[] = [{ header: 'Table' }, { header: 'Key' }, { header: 'Column' }, { header: 'Reason' }, { header: 'Value' }];
     const rows = samples.map(sampleRow);
     if (samples.length > LONG_LIST) {
       parts.push(`The first ${QUARANTINE_EXAMPLES_SHOWN}:`);
@@ -379,8 +448,8 @@ function sampleRow(s: QuarantineEntry): string[] {
     inlineCode(s.table),
     inlineCode(s.key),
     s.column === null ? `${NONE} (whole row)` : inlineCode(s.column),
-    inlineCode(truncate(s.value, VALUE_EXCERPT)),
     escapeMarkdown(s.reason),
+    inlineCode(truncate(s.value, VALUE_EXCERPT)),
   ];
 }
 
@@ -402,6 +471,7 @@ function renderSchema(run: RunResult): string {
   ];
   const parts = [
     '## Schema',
+    schemaWhere(run),
     markdownTable(
       [{ header: 'Objects created' }, { header: 'Count', align: 'right' }],
       counts.map(([name, n]) => [name, formatInt(n)]),
@@ -412,16 +482,19 @@ function renderSchema(run: RunResult): string {
   if (casts.length === 0) {
     parts.push('No value casts were applied: every value was copied as it is stored in SQLite.');
   } else {
+    // A cast without a recorded sample shows no sample: an empty pair would read as values lost.
+    const sampled = casts.some(hasSample);
     const table = markdownTable(
-      [{ header: 'Column' }, { header: 'Cast' }, { header: 'PostgreSQL type' }, { header: 'Sample: before → after' }],
+      [{ header: 'Column' }, { header: 'Cast' }, { header: 'PostgreSQL type' }, ...(sampled ? [{ header: 'Sample: before → after' }] : [])],
       casts.map((c) => [
         inlineCode(`${c.table}.${c.column}`),
         inlineCode(c.cast),
         inlineCode(c.pgType),
-        `${inlineCode(c.before)} → ${inlineCode(c.after)}`,
+        ...(sampled ? [hasSample(c) ? `${inlineCode(c.before)} → ${inlineCode(c.after)}` : `${NONE} no sample`] : []),
       ]),
     );
-    parts.push(`Values converted on the way, with one sample per column:\n\n${collapseLong(casts.length, `${plural(casts.length, 'column')} with a cast`, table)}`);
+    const intro = sampled ? 'Values converted on the way, with one sample per column:' : 'Values converted on the way:';
+    parts.push(`${intro}\n\n${collapseLong(casts.length, `${plural(casts.length, 'column')} with a cast`, table)}`);
   }
   parts.push('### Warnings');
   if (run.warnings.length === 0) {
@@ -431,6 +504,19 @@ function renderSchema(run: RunResult): string {
     parts.push(collapseLong(run.warnings.length, plural(run.warnings.length, 'warning'), list));
   }
   return parts.join('\n\n');
+}
+
+/** Where the counted objects are: live only after a cutover. */
+function schemaWhere(run: RunResult): string {
+  const live = inlineCode(run.target.schema);
+  if (run.cutover.performed) return `Created in the staging schema, then moved into ${live} by the cutover:`;
+  if (run.mode === 'verify') return 'This run only compared: it created nothing.';
+  if (run.mode === 'dry-run') return `Created in the staging schema of this dry run; none of them is live in ${live}:`;
+  return `Created in the staging schema; the cutover was not performed, so none of them is live in ${live}:`;
+}
+
+function hasSample(c: RunResult['casts'][number]): boolean {
+  return c.before !== '' || c.after !== '';
 }
 
 function firstPerColumn(casts: RunResult['casts']): RunResult['casts'] {
@@ -471,24 +557,50 @@ function renderFollowUps(items: readonly Untranslated[]): string {
     const group = items.filter((i) => i.kind === kind);
     if (group.length === 0) continue;
     parts.push(`### ${KIND_TITLES[kind]} (${formatInt(group.length)})`);
+    // One task per line, so the list stays a compact checklist of the work to do; a reason shared
+    // by several objects is said once above them instead of on every line.
+    for (const run of byReason(group)) {
+      if (run.shared !== null) parts.push(`${escapeMarkdown(run.shared)}:`);
+      parts.push(run.items.map((i) => `- [ ] ${run.shared === null ? taskText(i) : escapeMarkdown(i.object)}`).join('\n'));
+    }
     const withSql = group.filter((i) => i.sql !== null);
-    if (group.length > LONG_LIST) {
-      // One task per line (a long checklist stays visible: it is the work to do) and all the SQL in one block.
-      parts.push(group.map((i) => `- [ ] ${taskText(i)}`).join('\n'));
-      if (withSql.length > 0) {
-        const sql = withSql.map((i) => `-- ${visibleText(i.object)}\n${(i.sql ?? '').trimEnd()}`).join('\n\n');
-        parts.push(detailsBlock(`SQL of the ${plural(withSql.length, 'object')}`, fencedCode(sql, 'sql')));
-      }
-    } else {
-      const tasks = group.map((i) => {
-        const task = `- [ ] ${taskText(i)}`;
-        if (i.sql === null) return task;
-        return `${task}\n\n${indentLines(detailsBlock('SQL', fencedCode(i.sql, 'sql')), 2)}`;
-      });
-      parts.push(tasks.join('\n\n'));
+    if (withSql.length === 1) {
+      parts.push(detailsBlock(`SQL: ${visibleText(withSql[0]!.object)}`, fencedCode((withSql[0]!.sql ?? '').trimEnd(), 'sql')));
+    } else if (withSql.length > 1) {
+      const sql = withSql.map((i) => `-- ${visibleText(i.object)}\n${(i.sql ?? '').trimEnd()}`).join('\n\n');
+      parts.push(detailsBlock(`SQL of the ${plural(withSql.length, 'object')}`, fencedCode(sql, 'sql')));
     }
   }
   return parts.join('\n\n');
+}
+
+/**
+ * The items of a kind as lists: those sharing a reason together under it (`shared`), in order of
+ * first appearance; items with a reason of their own together in one list that names each reason.
+ */
+function byReason(group: readonly Untranslated[]): { shared: string | null; items: Untranslated[] }[] {
+  const count = new Map<string, number>();
+  for (const item of group) count.set(item.reason, (count.get(item.reason) ?? 0) + 1);
+  const out: { shared: string | null; items: Untranslated[] }[] = [];
+  const placed = new Map<string, Untranslated[]>();
+  let lone: Untranslated[] | null = null;
+  for (const item of group) {
+    if ((count.get(item.reason) ?? 0) > 1) {
+      const members = placed.get(item.reason);
+      if (members) members.push(item);
+      else {
+        const fresh = [item];
+        placed.set(item.reason, fresh);
+        out.push({ shared: item.reason, items: fresh });
+      }
+    } else if (lone) {
+      lone.push(item);
+    } else {
+      lone = [item];
+      out.push({ shared: null, items: lone });
+    }
+  }
+  return out;
 }
 
 function taskText(item: Untranslated): string {
@@ -519,7 +631,9 @@ function renderTimeline(steps: readonly StepResult[]): string {
     { header: 'Rows', align: 'right' },
     ...(withError ? [{ header: 'Error' }] : []),
   ];
-  const rows = steps.map((s) => [
+  // In the order they started (the run records a phase after the steps inside it).
+  const ordered = [...steps].sort((a, b) => a.startMs - b.startMs);
+  const rows = ordered.map((s) => [
     escapeMarkdown(s.step),
     s.table === undefined ? NONE : inlineCode(s.table),
     SECTION_TITLES[s.section],
@@ -555,7 +669,7 @@ function renderRollback(run: RunResult): string {
     } else {
       parts.push(`To undo it, run:\n\n${fencedCode(cutover.rollbackCommand, 'sh')}`);
     }
-    if (cutover.rollbackDescription !== null) parts.push(escapeMarkdown(cutover.rollbackDescription));
+    if (cutover.rollbackDescription !== null) parts.push(escapeMarkdown(sentence(cutover.rollbackDescription)));
     parts.push(
       'Rollback swaps the tables back in one transaction without copying data, so it takes seconds regardless of the size of the database.',
     );
@@ -608,9 +722,8 @@ function undoneSteps(steps: readonly StepResult[]): string[] {
 function dryRunEstimate(run: RunResult): string | null {
   const cleanup = dryRunCleanup(run.steps);
   const measured = run.steps.filter((s) => s !== cleanup && s.status !== 'skipped');
-  const window = span(measured);
-  if (window === null) return null;
-  const wall = window.end - window.start;
+  const wall = dryRunWallMs(run);
+  if (wall === null) return null;
   const total = sum(measured.map((s) => s.ms));
   let text = `A real cutover would take about **${formatMs(wall)}**, the wall clock of this run's steps`;
   if (cleanup !== null) {
@@ -631,12 +744,27 @@ function dryRunEstimate(run: RunResult): string | null {
   ].join('\n\n');
 }
 
+/** The wall clock of a dry run's measured steps, without its final cleanup; null when none. */
+function dryRunWallMs(run: RunResult): number | null {
+  const cleanup = dryRunCleanup(run.steps);
+  const window = span(run.steps.filter((s) => s !== cleanup && s.status !== 'skipped'));
+  return window === null ? null : window.end - window.start;
+}
+
 function dryRunCleanup(steps: readonly StepResult[]): StepResult | null {
   const last = steps.at(-1);
   return last !== undefined && /clean|drop/i.test(last.step) ? last : null;
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** A fragment as a sentence: capital first letter, final full stop. */
+function sentence(text: string): string {
+  const t = text.trim();
+  if (t === '') return t;
+  const capital = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?…]$/.test(capital) ? capital : `${capital}.`;
+}
 
 /** First start and last end of some steps, or null when there are none. */
 function span(steps: readonly StepResult[]): { start: number; end: number } | null {

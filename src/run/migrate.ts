@@ -16,6 +16,9 @@ import { buildPlan } from '../plan/build-plan.js';
 import { createSchemaSql, createTableSql } from '../plan/ddl.js';
 import { qualify, quoteIdent } from '../plan/identifiers.js';
 import { checkSqliteFile, openSqlite } from '../source/sqlite-db.js';
+import { firstValue } from '../source/read-rows.js';
+import { CastFailure, converterFor, type SqliteValue } from '../plan/casts/index.js';
+import { excerpt } from '../load/row-encoder.js';
 import { introspectSqlite } from '../source/introspect-sqlite.js';
 import { sha256File, takeSnapshot, pruneSnapshots } from '../source/snapshot.js';
 import { loadMappings } from '../mappings/load-mappings.js';
@@ -114,6 +117,32 @@ function castLabel(c: Plan['tables'][number]['columns'][number]): string {
       return `integer → ${c.pgType}`;
     default:
       return `${cast.kind} → ${c.pgType}`;
+  }
+}
+
+/** One real "before → after" per mapped cast, for the report: the first non-NULL value of the column. */
+function castSamples(readPath: string, plan: Plan): CastSample[] {
+  const mapped = plan.tables.flatMap((t) => t.columns.filter((c) => c.reason.startsWith('mapping')).map((c) => ({ t, c })));
+  if (mapped.length === 0) return [];
+  let db: ReturnType<typeof openSqlite> | null = null;
+  try {
+    db = openSqlite(readPath);
+    return mapped.map(({ t, c }) => {
+      const raw = firstValue(db!, t.source, c.source) as SqliteValue;
+      const out = raw === undefined ? null : converterFor(c.cast, { nul: c.nul })(raw);
+      return {
+        table: t.source,
+        column: c.source,
+        cast: castLabel(c),
+        pgType: c.pgType,
+        before: raw === undefined ? '' : excerpt(raw),
+        after: out === null || out instanceof CastFailure ? '' : out.length > 120 ? `${out.slice(0, 120)}…` : out,
+      };
+    });
+  } catch {
+    return mapped.map(({ t, c }) => ({ table: t.source, column: c.source, cast: castLabel(c), pgType: c.pgType, before: '', after: '' }));
+  } finally {
+    db?.close();
   }
 }
 
@@ -236,6 +265,8 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
   const quarantine = new QuarantineDir(join(reportsDir, reportBase, 'quarantine'));
   let serverVersion: string | null = null;
   let loads: TableLoad[] = [];
+  /** Tables whose load finished, so a failed run still reports what it did. */
+  const completed: TableLoad[] = [];
   const verifications = new Map<string, TableVerification>();
   let objects: ObjectCounts = { tables: 0, primaryKeys: 0, uniqueIndexes: 0, indexes: 0, foreignKeys: 0, checks: 0, triggers: 0, identityResets: 0, views: 0 };
   let cutover: RunResult['cutover'] = { performed: false, ms: null, previousSchema: null, rollbackCommand: null, rollbackDescription: null };
@@ -312,6 +343,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
         onTableStart: (t) => ev.tableStart?.(t.source, t.rowCount),
         onRows: (t, n) => ev.tableRows?.(t.source, n),
         onTableDone: async (r) => {
+          completed.push(r);
           step({ step: 'copy', section: 'data', table: r.table.target, status: 'ok', startMs: r.startMs, ms: r.ms, rows: r.rowsLoaded, bytes: r.bytes });
           // Journal each table as soon as it is complete: a crash after this point keeps it.
           await journalTable(admin, runId, r);
@@ -323,9 +355,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     loads = [...kept, ...loaded];
     throwIfAborted(o.signal);
 
-    ev.phase?.('build keys, indexes, constraints', 'start');
-    const post = await buildPostLoad(admin, plan, { schema: staging, liveSchema: o.schema, t0, orphans: o.orphans, onStep: step, ...(ev.sql ? { log: ev.sql } : {}) });
-    ev.phase?.('build keys, indexes, constraints', 'done');
+    const post = await timed('build keys, indexes, constraints', 'post', () => buildPostLoad(admin, plan, { schema: staging, liveSchema: o.schema, t0, orphans: o.orphans, onStep: step, ...(ev.sql ? { log: ev.sql } : {}) }));
     throwIfAborted(o.signal);
     objects = post.objects;
     warnings.push(...post.warnings);
@@ -407,6 +437,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     }
     await setRunStatus(admin, runId, o.mode === 'cutover' && cutover.performed ? 'cut-over' : o.mode === 'dry-run' ? 'dry-run' : 'failed');
   } catch (e) {
+    if (loads.length === 0) loads = [...completed];
     error = e instanceof MigrateError ? e : new MigrateError('E_INTERNAL', ExitCode.internal, (e as Error).message, { cause: e });
     outcome = error.exitCode === ExitCode.verify ? 'verify-mismatch' : 'failed';
     exitCode = error.exitCode;
@@ -436,7 +467,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
       quarantineFile: l.quarantineFile,
     };
   });
-  const casts: CastSample[] = plan.tables.flatMap((t) => t.columns.filter((c) => c.cast.kind !== 'text' || c.pgType !== 'text').filter((c) => c.reason.startsWith('mapping')).map((c) => ({ table: t.source, column: c.source, cast: castLabel(c), pgType: c.pgType, before: '', after: '' })));
+  const casts: CastSample[] = castSamples(readPath, plan);
   const result: RunResult = {
     version: RUN_RESULT_VERSION,
     runId,

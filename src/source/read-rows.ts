@@ -140,3 +140,9 @@ export function iterateRowsByKey(db: SqliteDb, t: TablePlan, keySourceColumns: r
   const sql = `SELECT ${t.readKey.kind === 'rowid' ? '_rowid_, ' : ''}${cols} FROM ${sqliteIdent(t.source)} ORDER BY ${keySourceColumns.map((k) => `${sqliteIdent(k)} COLLATE BINARY`).join(', ')}`;
   return db.prepare(sql).raw(true).safeIntegers(true).iterate() as IterableIterator<unknown[]>;
 }
+
+/** The first non-NULL value of a column (for "before → after" samples in the report); undefined when none. */
+export function firstValue(db: SqliteDb, table: string, column: string): unknown {
+  const row = db.prepare(`SELECT ${sqliteIdent(column)} AS v FROM ${sqliteIdent(table)} WHERE ${sqliteIdent(column)} IS NOT NULL LIMIT 1`).safeIntegers(true).get() as { v: unknown } | undefined;
+  return row?.v;
+}

@@ -76,6 +76,33 @@ describe('renderMarkdown structure', () => {
   });
 });
 
+describe('At a glance', () => {
+  /** The bullet list right under the outcome line. */
+  const glance = (run: RunResult): string => renderMarkdown(run).split('\n\n').find((p) => p.startsWith('- **Data:**'))!;
+
+  it('says what a change reviewer needs: data, proof, change, undo, work left', () => {
+    expect(glance(cleanCutoverRun()).split('\n')).toEqual([
+      '- **Data:** 15,607 of 15,607 rows read from 11 tables loaded, none quarantined.',
+      '- **Proof:** row counts and checksums match in SQLite and PostgreSQL for all 11 tables.',
+      '- **Change:** the migrated tables are live in schema `public` of `music` on `db.internal:5432`; the swap took 43 ms.',
+      "- **Undo:** `sqlite2pg rollback --run 01HWZ6J8V3K9Q2M7XAT4R5B1CE --target 'postgres://app@db.internal:5432/music?sslmode=require'` (see Rollback).",
+      '- **By hand:** 2 objects could not be translated (see Manual follow-ups).',
+    ]);
+  });
+
+  it('says that nothing changed, and why, when there was no cutover', () => {
+    expect(glance(dryRun())).toContain('- **Change:** none (dry run): schema `public` of `music` on `db.internal:5432` was not touched.');
+    expect(glance(dryRun())).toContain('- **Window:** a real run would take about 1.4 s, measured by this dry run (see Rollback).');
+    expect(glance(verifyMismatchRun())).toContain('- **Proof:** ❌ 2 tables differ between SQLite and PostgreSQL: `invoice_line`, `customer` (see Verification).');
+    expect(glance(verifyMismatchRun())).toContain('- **Change:** none (verification failed)');
+    expect(glance(quarantineRun())).toContain('3 rows quarantined (see Quarantine)');
+    const failed = glance(failedLoadRun());
+    expect(failed).toContain('- **Proof:** none: the run stopped before verification.');
+    expect(failed).toContain('- **Change:** none (the run failed)');
+    expect(failed).toContain('- **Error:** `E_LOAD_COPY` (see Error).');
+  });
+});
+
 describe('escaping user-provided strings', () => {
   const nasty = (): RunResult => {
     const run = verifyMismatchRun();
@@ -130,7 +157,7 @@ describe('escaping user-provided strings', () => {
   });
 
   it('keeps SQL verbatim in a fence longer than its backticks', () => {
-    expect(renderMarkdown(nasty())).toContain('  ````sql\n  CREATE VIEW "v|w" AS SELECT 1 -- ```\n  ````');
+    expect(renderMarkdown(nasty())).toContain('<details><summary>SQL: view v|w</summary>\n\n````sql\nCREATE VIEW "v|w" AS SELECT 1 -- ```\n````');
   });
 
   it('escapes names in <summary>', () => {
@@ -168,12 +195,20 @@ describe('Tables', () => {
     expect(section(renderMarkdown(failedLoadRun()), 'Tables')).toContain('went into the staging schema only');
   });
 
-  it('collapses more than 15 tables', () => {
+  it('keeps up to 50 tables in the open, and states the totals above a longer, collapsed list', () => {
     const run = cleanCutoverRun();
-    const many = [...run.tables, ...run.tables].map((t, i) => ({ ...t, source: `${t.source}${i}`, target: `${t.target}${i}` }));
-    const tables = section(renderMarkdown({ ...run, tables: many }), 'Tables');
-    expect(tables).toContain('<details><summary>All 22 tables</summary>\n\n| Table');
-    expect(section(renderMarkdown(run), 'Tables')).not.toContain('<details>');
+    const copies = (n: number): RunResult['tables'] =>
+      Array.from({ length: n }, (_, i) => run.tables[i % run.tables.length]!).map((t, i) => ({ ...t, source: `${t.source}${i}`, target: `${t.target}${i}` }));
+    expect(section(renderMarkdown({ ...run, tables: copies(50) }), 'Tables')).not.toContain('<details>');
+    const tables = section(renderMarkdown({ ...run, tables: copies(55) }), 'Tables');
+    expect(tables).toMatch(/^55 tables: [\d,]+ rows read, [\d,]+ loaded, 0 quarantined; checksums: 55 of 55 match; .* in 511 ms \([\d,]+ rows\/s\)\.$/m);
+    expect(tables).toContain('<details><summary>All 55 tables</summary>\n\n| Table');
+  });
+
+  it('shows no rate for a table without rows', () => {
+    const run = cleanCutoverRun();
+    const md = renderMarkdown({ ...run, tables: run.tables.map((t, i) => (i === 0 ? { ...t, rowsRead: 0, rowsLoaded: 0, targetRows: 0 } : t)) });
+    expect(section(md, 'Tables')).toMatch(/\| `Track` → `track` +\| +0 \| .* \| +— \|\n/);
   });
 });
 
@@ -208,7 +243,8 @@ describe('Quarantine', () => {
     expect(q).toContain('Quarantine directory: `reports/20240501-100000-chinook/quarantine`');
     expect(q).toMatch(/\| `invoice_line` \| +3 \| +2,240 \| `reports\/20240501-100000-chinook\/quarantine\/invoice_line\.jsonl` \|/);
     expect(q).toContain('### By reason\n\n|');
-    expect(q).toMatch(/\| `InvoiceLineId=1710` \| `UnitPrice` +\| `0\.99␀` +\| text contains a NUL byte/);
+    // The reason before the value, so that a long value cannot push it out of view.
+    expect(q).toMatch(/\| `InvoiceLineId=1710` \| `UnitPrice` +\| text contains a NUL byte \(nul policy: quarantine\) +\| `0\.99␀` +\|/);
     expect(q).toContain('| — (whole row) |');
   });
 
@@ -248,6 +284,22 @@ describe('Schema', () => {
     expect(s).toContain('- PlaylistTrack has no INTEGER PRIMARY KEY');
   });
 
+  it('shows no sample column when the run recorded no samples, rather than empty values', () => {
+    const run = cleanCutoverRun();
+    const s = section(renderMarkdown({ ...run, casts: run.casts.map((c) => ({ ...c, before: '', after: '' })) }), 'Schema');
+    expect(s).toContain('Values converted on the way:\n\n| Column');
+    expect(s).not.toContain('Sample');
+    expect(s).not.toContain('*(empty)*');
+    const one = section(renderMarkdown({ ...run, casts: run.casts.map((c, i) => (i === 0 ? c : { ...c, before: '', after: '' })) }), 'Schema');
+    expect(one).toContain('| — no sample ');
+  });
+
+  it('says where the objects are: live after a cutover, in staging otherwise', () => {
+    expect(section(renderMarkdown(cleanCutoverRun()), 'Schema')).toContain('then moved into `public` by the cutover');
+    expect(section(renderMarkdown(failedLoadRun()), 'Schema')).toContain('so none of them is live in `public`');
+    expect(section(renderMarkdown(dryRun()), 'Schema')).toContain('staging schema of this dry run');
+  });
+
   it('collapses a long list of warnings', () => {
     const warnings = Array.from({ length: 16 }, (_, i) => `warning ${i}`);
     const s = section(renderMarkdown({ ...cleanCutoverRun(), warnings }), 'Schema');
@@ -256,26 +308,26 @@ describe('Schema', () => {
 });
 
 describe('Manual follow-ups', () => {
-  it('is a task list grouped by kind, with the SQL collapsed per item', () => {
+  it('is a compact task list grouped by kind, with the SQL collapsed below each group', () => {
     const f = section(renderMarkdown(cleanCutoverRun()), 'Manual follow-ups');
     expect(f.indexOf('### Defaults (1)')).toBeLessThan(f.indexOf('### Triggers (1)'));
     expect(f).toContain(
       '- [ ] trigger trg_invoice_total_au: SQLite trigger bodies are not translated; rewrite it as a PL/pgSQL trigger function\n\n' +
-        '  <details><summary>SQL</summary>\n\n  ```sql\n  CREATE TRIGGER trg_invoice_total_au',
+        '<details><summary>SQL: trigger trg_invoice_total_au</summary>\n\n```sql\nCREATE TRIGGER trg_invoice_total_au',
     );
   });
 
-  it('puts the SQL of a long group in one block', () => {
-    const items: Untranslated[] = Array.from({ length: 16 }, (_, i) => ({
-      object: `trigger t${i}`,
-      kind: 'trigger',
-      reason: 'not translated',
-      sql: `CREATE TRIGGER t${i} …`,
-    }));
+  it('says a reason shared by several objects once, and puts their SQL in one block', () => {
+    const items: Untranslated[] = [
+      ...Array.from({ length: 16 }, (_, i): Untranslated => ({ object: `trigger t${i}`, kind: 'trigger', reason: 'not translated', sql: `CREATE TRIGGER t${i} …` })),
+      { object: 'trigger odd', kind: 'trigger', reason: 'uses RAISE(IGNORE)', sql: null },
+    ];
     const f = section(renderMarkdown({ ...cleanCutoverRun(), untranslated: items }), 'Manual follow-ups');
-    expect(f).toContain('- [ ] trigger t0: not translated\n- [ ] trigger t1: not translated\n');
+    expect(f).toContain('### Triggers (17)\n\nnot translated:\n\n- [ ] trigger t0\n- [ ] trigger t1\n');
+    expect(f).toContain('- [ ] trigger t15\n\n- [ ] trigger odd: uses RAISE(IGNORE)\n\n');
     expect(f).toContain('<details><summary>SQL of the 16 objects</summary>\n\n```sql\n-- trigger t0\nCREATE TRIGGER t0 …\n\n-- trigger t1');
     expect(f.match(/<details>/g)).toHaveLength(1);
+    expect(f.match(/not translated/g)).toHaveLength(1);
   });
 
   it('says when there is nothing to do', () => {
@@ -293,6 +345,14 @@ describe('Timeline', () => {
     expect(t).toMatch(/\| copy +\| `invoice_line` +\| Data +\| ok +\| 00:00\.351 \| +148 ms \| 2,240 \|/);
   });
 
+  it('lists the steps in the order they started', () => {
+    const run = cleanCutoverRun();
+    const t = section(renderMarkdown({ ...run, steps: [...run.steps].reverse() }), 'Timeline');
+    const starts = [...t.matchAll(/\| (\d\d:\d\d\.\d{3}) \|/g)].map((m) => m[1]!);
+    expect(starts.length).toBe(run.steps.length);
+    expect([...starts].sort()).toEqual(starts);
+  });
+
   it('shows step errors', () => {
     const t = section(renderMarkdown(failedLoadRun()), 'Timeline');
     expect(t).toContain('| ❌ failed ');
@@ -307,6 +367,9 @@ describe('Rollback', () => {
       "```sh\nsqlite2pg rollback --run 01HWZ6J8V3K9Q2M7XAT4R5B1CE --target 'postgres://app@db.internal:5432/music?sslmode=require'\n```",
     );
     expect(r).toContain('takes seconds regardless of the size');
+    // The orchestrator's description is a fragment; the report makes it a sentence.
+    const lower = section(renderMarkdown({ ...cleanCutoverRun(), cutover: { ...cleanCutoverRun().cutover, rollbackDescription: 'moves the 11 tables aside' } }), 'Rollback');
+    expect(lower).toContain('\n\nMoves the 11 tables aside.\n\n');
     expect(r).toContain('kept in schema `sqlite2pg_prev_01hwz6j8`');
   });
 

@@ -1,0 +1,95 @@
+/**
+ * A password given on the command line never leaves the process: not on stdout, not on stderr
+ * (even with --verbose showing the SQL), not in the Markdown report, not in the JSON report.
+ * The role and its password are real, so the run really authenticates with it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../../support/cli.js';
+import { fixtureDb, tempDir } from '../../support/fixtures.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../../support/pg.js';
+import pg from 'pg';
+
+const PASSWORD = 'S3cr3t-Pa55';
+const WRONG = 'Wr0ng-Pa55-x';
+
+/** `url` with another user and password. */
+function asUser(url: string, user: string, password: string): string {
+  const u = new URL(url);
+  u.username = user;
+  u.password = password;
+  return u.toString();
+}
+
+async function asAdmin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: serverUrl() });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+describe('secrets stay secret', () => {
+  let db: TestDatabase;
+  let work: string;
+  let source: string;
+  let role: string;
+  let run: CliResult;
+  let markdown: string;
+  let json: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('cli_secrets');
+    work = tempDir('cli-secrets');
+    source = fixtureDb(work, 'store');
+    role = `u_${randomBytes(4).toString('hex')}`;
+    await asAdmin(`CREATE ROLE ${role} LOGIN PASSWORD '${PASSWORD}'`);
+    await asAdmin(`ALTER DATABASE "${db.name}" OWNER TO ${role}`);
+    await db.query(`ALTER SCHEMA public OWNER TO ${role}`);
+    const target = asUser(db.url, role, PASSWORD);
+    run = await runCli(['migrate', source, '--target', target, '--json', '--verbose', '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap'), '--mappings', join(work, 'none')]);
+    const out = JSON.parse(run.stdout) as { report: string; reportJson: string };
+    markdown = readFileSync(out.report, 'utf8');
+    json = readFileSync(out.reportJson, 'utf8');
+  });
+  afterAll(async () => {
+    await db?.drop();
+    if (role) await asAdmin(`DROP ROLE IF EXISTS ${role}`);
+  });
+
+  it('the run authenticated with the password and passed', () => {
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout).outcome).toBe('passed');
+    // --verbose really printed the SQL, so the redaction was put to the test.
+    expect(run.stderr).toMatch(/CREATE TABLE/);
+  });
+
+  it('appears in none of stdout, stderr, the Markdown report and the JSON report', () => {
+    for (const [where, text] of [['stdout', run.stdout], ['stderr', run.stderr], ['Markdown report', markdown], ['JSON report', json]] as const) {
+      expect(text.includes(PASSWORD), `${where} holds the password`).toBe(false);
+      expect(text.includes(encodeURIComponent(PASSWORD)), `${where} holds the encoded password`).toBe(false);
+    }
+    expect(JSON.parse(json).target.url).toBe(`postgres://${role}:***@${new URL(db.url).host}/${db.name}`);
+    expect(markdown).toContain(`postgres://${role}:***@`);
+  });
+
+  it('a wrong password exits 5 with one paragraph, no stack trace and no password', async () => {
+    const r = await runCli(['migrate', source, '--target', asUser(db.url, role, WRONG), '--reports', join(work, 'reports-wrong'), '--snapshot-dir', join(work, 'snap'), '--mappings', join(work, 'none')]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/error: PostgreSQL rejected the password for user u_/);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.stderr).not.toMatch(/internal error/);
+    // One paragraph: the error and its hint, no blank line in between.
+    const errorPart = r.stderr.slice(r.stderr.indexOf('error:')).trim();
+    expect(errorPart).not.toMatch(/\n\s*\n/);
+    expect(errorPart.split('\n').length).toBeLessThanOrEqual(3);
+    for (const text of [r.stdout, r.stderr]) {
+      expect(text.includes(WRONG)).toBe(false);
+      expect(text.includes(PASSWORD)).toBe(false);
+    }
+  });
+});
