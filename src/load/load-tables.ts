@@ -172,7 +172,10 @@ export async function loadTables(plan: Plan, options: LoadOptions, t0: number): 
 
   /** A lane in a worker thread: both cores encode while the backends parse. */
   const workerLane = async (): Promise<void> => {
-    const worker = new Worker(WORKER_URL, { workerData: { sourcePath: options.sourcePath, schema: options.schema, target: options.target! } satisfies LaneWorkerData });
+    const worker = new Worker(WORKER_URL, {
+      // A lane's heap holds one batch and one row at a time: a small young generation keeps RSS down.
+      resourceLimits: { maxYoungGenerationSizeMb: 16 },
+      workerData: { sourcePath: options.sourcePath, schema: options.schema, target: options.target! } satisfies LaneWorkerData });
     const abort = (): void => worker.postMessage({ type: 'abort' } satisfies LaneRequest);
     options.signal?.addEventListener('abort', abort);
     try {
