@@ -151,7 +151,7 @@ ${EXIT_CODES_HELP}`);
       .addOption(new Option('--orphans <policy>', 'foreign keys whose rows reference nothing').choices(['not-valid', 'fail']).default('not-valid'))
       .addOption(new Option('--fold <mode>', 'identifier case folding for names without a mapping').choices(['none', 'snake', 'lower']).default('none'))
       .option('--lanes <n>', 'parallel COPY connections', positiveInt('lanes'), 2)
-      .option('--chunk-rows <n>', 'rows per range when splitting big tables across lanes', positiveInt('chunk-rows'), 250_000)
+      .option('--chunk-rows <n>', 'rows per range when splitting big tables across lanes', positiveInt('chunk-rows'), 100_000)
       .option('--reports <dir>', 'where reports and quarantine files go', 'reports')
       .option('--diff-limit <n>', 'differing rows listed per table when verification fails', positiveInt('diff-limit'), 100)
       .option('--no-snapshot', 'read the source directly instead of a consistent snapshot')
