@@ -91,7 +91,11 @@ export async function swapIn(client: pg.ClientBase, o: { live: string; staging: 
   }
   const tables = incoming.filter((r) => r.kind !== 'v').map((r) => r.name);
   const views = incoming.filter((r) => r.kind === 'v').map((r) => r.name);
-  for (const name of tables) await run(alterSetSchema('r', o.staging, name, o.live));
+  for (const name of tables) {
+    await run(alterSetSchema('r', o.staging, name, o.live));
+    // Live tables get the server's autovacuum settings back (staging had it off, see createTableSql).
+    await run(`ALTER TABLE ${qualify(o.live, name)} RESET (autovacuum_enabled)`);
+  }
   for (const name of views) await run(alterSetSchema('v', o.staging, name, o.live));
   const fns = await functions(client, o.staging);
   for (const sig of fns) await run(`ALTER FUNCTION ${quoteIdent(o.staging)}.${sig.replace(/^([^(]+)/, (n) => quoteIdent(n))} SET SCHEMA ${quoteIdent(o.live)}`);

@@ -20,8 +20,14 @@ export function copiedColumns(t: TablePlan): ColumnPlan[] {
 }
 
 /** Bare table: columns, types, NOT NULL and defaults; keys, indexes and FKs come after the load. */
+/**
+ * Bare staging table. Autovacuum is off while it is ours: we ANALYZE it ourselves, and an
+ * auto-analyze of a freshly loaded table would hold a lock that the cutover's
+ * ALTER TABLE ... SET SCHEMA then waits deadlock_timeout (1 s) to cancel. The cutover resets it.
+ * https://www.postgresql.org/docs/current/routine-vacuuming.html#AUTOVACUUM
+ */
 export function createTableSql(schema: string, t: TablePlan): string {
-  return `CREATE TABLE ${qualify(schema, t.target)} (\n  ${t.columns.map(columnDefinition).join(',\n  ')}\n)`;
+  return `CREATE TABLE ${qualify(schema, t.target)} (\n  ${t.columns.map(columnDefinition).join(',\n  ')}\n) WITH (autovacuum_enabled = false)`;
 }
 
 /** COPY in text format (cheaper for the server to parse than CSV). */

@@ -70,6 +70,9 @@ describe('cutover, dry-run and rollback against a target with existing objects',
     expect(types.rows.map((r) => `${r.column_name} ${r.data_type}`)).toEqual(['id bigint', 'email text', 'name text', 'created_at timestamp with time zone', 'is_active boolean', 'settings jsonb']);
     const bobs = await db.query<{ who: string }>(`SELECT who::text FROM public.audit_bobs`);
     expect(bobs.rows).toEqual([{ who: 'BOB' }]);
+    // Staging tables load with autovacuum off; the live ones get the server's settings back.
+    const opts = await db.query<{ relname: string; reloptions: string[] | null }>(`SELECT relname, reloptions FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' AND relname IN ('customers', 'orders', 'order_items', 'products') ORDER BY relname`);
+    expect(opts.rows).toEqual(['customers', 'order_items', 'orders', 'products'].map((relname) => ({ relname, reloptions: null })));
     const prev = await db.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'sqlite2pg_previous_%'`);
     expect(prev.rows).toHaveLength(1);
     const old = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${prev.rows[0]!.nspname}".customers`);

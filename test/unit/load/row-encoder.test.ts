@@ -80,7 +80,7 @@ describe('row encoder: generated columns', () => {
     expect(r.line).toBe('1.5\n');
     expect(r.canonical).toBe(canonicalRow(['3ff8000000000000', '4008000000000000']));
     expect(copyFromSql('s', t)).toBe('COPY "s"."t" ("w") FROM STDIN');
-    expect(createTableSql('s', t)).toBe('CREATE TABLE "s"."t" (\n  "w" double precision,\n  "area" double precision GENERATED ALWAYS AS (("w" * 2)) STORED\n)');
+    expect(createTableSql('s', t)).toBe('CREATE TABLE "s"."t" (\n  "w" double precision,\n  "area" double precision GENERATED ALWAYS AS (("w" * 2)) STORED\n) WITH (autovacuum_enabled = false)');
   });
 });
 
