@@ -171,7 +171,13 @@ ${EXIT_CODES_HELP}`),
     const { target, embedded } = await targetOrEmbedded(flags['target'] as string | undefined, config, out);
     const controller = new AbortController();
     const onSignal = (sig: NodeJS.Signals): void => {
-      out.warn(`${sig} received: stopping after the current batch; the live schema is not touched.`);
+      if (controller.signal.aborted) {
+        // A second interrupt: stop now. The cutover is one transaction, so the live schema is
+        // either untouched or fully switched; the journal says which (sqlite2pg status).
+        out.error(`${sig} received again: exiting now. Check with: sqlite2pg status; continue with: sqlite2pg migrate <source> --resume`);
+        process.exit(130);
+      }
+      out.warn(`${sig} received: stopping after the current batch; the live schema is not touched. Press Ctrl-C again to exit at once.`);
       controller.abort();
     };
     // `on` for the whole run, not `once`: the live display's cursor handling (signal-exit) kills
