@@ -255,6 +255,10 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
   const { plan, mappingHash, warnings: planWarnings } = await timed('read catalog and plan', 'pre', () => prepare(o, readPath, sizeBytes));
   warnings.push(...planWarnings);
   for (const w of planWarnings) ev.warn?.(w);
+  if (resumed && resumed.mapping_hash !== null && resumed.mapping_hash !== mappingHash) {
+    // Kept tables were loaded under the old rules: mixing them with new ones would prove nothing.
+    throw new UsageError(`Cannot resume run ${resumed.run_id}: the mapping files changed since it started.`, { hint: 'Start a new run without --resume (or restore the mapping files it used).' });
+  }
 
   const admin = await connectTarget(o.target);
   const lock = await connectTarget(o.target);

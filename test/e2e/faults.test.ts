@@ -3,6 +3,7 @@
  * SIGINT mid-COPY, or a second run races the first. Each time the live schema is unchanged and
  * `--resume` (or the first run) completes and verifies.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../support/cli.js';
@@ -92,6 +93,13 @@ describe('faults during the load', () => {
     const r = await running;
     expect(r.signal).toBe('SIGKILL');
     expect(await runStatus(db)).toEqual(['running']);
+    // Resuming under different mapping files would mix tables loaded under two sets of rules.
+    const changed = join(work, 'changed-mappings');
+    mkdirSync(changed, { recursive: true });
+    writeFileSync(join(changed, 'big.json'), JSON.stringify({ table: 'big', columns: { n: { cast: 'float8' } } }));
+    const refused = await runCli(migrate(db, '--resume').map((a) => (a === join(work, 'none') ? changed : a)));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/Cannot resume run \S+: the mapping files changed since it started/);
     await expectResumeCompletes(db);
   });
 
