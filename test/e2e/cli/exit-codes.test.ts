@@ -75,6 +75,21 @@ describe('exit codes and help', () => {
     expect(plan.code).toBe(4);
   });
 
+  it('an unreachable target exits 5 with one paragraph naming host and port, before anything else happens', async () => {
+    const source = join(work, 'tiny.db');
+    const { default: Database } = await import('better-sqlite3');
+    const d = new Database(source);
+    d.exec('CREATE TABLE t (x INTEGER)');
+    d.close();
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    const r = await runCli(['migrate', source, '--target', 'postgres://u:Pa55w0rd-x@127.0.0.1:1/db', '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap')]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/error: Cannot connect to PostgreSQL at 127\.0\.0\.1:1: connection refused\./);
+    expect(r.stderr).toMatch(/Is the server running and listening on that host and port\?/);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.stdout + r.stderr).not.toMatch(/Pa55w0rd-x/);
+  });
+
   it('with --json a failure is still exactly one JSON object on stdout', async () => {
     const r = await runCli(['migrate', join(work, 'nope.db'), '--target', db.url, '--json']);
     expect(r.code).toBe(4);
