@@ -213,7 +213,9 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
       ev.phase?.(name, 'done');
       return out;
     } catch (e) {
-      step({ step: name, section, status: 'failed', startMs: start - t0, ms: Date.now() - start, error: (e as Error).message });
+      // A cutover that failed was undone by its own transaction: say so, not just "failed".
+      const status = e instanceof MigrateError && e.code === 'E_CUTOVER' ? 'rolled-back' : 'failed';
+      step({ step: name, section, status, startMs: start - t0, ms: Date.now() - start, error: (e as Error).message });
       ev.phase?.(name, 'failed', (e as Error).message);
       throw e;
     }

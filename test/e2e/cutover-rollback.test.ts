@@ -122,3 +122,30 @@ describe('cutover, dry-run and rollback against a target with existing objects',
     expect(run.stdout).toMatch(/dry-run/);
   });
 });
+
+describe('a cutover that fails is rolled back by its own transaction', () => {
+  let db: TestDatabase;
+  let work: string;
+  beforeAll(async () => {
+    db = await createTestDatabase('cutover_fail');
+    work = tempDir('cutover-fail');
+    // An unrelated index already owns the name of one of our indexes: index names are per schema,
+    // so moving our table into the live schema must fail, and with it the whole swap.
+    await db.query(`CREATE TABLE public.unrelated (x int)`);
+    await db.query(`CREATE INDEX customers_email_key ON public.unrelated (x)`);
+  });
+  afterAll(async () => db?.drop());
+
+  it('exits 5, leaves the live schema as it was, keeps the staging schema, and reports the step as rolled back', async () => {
+    const run = await runCli(['migrate', SHOP, '--target', db.url, '--mappings', MAPPINGS, '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap')]);
+    expect(run.code).toBe(5);
+    expect(run.stdout).toMatch(/Cutover failed and was rolled back: relation "customers_email_key" already exists/);
+    const live = await db.query<{ relname: string }>(`SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' ORDER BY 1`);
+    expect(live.rows.map((r) => r.relname)).toEqual(['unrelated']);
+    const staging = await db.query(`SELECT 1 FROM pg_namespace WHERE nspname LIKE 'sqlite2pg_staging_%'`);
+    expect(staging.rowCount).toBe(1);
+    const report = JSON.parse(readFileSync(run.stdout.match(/report: (.*)\.md/)![1]! + '.json', 'utf8'));
+    expect(report.steps.find((s: { step: string }) => s.step === 'cutover').status).toBe('rolled-back');
+    expect(report.cutover.performed).toBe(false);
+  });
+});
