@@ -3,7 +3,8 @@
  */
 import { ExitCode, RollbackError, type ExitCodeValue } from '../errors.js';
 import { connectTarget, type TargetSettings } from '../load/target.js';
-import { journalExists, listRuns } from '../cutover/journal.js';
+import { journalExists, keptSchemas, listRuns, type KeptSchema } from '../cutover/journal.js';
+import { formatBytes } from '../report/format.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
 import { swapBack, writeCounters } from '../cutover/swap.js';
 import type { Output } from './output.js';
@@ -17,20 +18,31 @@ export async function runStatus(out: Output, target: TargetSettings, schema: str
       return ExitCode.ok;
     }
     const runs = await listRuns(client, schema);
+    const kept = await keptSchemas(client);
     if (out.options.json) {
       const current = runs.find((r) => r.status === 'cut-over');
-      out.json({ exitCode: ExitCode.ok, target: target.display, live: current?.run_id ?? null, runs });
+      out.json({ exitCode: ExitCode.ok, target: target.display, live: current?.run_id ?? null, runs, keptSchemas: kept });
       return ExitCode.ok;
     }
     const lines = runs.map((r) => `${r.run_id}  ${r.status.padEnd(11)} ${r.mode.padEnd(8)} schema=${r.target_schema}  started=${r.started_at.toISOString()}  source=${r.source_path}${r.error ? `  error: ${r.error}` : ''}`);
     const live = runs.find((r) => r.status === 'cut-over');
     lines.unshift(live ? `Live: run ${live.run_id} (cut over ${live.cutover_at?.toISOString()}); roll back with: npx sqlite2pg rollback --run ${live.run_id} --schema ${live.target_schema}` : 'No cut-over run is live.');
+    if (kept.length) {
+      lines.push('', 'Schemas kept by sqlite2pg (nothing is dropped for you; drop one with DROP SCHEMA <name> CASCADE once it is not needed):');
+      for (const k of kept) lines.push(`  ${k.schema}  ${k.tables} tables, ${formatBytes(k.bytes)}: ${KEPT_MEANING[k.kind]}`);
+    }
     out.result(lines.join('\n'));
     return ExitCode.ok;
   } finally {
     await client.end();
   }
 }
+
+const KEPT_MEANING: Record<KeptSchema['kind'], string> = {
+  staging: 'loaded data of a run that did not finish (what --resume continues from)',
+  previous: 'the tables that were live before that run cut over (what its rollback restores)',
+  rolledback: 'the tables a rollback moved out of the live schema',
+};
 
 export async function runRollback(out: Output, target: TargetSettings, o: { schema: string; runId: string | null; force: boolean }): Promise<ExitCodeValue> {
   const client = await connectTarget(target);

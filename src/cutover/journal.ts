@@ -194,3 +194,21 @@ export async function clearQuarantine(client: pg.ClientBase, runId: string, tabl
   await client.query(`DELETE FROM ${J}.quarantine WHERE run_id = $1 AND table_name = ANY($2)`, [runId, tables]);
   await client.query(`DELETE FROM ${J}.run_tables WHERE run_id = $1 AND source_table = ANY($2)`, [runId, tables]);
 }
+
+/** A schema sqlite2pg created and left in the target (staging of an unfinished run, previous or rolled-back tables). */
+export interface KeptSchema {
+  readonly schema: string;
+  readonly kind: 'staging' | 'previous' | 'rolledback';
+  readonly tables: number;
+  readonly bytes: number;
+}
+
+/** The sqlite2pg_staging_*, sqlite2pg_previous_* and sqlite2pg_rolledback_* schemas, with their size. */
+export async function keptSchemas(client: pg.ClientBase): Promise<KeptSchema[]> {
+  const r = await client.query<{ schema: string; tables: string; bytes: string }>(
+    `SELECT n.nspname AS schema, count(c.oid)::text AS tables, coalesce(sum(pg_total_relation_size(c.oid)), 0)::text AS bytes
+     FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'm')
+     WHERE n.nspname ~ '^sqlite2pg_(staging|previous|rolledback)_' GROUP BY n.nspname ORDER BY n.nspname`,
+  );
+  return r.rows.map((x) => ({ schema: x.schema, kind: /^sqlite2pg_(\w+?)_/.exec(x.schema)![1] as KeptSchema['kind'], tables: Number(x.tables), bytes: Number(x.bytes) }));
+}

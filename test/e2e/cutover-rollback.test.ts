@@ -120,6 +120,10 @@ describe('cutover, dry-run and rollback against a target with existing objects',
     expect(run.code).toBe(0);
     expect(run.stdout.match(/rolled-back/g)).toHaveLength(2);
     expect(run.stdout).toMatch(/dry-run/);
+    // What the two rollbacks moved aside is kept, and status says what each kept schema is.
+    expect(run.stdout.match(/^ {2}sqlite2pg_rolledback_\S+ {2}4 tables, [\d.]+ \w+: the tables a rollback moved out of the live schema$/gm)).toHaveLength(2);
+    const json = JSON.parse((await runCli(['status', '--target', db.url, '--json'])).stdout);
+    expect(json.keptSchemas.map((k: { kind: string; tables: number }) => `${k.kind}:${k.tables}`)).toEqual(['rolledback:4', 'rolledback:4']);
   });
 });
 
