@@ -32,6 +32,11 @@ export interface EncodedRow {
    * quarantined rows so every change is accounted for. Null when nothing changed.
    */
   readonly nulled: readonly RowProblem[] | null;
+  /**
+   * The canonical value of every planned column (null for NULL), as hashed into `canonical`.
+   * Shared between calls: valid until the encoder's next call; copy it to keep it.
+   */
+  readonly values: readonly (string | null)[];
 }
 
 export interface RowProblem {
@@ -263,6 +268,7 @@ export function createRowEncoder(t: TablePlan, keyOf: (row: readonly SqliteValue
       segments.push(copy);
     }
     const digest = canonicalDigest(rowCanons);
+    const values = (): (string | null)[] => rowCanons.map((x) => (x === null || typeof x === 'string' ? x : 'bytes' in x ? x.bytes.toString('hex') : x.text));
     let line: string | null = null;
     let canonical: string | null = null;
     return {
@@ -274,8 +280,11 @@ export function createRowEncoder(t: TablePlan, keyOf: (row: readonly SqliteValue
         return line;
       },
       get canonical(): string {
-        canonical ??= canonicalRow(rowCanons.map((x) => (x === null || typeof x === 'string' ? x : 'bytes' in x ? x.bytes.toString('hex') : x.text)));
+        canonical ??= canonicalRow(values());
         return canonical;
+      },
+      get values(): (string | null)[] {
+        return values();
       },
       nulled: changes.list,
     };
@@ -310,7 +319,7 @@ export function createRowEncoder(t: TablePlan, keyOf: (row: readonly SqliteValue
       first = false;
       line += escapeCopyText(out);
     }
-    return { line: line + '\n', canonical: canonicalRow(canons), nulled: changes.list };
+    return { line: line + '\n', canonical: canonicalRow(canons), nulled: changes.list, values: canons };
   };
 }
 

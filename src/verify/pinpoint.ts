@@ -6,12 +6,13 @@
 import type pg from 'pg';
 import type { ColumnCast, TablePlan } from '../model/plan.js';
 import type { DifferingRow } from '../model/run-result.js';
-import { CastFailure, converterFor, numberText, type SqliteValue } from '../plan/casts/index.js';
+import { numberText, type SqliteValue } from '../plan/casts/index.js';
 import { formatDateTime } from '../plan/casts/calendar.js';
 import { qualify, quoteIdent } from '../plan/identifiers.js';
 import type { SqliteDb } from '../source/sqlite-db.js';
 import { columnOffset, iterateRowsByKey, keyReader } from '../source/read-rows.js';
-import { canonicalizer, canonicalRow, canonicalSql } from './canonical.js';
+import { createRowEncoder, isRowProblem } from '../load/row-encoder.js';
+import { canonicalSql } from './canonical.js';
 import { rowDigest, rowDigestsSql } from './checksum.js';
 import { checksumColumns } from './verify-tables.js';
 
@@ -165,38 +166,20 @@ function displayPair(cast: ColumnCast, a: string | null, b: string | null): [str
   return da === db ? diffWindow(a, b) : diffWindow(da, db);
 }
 
-/** The source rows of a table in key order, converted and canonicalised exactly as the loader does. */
+/** The source rows of a table in key order, encoded by the loader's own row encoder. */
 function* sourceRows(db: SqliteDb, t: TablePlan, keyTargets: readonly string[], skipKeys: ReadonlySet<string>): Generator<KeyedRow> {
   const keyIdx = keyTargets.map((k) => t.columns.findIndex((c) => c.target === k));
   const keySources = keyIdx.map((i) => t.columns[i]!.source);
-  const convert = t.columns.map((c) => converterFor(c.cast, { nul: c.nul }));
-  const canon = t.columns.map((c) => canonicalizer(c.cast));
   const offset = columnOffset(t);
   const label = keyReader(t);
+  const encode = createRowEncoder(t, label);
   for (const row of iterateRowsByKey(db, t, keySources)) {
     const key = label(row);
     if (skipKeys.has(key)) continue;
-    const values: (string | null)[] = [];
-    let bad = false;
-    for (let i = 0; i < t.columns.length; i++) {
-      const out = convert[i]!(row[i + offset] as SqliteValue);
-      if (out instanceof CastFailure) {
-        if (t.columns[i]!.onError === 'null' && !t.columns[i]!.notNull) {
-          values.push(null);
-          continue;
-        }
-        bad = true;
-        break;
-      }
-      try {
-        values.push(out === null ? null : canon[i]!(out));
-      } catch {
-        bad = true;
-        break;
-      }
-    }
-    if (bad) continue; // quarantined at load time: excluded on both sides
-    yield { keyCanon: keyIdx.map((i) => values[i]!), digest: rowDigest(canonicalRow(values)), canon: values, label: key };
+    const r = encode(row as SqliteValue[], offset);
+    if (isRowProblem(r)) continue; // quarantined at load time: excluded on both sides
+    const values = [...r.values];
+    yield { keyCanon: keyIdx.map((i) => values[i]!), digest: r.digest ? r.digest.toString('hex') : rowDigest(r.canonical), canon: values, label: key };
   }
 }
 
