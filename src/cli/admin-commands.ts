@@ -3,7 +3,7 @@
  */
 import { ExitCode, RollbackError, type ExitCodeValue } from '../errors.js';
 import { connectTarget, type TargetSettings } from '../load/target.js';
-import { journalExists, keptSchemas, listRuns, type KeptSchema } from '../cutover/journal.js';
+import { journalExists, keptSchemas, listRuns, runSchemaName, type KeptSchema } from '../cutover/journal.js';
 import { formatBytes } from '../report/format.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
 import { swapBack, writeCounters } from '../cutover/swap.js';
@@ -66,7 +66,7 @@ export async function runRollback(out: Output, target: TargetSettings, o: { sche
           hint: 'Check what was written; rerun with --force to roll back anyway (the written tables are kept in the aside schema, not dropped).',
         });
       }
-      const aside = `sqlite2pg_rolledback_${run.run_id.slice(0, 15).toLowerCase()}_${run.run_id.slice(-6)}`;
+      const aside = runSchemaName('rolledback', run.run_id);
       const start = Date.now();
       await client.query('BEGIN');
       try {

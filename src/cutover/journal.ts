@@ -195,10 +195,18 @@ export async function clearQuarantine(client: pg.ClientBase, runId: string, tabl
   await client.query(`DELETE FROM ${J}.run_tables WHERE run_id = $1 AND source_table = ANY($2)`, [runId, tables]);
 }
 
+/** The schemas a run creates: its staging schema, where cutover puts the previous tables, where rollback puts its own. */
+export type RunSchemaKind = 'staging' | 'previous' | 'rolledback';
+
+/** `sqlite2pg_<kind>_<yyyymmddthhmmss>_<random>`: one name per run and kind, under 63 bytes, lower case. */
+export function runSchemaName(kind: RunSchemaKind, runId: string): string {
+  return `sqlite2pg_${kind}_${runId.slice(0, 15).toLowerCase()}_${runId.slice(-6)}`;
+}
+
 /** A schema sqlite2pg created and left in the target (staging of an unfinished run, previous or rolled-back tables). */
 export interface KeptSchema {
   readonly schema: string;
-  readonly kind: 'staging' | 'previous' | 'rolledback';
+  readonly kind: RunSchemaKind;
   readonly tables: number;
   readonly bytes: number;
 }

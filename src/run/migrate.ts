@@ -29,7 +29,7 @@ import { interruptedError } from '../load/copy-chunk.js';
 import { buildPostLoad } from '../load/post-load.js';
 import { QuarantineDir } from '../load/quarantine-files.js';
 import { verifyTables, type TableVerification } from '../verify/verify-tables.js';
-import { clearQuarantine, ensureJournal, insertRun, journalExists, markRunning, quarantinedKeys, recordQuarantine, recordTable, resumableRun, setRunStatus, tableStates, type RunRow } from '../cutover/journal.js';
+import { clearQuarantine, ensureJournal, insertRun, journalExists, markRunning, quarantinedKeys, recordQuarantine, recordTable, resumableRun, runSchemaName, setRunStatus, tableStates, type RunRow } from '../cutover/journal.js';
 import { resetStaging } from '../load/reset-staging.js';
 import { ChecksumAccumulator } from '../verify/checksum.js';
 import { readQuarantineFile } from '../load/read-quarantine.js';
@@ -38,6 +38,7 @@ import { pinpointDifferences } from '../verify/pinpoint.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
 import { swapIn, writeCounters } from '../cutover/swap.js';
 import { reportStem, writeReports } from './write-report.js';
+import { NO_CUTOVER, NO_OBJECTS, targetFacts } from './run-result-parts.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
 export interface RunEvents {
@@ -264,8 +265,8 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
 
   const admin = await connectTarget(o.target);
   const lock = await connectTarget(o.target);
-  const staging = resumed?.staging_schema ?? `sqlite2pg_staging_${runId.slice(0, 15).toLowerCase()}_${runId.slice(-6)}`;
-  const previous = `sqlite2pg_previous_${runId.slice(0, 15).toLowerCase()}_${runId.slice(-6)}`;
+  const staging = resumed?.staging_schema ?? runSchemaName('staging', runId);
+  const previous = runSchemaName('previous', runId);
   const reportBase = reportStem(startedAt, o.sourcePath, o.mode);
   const reportsDir = resolve(o.reportsDir);
   const quarantine = new QuarantineDir(join(reportsDir, reportBase, 'quarantine'));
@@ -274,8 +275,8 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
   /** Tables whose load finished, so a failed run still reports what it did. */
   const completed: TableLoad[] = [];
   const verifications = new Map<string, TableVerification>();
-  let objects: ObjectCounts = { tables: 0, primaryKeys: 0, uniqueIndexes: 0, indexes: 0, foreignKeys: 0, checks: 0, triggers: 0, identityResets: 0, views: 0 };
-  let cutover: RunResult['cutover'] = { performed: false, ms: null, previousSchema: null, rollbackCommand: null, rollbackDescription: null };
+  let objects: ObjectCounts = NO_OBJECTS;
+  let cutover: RunResult['cutover'] = NO_CUTOVER;
   let error: MigrateError | null = null;
   let locked = false;
   let journaled = false;
@@ -484,7 +485,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     finishedAt: finishedAt.toISOString(),
     ms: finishedAt.getTime() - t0,
     source: { path: resolve(o.sourcePath), sizeBytes, sha256, snapshotPath },
-    target: { url: o.target.display, host: o.target.host, port: o.target.port, database: o.target.database, schema: o.schema, serverVersion, embedded: o.embedded },
+    target: targetFacts(o.target, o.schema, serverVersion, o.embedded),
     tables,
     steps,
     objects,

@@ -4,7 +4,6 @@
  * The source is read again (this is the one place that does a second read by design); the
  * target side is computed inside PostgreSQL. Rows the migration quarantined are excluded.
  */
-import { randomBytes } from 'node:crypto';
 import { ExitCode, MigrateError, type ExitCodeValue } from '../errors.js';
 import type { TablePlan } from '../model/plan.js';
 import type { RunResult, StepResult, TableResult } from '../model/run-result.js';
@@ -20,8 +19,9 @@ import { pinpointDifferences } from '../verify/pinpoint.js';
 import { journalExists, listRuns, quarantinedKeys, type RunRow } from '../cutover/journal.js';
 import { hashSqliteFile, type SqliteFileHashes } from '../verify/sqlite-file-hash.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import { prepare } from './migrate.js';
+import { newRunId, prepare } from './migrate.js';
 import { reportStem, writeReports } from './write-report.js';
+import { NO_CUTOVER, NO_OBJECTS, targetFacts } from './run-result-parts.js';
 
 export interface VerifyOptions {
   readonly sourcePath: string;
@@ -74,7 +74,7 @@ async function sourceChangeWarning(live: RunRow, source: SqliteFileHashes): Prom
 export async function verifyTarget(o: VerifyOptions): Promise<{ result: RunResult; reportPath: string; jsonPath: string; exitCode: ExitCodeValue }> {
   const startedAt = new Date();
   const t0 = startedAt.getTime();
-  const runId = `verify-${startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  const runId = `verify-${newRunId(startedAt)}`;
   const { sizeBytes } = await checkSqliteFile(o.sourcePath);
   const sourceHashes = await hashSqliteFile(o.sourcePath);
   const sha256 = sourceHashes.sha256;
@@ -146,15 +146,15 @@ export async function verifyTarget(o: VerifyOptions): Promise<{ result: RunResul
     finishedAt: finishedAt.toISOString(),
     ms: finishedAt.getTime() - t0,
     source: { path: o.sourcePath, sizeBytes, sha256, snapshotPath: null },
-    target: { url: o.target.display, host: o.target.host, port: o.target.port, database: o.target.database, schema: o.schema, serverVersion, embedded: o.embedded },
+    target: targetFacts(o.target, o.schema, serverVersion, o.embedded),
     tables,
     steps,
-    objects: { tables: 0, primaryKeys: 0, uniqueIndexes: 0, indexes: 0, foreignKeys: 0, checks: 0, triggers: 0, identityResets: 0, views: 0 },
+    objects: NO_OBJECTS,
     casts: [],
     untranslated: [],
     warnings,
     quarantineDir: null,
-    cutover: { performed: false, ms: null, previousSchema: null, rollbackCommand: null, rollbackDescription: null },
+    cutover: NO_CUTOVER,
     error: error ? { code: error.code, message: error.message, hint: error.hint ?? null } : mismatched.length ? { code: 'E_VERIFY_MISMATCH', message: `${mismatched.length} table${mismatched.length > 1 ? 's differ' : ' differs'}: ${mismatched.map((t) => t.target).join(', ')}`, hint: 'The differing rows are listed in the report.' } : null,
   };
   const files = await writeReports(result, o.reportsDir, `${reportStem(startedAt, o.sourcePath, 'verify')}-verify`);
