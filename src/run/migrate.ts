@@ -375,13 +375,15 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
         const results = await verifyTables([admin, ...extra], staging, loads.map((l) => ({ table: l.table, source: { rowsLoaded: l.rowsLoaded, count: l.checksum.count, sum: l.checksum.sum } })), o.chunkRows, (v) =>
           step({ step: 'checksum', section: 'verify', table: v.table.target, status: v.match ? 'ok' : 'failed', startMs: Date.now() - t0 - v.ms, ms: v.ms, rows: v.targetRows }),
         );
+        // Read once, and only when some table differs: the keys of every quarantined row of the run.
+        let skip: Map<string, Set<string>> | null = null;
         for (const l of loads) {
           let v = results.get(l.table.source)!;
           if (!v.match) {
             // Find the rows: a second read of the snapshot, only for a table that differs.
             const db = openSqlite(readPath);
             try {
-              const skip = await quarantinedKeys(admin, runId);
+              skip ??= await quarantinedKeys(admin, runId);
               const p = await pinpointDifferences(admin, db, staging, l.table, { limit: o.diffLimit, skipKeys: skip.get(l.table.source) ?? new Set() });
               v = { ...v, differingRows: p.rows };
               if (p.note) warnings.push(`${l.table.source}: ${p.note}`);
