@@ -10,6 +10,7 @@ import { MigrateError } from '../errors.js';
 import { openSqlite, type SqliteDb } from '../source/sqlite-db.js';
 import { copyChunk, type ChunkTask } from './copy-chunk.js';
 import { QuarantinePart } from './quarantine-files.js';
+import { throttledRows } from './throttled-rows.js';
 import { connectTarget, type TargetSettings } from './target.js';
 import type { QuarantineRecord } from './quarantine-files.js';
 
@@ -74,10 +75,12 @@ if (parentPort) {
     }
     void (async () => {
       const part = new QuarantinePart(msg.partPath);
+      const progress = throttledRows((n) => port.postMessage({ type: 'rows', n } satisfies LaneReply));
       try {
         client ??= await connectTarget(data.target);
         db ??= openSqlite(data.sourcePath);
-        const out = await copyChunk(client, db, data.schema, msg.task, part, (n) => port.postMessage({ type: 'rows', n } satisfies LaneReply), controller.signal);
+        const out = await copyChunk(client, db, data.schema, msg.task, part, progress.add, controller.signal);
+        progress.flush();
         part.close();
         port.postMessage({
           type: 'done',

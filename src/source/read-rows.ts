@@ -80,21 +80,32 @@ export function iterateRows(db: SqliteDb, t: TablePlan, range: RowRange | null):
 }
 
 /**
- * Split a rowid table into up to `parts` contiguous rowid ranges of similar row counts
- * (rowids can be sparse, so split on quantiles, not on min..max arithmetic).
+ * Split a rowid table into up to `parts` contiguous rowid ranges of similar row counts. Dense
+ * rowids (max - min + 1 = count, the common case) split by arithmetic without reading the table;
+ * sparse ones on quantiles, each found by stepping `count / parts` rows on from the previous one
+ * (one pass over the rowid b-tree in all; `LIMIT 1 OFFSET i·step` from the start instead read
+ * 5.5M rowids to split 1.1M rows in 10, ~1 s before any lane could start).
  */
 export function splitRowidRanges(db: SqliteDb, t: TablePlan, parts: number): RowRange[] | null {
   if (t.readKey.kind !== 'rowid' || parts <= 1 || t.rowCount === 0) return null;
   const from = sqliteIdent(t.source);
-  const step = Math.ceil(t.rowCount / parts);
+  const { lo: min, hi: max } = db.prepare(`SELECT min(_rowid_) AS lo, max(_rowid_) AS hi FROM ${from}`).safeIntegers(true).get() as { lo: bigint | null; hi: bigint | null };
+  if (min === null || max === null) return null;
+  const count = BigInt(t.rowCount);
   const bounds: bigint[] = [];
-  const stmt = db.prepare(`SELECT _rowid_ AS r FROM ${from} ORDER BY _rowid_ LIMIT 1 OFFSET ?`).safeIntegers(true);
-  for (let i = 1; i < parts; i++) {
-    const row = stmt.get(i * step) as { r: bigint } | undefined;
-    if (row) bounds.push(row.r);
+  if (max - min + 1n === count) {
+    for (let i = 1n; i < BigInt(parts); i++) bounds.push(min + (count * i) / BigInt(parts));
+  } else {
+    const step = Math.ceil(t.rowCount / parts);
+    const stmt = db.prepare(`SELECT _rowid_ AS r FROM ${from} WHERE _rowid_ >= ? ORDER BY _rowid_ LIMIT 1 OFFSET ?`).safeIntegers(true);
+    let at = min;
+    for (let i = 1; i < parts; i++) {
+      const row = stmt.get(at, step) as { r: bigint } | undefined;
+      if (!row) break;
+      bounds.push(row.r);
+      at = row.r;
+    }
   }
-  const min = (db.prepare(`SELECT min(_rowid_) AS r FROM ${from}`).safeIntegers(true).get() as { r: bigint }).r;
-  const max = (db.prepare(`SELECT max(_rowid_) AS r FROM ${from}`).safeIntegers(true).get() as { r: bigint }).r;
   const ranges: RowRange[] = [];
   let lo = min;
   for (const b of bounds) {
