@@ -134,10 +134,15 @@ const ALIAS = quoteIdent('r');
  * subquery would evaluate e.g. jsonb output twice per row.
  * https://www.postgresql.org/docs/current/queries-with.html notes OFFSET 0 as the optimization fence.
  */
-/** `range`: only rows whose integer `column` is BETWEEN $1 AND $2 (the caller passes both as parameters). */
-function canonicalSubquery(schema: string, table: string, columns: readonly { name: string; cast: ColumnCast }[], extra: readonly string[] = [], range?: { readonly column: string }): string {
+/**
+ * `blocks`: only rows in heap blocks [$1, $2) (`open`: from block $1 to the end), as a TID range
+ * scan (PostgreSQL ≥ 14): a slice of the table read sequentially, with no index needed, so that
+ * verification can run while post-load builds the indexes. The caller passes the bounds as tid
+ * texts `(block,0)`. https://www.postgresql.org/docs/current/datatype-oid.html (tid)
+ */
+function canonicalSubquery(schema: string, table: string, columns: readonly { name: string; cast: ColumnCast }[], extra: readonly string[] = [], blocks?: { readonly open: boolean }): string {
   const select = columns.map((c, i) => `${canonicalSql(c.cast, `${ALIAS}.${quoteIdent(c.name)}`)} AS ${quoteIdent(`c${i}`)}`);
-  const where = range ? ` WHERE ${ALIAS}.${quoteIdent(range.column)} BETWEEN $1 AND $2` : '';
+  const where = blocks ? ` WHERE ${ALIAS}.ctid >= $1::tid${blocks.open ? '' : ` AND ${ALIAS}.ctid < $2::tid`}` : '';
   return `SELECT ${[...extra, ...select].join(', ')} FROM ${qualify(schema, table)} AS ${ALIAS}${where} OFFSET 0`;
 }
 
@@ -152,7 +157,7 @@ function rowForm(columns: readonly unknown[]): string {
  * octet_length see server-encoded bytes) and md5() (unavailable under FIPS mode); no session
  * setting matters (see canonicalSql).
  */
-export function tableChecksumSql(schema: string, table: string, columns: readonly { name: string; cast: ColumnCast }[], range?: { readonly column: string }): string {
+export function tableChecksumSql(schema: string, table: string, columns: readonly { name: string; cast: ColumnCast }[], blocks?: { readonly open: boolean }): string {
   // ('x' || 16 hex digits)::bit(64)::bigint reads the first 8 bytes of md5 as a signed bigint;
   // sum(bigint) is exact (numeric); reducing it into [0, 2^64) gives the unsigned sum.
   const h = `('x' || left(md5(${rowForm(columns)}), 16))::bit(64)::bigint`;
@@ -160,7 +165,7 @@ export function tableChecksumSql(schema: string, table: string, columns: readonl
   return (
     `SELECT count(*)::text AS count, ` +
     `((coalesce(sum(${h}), 0) % ${m} + ${m}) % ${m})::text AS sum ` +
-    `FROM (${canonicalSubquery(schema, table, columns, [], range)}) AS ${ALIAS}`
+    `FROM (${canonicalSubquery(schema, table, columns, [], blocks)}) AS ${ALIAS}`
   );
 }
 

@@ -3,7 +3,7 @@
  * (no data travels back) and we compare with what the loader computed from the values it sent.
  */
 import type pg from 'pg';
-import { qualify, quoteIdent } from '../plan/identifiers.js';
+import { qualify } from '../plan/identifiers.js';
 import type { TablePlan } from '../model/plan.js';
 import type { DifferingRow } from '../model/run-result.js';
 import { addSums, tableChecksumSql } from './checksum.js';
@@ -36,23 +36,20 @@ export async function verifyTable(client: pg.ClientBase, schema: string, t: Tabl
   return { table: t, targetRows, targetSum, match, ms: Date.now() - start, differingRows: [] };
 }
 
-/** One slice of verification work: a whole table, or an id range of a big one. */
+/** One slice of verification work: a whole table, or a range of heap blocks of a big one. */
 interface VerifyTask {
   readonly table: TablePlan;
-  readonly range: { readonly column: string; readonly lo: string; readonly hi: string } | null;
+  /** Heap blocks [lo, hi) of the table, hi null for "to the end"; null for the whole table. */
+  readonly blocks: { readonly lo: number; readonly hi: number | null } | null;
 }
 
-/** The integer identity key of a table (an INTEGER PRIMARY KEY), usable for range splits. */
-function integerKey(t: TablePlan): string | null {
-  const pk = t.primaryKey;
-  if (!pk || pk.columns.length !== 1) return null;
-  const c = t.columns.find((x) => x.target === pk.columns[0]);
-  return c && c.cast.kind === 'integer' ? c.target : null;
-}
+const tid = (block: number): string => `(${block},0)`;
 
 /**
- * Verify many tables over several connections at once (one backend per connection, so all
- * cores work): big tables with an integer key are split into id ranges whose checksums add up.
+ * Checksums of loaded tables, on all `clients` at once: big tables are split into ranges of heap
+ * blocks whose sums add up, so every backend (core) works on the largest table too. Block ranges
+ * need no index: verification can run while post-load builds them (see run/migrate.ts). Each
+ * query is its own statement, so no lock is held between them.
  */
 export async function verifyTables(
   clients: readonly pg.ClientBase[],
@@ -65,25 +62,19 @@ export async function verifyTables(
   const pending = new Map<string, { parts: number; count: number; sum: string; start: number; source: SourceSide; table: TablePlan }>();
   const first = clients[0]!;
   for (const { table, source } of [...tables].sort((a, b) => b.table.rowCount - a.table.rowCount)) {
-    const key = integerKey(table);
-    let ranges: VerifyTask['range'][] = [null];
-    if (key && clients.length > 1 && table.rowCount >= 2 * splitRows) {
-      const mm = await first.query<{ lo: string | null; hi: string | null }>(`SELECT min(${quoteIdent(key)})::text AS lo, max(${quoteIdent(key)})::text AS hi FROM ${qualify(schema, table.target)}`);
-      const lo = mm.rows[0]?.lo;
-      const hi = mm.rows[0]?.hi;
-      if (lo != null && hi != null) {
-        const parts = BigInt(Math.min(64, Math.ceil(table.rowCount / splitRows)));
-        const span = BigInt(hi) - BigInt(lo) + 1n;
-        const step = (span + parts - 1n) / parts;
+    let ranges: VerifyTask['blocks'][] = [null];
+    if (clients.length > 1 && table.rowCount >= 2 * splitRows) {
+      const r = await first.query<{ blocks: string }>(`SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::int)::text AS blocks`, [qualify(schema, table.target)]);
+      const blocks = Number(r.rows[0]!.blocks);
+      const parts = Math.min(64, Math.ceil(table.rowCount / splitRows), blocks);
+      if (parts > 1) {
+        const step = Math.ceil(blocks / parts);
         ranges = [];
-        for (let a = BigInt(lo); a <= BigInt(hi); a += step) {
-          const b = a + step - 1n > BigInt(hi) ? BigInt(hi) : a + step - 1n;
-          ranges.push({ column: key, lo: a.toString(), hi: b.toString() });
-        }
+        for (let lo = 0; lo < blocks; lo += step) ranges.push({ lo, hi: lo + step < blocks ? lo + step : null });
       }
     }
     pending.set(table.source, { parts: ranges.length, count: 0, sum: '0', start: 0, source, table });
-    for (const range of ranges) tasks.push({ table, range });
+    for (const blocks of ranges) tasks.push({ table, blocks });
   }
   const out = new Map<string, TableVerification>();
   let next = 0;
@@ -93,8 +84,9 @@ export async function verifyTables(
         const task = tasks[next++]!;
         const p = pending.get(task.table.source)!;
         if (p.start === 0) p.start = Date.now();
-        const sql = tableChecksumSql(schema, task.table.target, checksumColumns(task.table), task.range ?? undefined);
-        const r = await client.query<{ count: string; sum: string }>(sql, task.range ? [task.range.lo, task.range.hi] : []);
+        const b = task.blocks;
+        const sql = tableChecksumSql(schema, task.table.target, checksumColumns(task.table), b ? { open: b.hi === null } : undefined);
+        const r = await client.query<{ count: string; sum: string }>(sql, b ? (b.hi === null ? [tid(b.lo)] : [tid(b.lo), tid(b.hi)]) : []);
         p.count += Number(r.rows[0]!.count);
         p.sum = addSums(p.sum, r.rows[0]!.sum);
         if (--p.parts === 0) {
