@@ -125,7 +125,7 @@ interface Measured<T> {
 
 /**
  * Recreate the database, warm the source, then run `body` while sampling the memory of the
- * processes it spawns (VmRSS) and of the PostgreSQL server (PSS) every 50 ms.
+ * processes it spawns (VmRSS) every 100 ms and of the PostgreSQL server (PSS) every second.
  */
 async function measured<T>(server: BenchServer, dbName: string, source: BenchDb, body: (db: BenchDatabase, onSpawn: (pid: number) => void) => Promise<T>): Promise<Measured<T>> {
   const db = await recreateBenchDatabase(server, dbName);

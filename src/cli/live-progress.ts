@@ -332,10 +332,10 @@ export class LiveProgress implements LineSink {
       if (p.end === null) facts.push(`${formatInt(tables.length - finished)} running, ${formatInt(finished)} done`, `${formatInt(rows)} rows`, rate);
       else if (finished === tables.length) facts.push(`${plural(finished, 'table')}, ${plural(rows, 'row')} in ${formatMs(elapsed)}`, rate);
       else facts.push(`${formatInt(finished)} of ${plural(tables.length, 'table')} done, ${plural(rows, 'row')} in ${formatMs(elapsed)}`);
-    } else {
-      // Post-load steps and verified tables can share a phase (they run at the same time).
-      if (p.stepsDone > 0) facts.push(plural(p.stepsDone, 'step'));
-      if (p.checked > 0) facts.push(p.mismatched > 0 ? `${formatInt(p.mismatched)} of ${plural(p.checked, 'table')} differ` : `${formatInt(p.checked)} of ${plural(p.checked, 'table')} match`);
+    } else if (p.checked > 0) {
+      facts.push(p.mismatched > 0 ? `${formatInt(p.mismatched)} of ${plural(p.checked, 'table')} differ` : `${formatInt(p.checked)} of ${plural(p.checked, 'table')} match`);
+    } else if (p.stepsDone > 0) {
+      facts.push(plural(p.stepsDone, 'step'));
     }
     if (tables.length === 0 && (p.end !== null || elapsed >= 1000)) facts.push(formatMs(elapsed));
     if (p.end === null && p.lastStep !== null) facts.push(`last: ${p.lastStep}`);

@@ -362,46 +362,29 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     loads = [...kept, ...loaded];
     throwIfAborted(o.signal);
 
-    // Keys and indexes (one connection) and the checksums (one connection per lane) at the same
-    // time: building an index keeps one backend busy, the checksums as many as there are lanes,
-    // and neither needs the other (verification reads ranges of heap blocks, no index). Each
-    // verification query is a statement of its own, so an ALTER TABLE of post-load waits at most
-    // for the one running. One display phase; the report keeps the two sections apart.
-    const overlapName = 'keys, indexes and verification';
-    ev.phase?.(overlapName, 'start');
-    // The two halves are steps of the report (their sections' times), not of the display, whose
-    // phase line counts their own steps and tables.
-    const section = async <T>(name: string, sectionName: StepResult['section'], fn: () => Promise<T>): Promise<T> => {
-      const start = Date.now();
+    const post = await timed('build keys, indexes, constraints', 'post', () => buildPostLoad(admin, plan, { schema: staging, liveSchema: o.schema, t0, orphans: o.orphans, onStep: step, ...(ev.sql ? { log: ev.sql } : {}) }));
+    throwIfAborted(o.signal);
+    objects = post.objects;
+    warnings.push(...post.warnings);
+    for (const w of post.warnings) ev.warn?.(w);
+
+    await timed('verify', 'verify', async () => {
+      // One connection per lane: PostgreSQL computes checksums on as many backends (cores) at once.
+      const extra = await Promise.all(Array.from({ length: Math.max(0, o.lanes - 1) }, () => connectTarget(o.target)));
       try {
-        const out = await fn();
-        steps.push({ step: name, section: sectionName, status: 'ok', startMs: start - t0, ms: Date.now() - start });
-        return out;
-      } catch (e) {
-        steps.push({ step: name, section: sectionName, status: 'failed', startMs: start - t0, ms: Date.now() - start, error: (e as Error).message });
-        throw e;
-      }
-    };
-    const postRun = section('build keys, indexes, constraints', 'post', () =>
-      buildPostLoad(admin, plan, { schema: staging, liveSchema: o.schema, t0, orphans: o.orphans, onStep: step, ...(ev.sql ? { log: ev.sql } : {}) }),
-    );
-    const verifyRun = section('verify', 'verify', async () => {
-      const clients = await Promise.all(Array.from({ length: Math.max(1, o.lanes) }, () => connectTarget(o.target)));
-      try {
-        const results = await verifyTables(clients, staging, loads.map((l) => ({ table: l.table, source: { rowsLoaded: l.rowsLoaded, count: l.checksum.count, sum: l.checksum.sum } })), o.chunkRows, (v) =>
+        const results = await verifyTables([admin, ...extra], staging, loads.map((l) => ({ table: l.table, source: { rowsLoaded: l.rowsLoaded, count: l.checksum.count, sum: l.checksum.sum } })), o.chunkRows, (v) =>
           step({ step: 'checksum', section: 'verify', table: v.table.target, status: v.match ? 'ok' : 'failed', startMs: Date.now() - t0 - v.ms, ms: v.ms, rows: v.targetRows }),
         );
         // Read once, and only when some table differs: the keys of every quarantined row of the run.
         let skip: Map<string, Set<string>> | null = null;
-        const client = clients[0]!;
         for (const l of loads) {
           let v = results.get(l.table.source)!;
           if (!v.match) {
             // Find the rows: a second read of the snapshot, only for a table that differs.
             const db = openSqlite(readPath);
             try {
-              skip ??= await quarantinedKeys(client, runId);
-              const p = await pinpointDifferences(client, db, staging, l.table, { limit: o.diffLimit, skipKeys: skip.get(l.table.source) ?? new Set() });
+              skip ??= await quarantinedKeys(admin, runId);
+              const p = await pinpointDifferences(admin, db, staging, l.table, { limit: o.diffLimit, skipKeys: skip.get(l.table.source) ?? new Set() });
               v = { ...v, differingRows: p.rows };
               if (p.note) warnings.push(`${l.table.source}: ${p.note}`);
             } finally {
@@ -411,20 +394,9 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
           verifications.set(l.table.source, v);
         }
       } finally {
-        await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+        await Promise.all(extra.map((c) => c.end().catch(() => undefined)));
       }
     });
-    const [postOut, verifyOut] = await Promise.allSettled([postRun, verifyRun]);
-    const overlapError = postOut.status === 'rejected' ? postOut.reason : verifyOut.status === 'rejected' ? verifyOut.reason : null;
-    if (overlapError !== null) {
-      ev.phase?.(overlapName, 'failed', (overlapError as Error).message);
-      throw overlapError;
-    }
-    ev.phase?.(overlapName, 'done');
-    const post = (postOut as PromiseFulfilledResult<Awaited<typeof postRun>>).value;
-    objects = post.objects;
-    warnings.push(...post.warnings);
-    for (const w of post.warnings) ev.warn?.(w);
     throwIfAborted(o.signal);
     const mismatched = [...verifications.values()].filter((v) => !v.match);
     if (mismatched.length) {

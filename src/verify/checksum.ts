@@ -136,9 +136,8 @@ const ALIAS = quoteIdent('r');
  */
 /**
  * `blocks`: only rows in heap blocks [$1, $2) (`open`: from block $1 to the end), as a TID range
- * scan (PostgreSQL ≥ 14): a slice of the table read sequentially, with no index needed, so that
- * verification can run while post-load builds the indexes. The caller passes the bounds as tid
- * texts `(block,0)`. https://www.postgresql.org/docs/current/datatype-oid.html (tid)
+ * scan (PostgreSQL ≥ 14): a slice of the table read sequentially, with no index needed. The
+ * caller passes the bounds as tid texts `(block,0)`. https://www.postgresql.org/docs/current/datatype-oid.html (tid)
  */
 function canonicalSubquery(schema: string, table: string, columns: readonly { name: string; cast: ColumnCast }[], extra: readonly string[] = [], blocks?: { readonly open: boolean }): string {
   const select = columns.map((c, i) => `${canonicalSql(c.cast, `${ALIAS}.${quoteIdent(c.name)}`)} AS ${quoteIdent(`c${i}`)}`);

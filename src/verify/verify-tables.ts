@@ -47,9 +47,8 @@ const tid = (block: number): string => `(${block},0)`;
 
 /**
  * Checksums of loaded tables, on all `clients` at once: big tables are split into ranges of heap
- * blocks whose sums add up, so every backend (core) works on the largest table too. Block ranges
- * need no index: verification can run while post-load builds them (see run/migrate.ts). Each
- * query is its own statement, so no lock is held between them.
+ * blocks whose sums add up, so every backend (core) works on the largest table too. A block range
+ * is read by a TID range scan: sequential, needing no index and no integer key.
  */
 export async function verifyTables(
   clients: readonly pg.ClientBase[],

@@ -82,7 +82,8 @@ describe('terminal output', () => {
     // The last frame of each phase stays on the screen.
     expect(text).toMatch(/✔ load data · 6 tables, 22 rows in /);
     expect(text).toMatch(/ {2}✔ Artist\s+6 rows in /);
-    expect(text).toMatch(/✔ keys, indexes and verification · \d+ steps · 6 of 6 tables match/);
+    expect(text).toMatch(/✔ build keys, indexes, constraints · \d+ steps/);
+    expect(text).toMatch(/✔ verify · 6 of 6 tables match/);
     expect(text).toMatch(/✔ cutover/);
     expect(text).toMatch(/PASSED: 6 tables, 22 rows, verified/);
     expect(text).not.toMatch(/^\d{4}-\d\d-\d\dT/m);
