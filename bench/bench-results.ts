@@ -93,8 +93,12 @@ export function targetChecks(runs: readonly RunFigures[], verifyShare: number | 
   const ratio = ours?.status === 'ok' ? ours.ratioToRaw : null;
   const rss = ours?.status === 'ok' && ours.peakRssBytes ? ours.peakRssBytes / MIB : null;
   const check = (target: string, value: number | null, limit: number, unit: string): TargetCheck => ({ target, value, limit, unit, pass: value === null ? null : value <= limit });
+  const pgloader = runs.find((r) => r.name === 'pgloader');
+  // "≥ 2× faster than pgloader": our wall time at most half of pgloader's (n/a when it did not run).
+  const vsPgloader = ours?.status === 'ok' && pgloader?.status === 'ok' && ours.wallMs && pgloader.wallMs ? ours.wallMs / pgloader.wallMs : null;
   return [
     check('end to end vs raw pipe', ratio, 1.2, '×'),
+    check('end to end vs pgloader', vsPgloader, 0.5, '×'),
     check(`peak RSS of the node process tree at ${rows.toLocaleString('en-US')} rows`, rss, 256, 'MiB'),
     check('verification time / load time', verifyShare === null ? null : verifyShare * 100, 20, '%'),
   ];

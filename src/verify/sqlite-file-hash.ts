@@ -1,9 +1,10 @@
 /**
  * Hashes of a SQLite database file, to tell whether the source still holds what a run migrated.
- * A run that read a snapshot records the snapshot's sha256, and a backup-API copy never has the
- * bytes of its source: the backup rewrites header fields of page 1 (the schema cookie is set to
- * the destination's + 1, the change counter and version-valid-for move, and the write/read
- * versions follow the destination's journal mode). The content hash zeroes exactly those fields,
+ * A run that read a snapshot records the snapshot's sha256. A byte copy (rollback-journal sources)
+ * has the bytes of its source, but a backup-API copy (WAL sources) never has them: the backup
+ * rewrites header fields of page 1 (the schema cookie is set to the destination's + 1, the change
+ * counter and version-valid-for move, and the write/read versions follow the destination's
+ * journal mode). The content hash zeroes exactly those fields,
  * so a database and an unchanged snapshot of it hash equal.
  * https://www.sqlite.org/fileformat2.html#the_database_header
  * https://github.com/sqlite/sqlite/blob/master/src/backup.c (sqlite3BtreeUpdateMeta, sqlite3BtreeSetVersion)
