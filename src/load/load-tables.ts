@@ -174,7 +174,10 @@ export async function loadTables(plan: Plan, options: LoadOptions, t0: number): 
   const workerLane = async (): Promise<void> => {
     const worker = new Worker(WORKER_URL, {
       // A lane's heap holds one batch and one row at a time: a small young generation keeps RSS down.
-      resourceLimits: { maxYoungGenerationSizeMb: 16 },
+      // Its batch Buffers live outside the heap and are freed only when a scavenge finds them
+      // dead, so the young generation's size also bounds them: 8 MB instead of 16 took the peak
+      // RSS of a 1M-row run from ~247 MB to ~204 MB, at no measurable cost in time.
+      resourceLimits: { maxYoungGenerationSizeMb: 8 },
       workerData: { sourcePath: options.sourcePath, schema: options.schema, target: options.target! } satisfies LaneWorkerData });
     const abort = (): void => worker.postMessage({ type: 'abort' } satisfies LaneRequest);
     options.signal?.addEventListener('abort', abort);
