@@ -4,8 +4,8 @@
  * has the bytes of its source, but a backup-API copy (WAL sources) never has them: the backup
  * rewrites header fields of page 1 (the schema cookie is set to the destination's + 1, the change
  * counter and version-valid-for move, and the write/read versions follow the destination's
- * journal mode). The content hash zeroes exactly those fields,
- * so a database and an unchanged snapshot of it hash equal.
+ * journal mode). The content hash zeroes exactly those fields, so a database and an unchanged
+ * snapshot of it hash equal.
  * https://www.sqlite.org/fileformat2.html#the_database_header
  * https://github.com/sqlite/sqlite/blob/master/src/backup.c (sqlite3BtreeUpdateMeta, sqlite3BtreeSetVersion)
  */
