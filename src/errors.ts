@@ -15,6 +15,12 @@ export const ExitCode = {
   verify: 6,
   rollback: 7,
   quarantined: 8,
+  /** The cutover IS done (the live schema changed), but the report could not be written. */
+  reportFailed: 9,
+  /** Fallback refused before writing: a value written in PostgreSQL cannot go back into SQLite exactly. */
+  fallbackLossy: 10,
+  /** Online mode: change capture in the source is broken or the source schema changed; cutover refused. */
+  capture: 11,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
