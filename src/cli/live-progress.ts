@@ -17,7 +17,7 @@
 import { Listr, ListrDefaultRendererLogLevels as Level, ListrLogger, ProcessOutput, Spinner, figures, isUnicodeSupported, type ListrTaskWrapper } from 'listr2';
 import type { StepResult } from '../model/run-result.js';
 import { formatInt, formatMs, plural } from '../report/format.js';
-import type { RunEvents } from '../run/migrate.js';
+import type { RunEvents } from '../run/step-log.js';
 import type { LineSink, Output } from './output.js';
 import { firstLine, progressBar, rowsDone, rowsPerSecond, rowsProgress } from './progress-text.js';
 

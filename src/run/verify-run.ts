@@ -19,7 +19,7 @@ import { pinpointDifferences } from '../verify/pinpoint.js';
 import { journalExists, listRuns, quarantinedKeys, type RunRow } from '../cutover/journal.js';
 import { hashSqliteFile, type SqliteFileHashes } from '../verify/sqlite-file-hash.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import { newRunId, prepare } from './migrate.js';
+import { newRunId, prepare } from './phases/prepare.js';
 import { reportStem, writeReports } from './write-report.js';
 import { NO_CUTOVER, NO_OBJECTS, targetFacts } from './run-result-parts.js';
 

@@ -1,0 +1,55 @@
+/**
+ * Pre-flight, pure of the target: the source's catalog, the mapping files validated against it
+ * (every problem at once), and the Plan. Everything that can go wrong here throws before the
+ * target is touched.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { ConfigError } from '../../errors.js';
+import type { Catalog } from '../../model/catalog.js';
+import type { Plan } from '../../model/plan.js';
+import { buildPlan } from '../../plan/build-plan.js';
+import { openSqlite } from '../../source/sqlite-db.js';
+import { introspectSqlite } from '../../source/introspect-sqlite.js';
+import { loadMappings } from '../../mappings/load-mappings.js';
+import { validateMappings } from '../../mappings/validate-mappings.js';
+
+export interface PrepareOptions {
+  readonly sourcePath: string;
+  readonly mappingsDir: string;
+  readonly schema: string;
+  readonly fold: 'none' | 'snake' | 'lower';
+}
+
+export interface Prepared {
+  readonly catalog: Catalog;
+  readonly plan: Plan;
+  /** sha256 of the mapping files' content: a resumed run must use the same rules. */
+  readonly mappingHash: string;
+  readonly warnings: string[];
+}
+
+export function newRunId(now: Date): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Catalog of the file at `readPath` (the snapshot, or the source itself), mappings, plan. */
+export async function prepare(o: PrepareOptions, readPath: string, sizeBytes: number): Promise<Prepared> {
+  const db = openSqlite(readPath);
+  let catalog: Catalog;
+  try {
+    catalog = introspectSqlite(db, o.sourcePath, sizeBytes);
+  } finally {
+    db.close();
+  }
+  const { mappings, problems } = await loadMappings(o.mappingsDir);
+  const v = validateMappings(mappings, catalog);
+  const errors = [...problems, ...v.errors];
+  if (errors.length) {
+    throw new ConfigError(`${errors.length} problem${errors.length > 1 ? 's' : ''} in the mapping files in ${o.mappingsDir}:`, { problems: errors, hint: 'Fix them and run again; nothing was changed in the target.' });
+  }
+  const plan = buildPlan(catalog, mappings, { schema: o.schema, fold: o.fold });
+  const mappingHash = createHash('sha256')
+    .update(JSON.stringify([...mappings.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, m]) => [k, m.mapping])))
+    .digest('hex');
+  return { catalog, plan, mappingHash, warnings: [...v.warnings, ...plan.warnings] };
+}
