@@ -4,7 +4,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, MigrateError, UsageError, type ExitCodeValue } from '../errors.js';
 import { DEFAULT_EMBEDDED_DIR, readEmbeddedState, isEmbeddedRunning, startEmbedded, stopEmbedded } from '../embedded/embedded-server.js';
-import { resolveTarget, targetFromUrl, type TargetSettings } from '../load/target.js';
+import { resolveTarget, targetError, targetFromUrl, type TargetSettings } from '../load/target.js';
 import { migrate, type MigrateOptions, type RunOutcome } from '../run/migrate.js';
 import { renderJson } from '../report/render-json.js';
 import { TOOL_VERSION } from '../version.js';
@@ -388,7 +388,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return state.exit;
-  } catch (e) {
+  } catch (caught) {
+    // A target condition (read-only, privilege, disk full) is exit 5 wherever it surfaces, never a bug.
+    const e = caught instanceof MigrateError ? caught : targetError(caught) ?? caught;
     // The command's Output knows the target's secrets; before one exists there are none to know.
     const out = state.out ?? new Output({ quiet: false, json, verbose: false });
     const fail = (exitCode: ExitCodeValue, error: { code: string; message: string; hint: string | null; problems: readonly string[] }): number => {

@@ -23,13 +23,13 @@ import { introspectSqlite } from '../source/introspect-sqlite.js';
 import { sha256File, takeSnapshot, pruneSnapshots } from '../source/snapshot.js';
 import { loadMappings } from '../mappings/load-mappings.js';
 import { validateMappings } from '../mappings/validate-mappings.js';
-import { connectTarget, type TargetSettings } from '../load/target.js';
+import { checkTargetWritable, connectTarget, targetError, type TargetSettings } from '../load/target.js';
 import { loadTables, type TableLoad } from '../load/load-tables.js';
 import { interruptedError } from '../load/copy-chunk.js';
 import { buildPostLoad } from '../load/post-load.js';
 import { QuarantineDir } from '../load/quarantine-files.js';
 import { verifyTables, type TableVerification } from '../verify/verify-tables.js';
-import { clearQuarantine, ensureJournal, insertRun, journalExists, markRunning, quarantinedKeys, recordQuarantine, recordTable, resumableRun, runSchemaName, setRunStatus, tableStates, type RunRow } from '../cutover/journal.js';
+import { JOURNAL_SCHEMA, clearQuarantine, ensureJournal, insertRun, journalExists, markRunning, quarantinedKeys, recordQuarantine, recordTable, resumableRun, runSchemaName, setRunStatus, tableStates, type RunRow } from '../cutover/journal.js';
 import { resetStaging } from '../load/reset-staging.js';
 import { ChecksumAccumulator } from '../verify/checksum.js';
 import { readQuarantineFile } from '../load/read-quarantine.js';
@@ -288,6 +288,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     serverVersion = sv.rows[0]!.v.split(' on ')[0]!;
     if (Number(sv.rows[0]!.n) < 130000) throw new LoadError('E_TARGET_VERSION', `${serverVersion} is too old: sqlite2pg needs PostgreSQL 13 or later.`, { hint: 'Upgrade the target, or migrate into another server.' });
     if (sv.rows[0]!.enc !== 'UTF8') throw new LoadError('E_TARGET_ENCODING', `Database ${o.target.database} uses encoding ${sv.rows[0]!.enc}; SQLite text is Unicode and needs UTF8.`, { hint: `Create the database with ENCODING 'UTF8' (createdb -E UTF8 -T template0 ...).` });
+    await checkTargetWritable(admin, o.schema, JOURNAL_SCHEMA);
     await acquireTargetLock(lock, o.schema);
     locked = true;
     await ensureJournal(admin);
@@ -447,7 +448,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     await setRunStatus(admin, runId, o.mode === 'cutover' && cutover.performed ? 'cut-over' : o.mode === 'dry-run' ? 'dry-run' : 'failed');
   } catch (e) {
     if (loads.length === 0) loads = [...completed];
-    error = e instanceof MigrateError ? e : new MigrateError('E_INTERNAL', ExitCode.internal, (e as Error).message, { cause: e });
+    error = e instanceof MigrateError ? e : targetError(e) ?? new MigrateError('E_INTERNAL', ExitCode.internal, (e as Error).message, { cause: e });
     outcome = error.exitCode === ExitCode.verify ? 'verify-mismatch' : 'failed';
     exitCode = error.exitCode;
     if (journaled) await setRunStatus(admin, runId, 'failed', { error: error.message }).catch(() => undefined);
