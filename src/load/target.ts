@@ -365,15 +365,17 @@ export async function checkTargetWritable(client: pg.ClientBase, schema: string,
       hint: `If writing here is intended, ${where}; or use a role or database that may write. Nothing was changed.`,
     });
   }
-  const missing: string[] = [];
-  if (!f.db_create) missing.push(`CREATE on database ${f.database} (for the staging schema and the ${journalSchema} journal): GRANT CREATE ON DATABASE ${db} TO ${role};`);
-  if (f.schema_exists && !f.schema_create) missing.push(`CREATE on schema ${schema} (the cutover moves the new tables into it): GRANT CREATE ON SCHEMA ${quoteIdent(schema)} TO ${role};`);
-  if (f.schema_exists && !f.schema_usage) missing.push(`USAGE on schema ${schema}: GRANT USAGE ON SCHEMA ${quoteIdent(schema)} TO ${role};`);
-  if (f.journal_exists && (!f.journal_create || !f.journal_usage)) missing.push(`CREATE and USAGE on schema ${journalSchema} (the run journal, created by another role): GRANT USAGE, CREATE ON SCHEMA ${quoteIdent(journalSchema)} TO ${role}; (and ALL on its tables)`);
+  // What is missing, and the GRANT that gives it: both in the message and the hint, because a
+  // run's report keeps the message and the hint (not a problem list).
+  const missing: [what: string, grant: string][] = [];
+  if (!f.db_create) missing.push([`CREATE on database ${f.database} (for the staging schema and the ${journalSchema} journal)`, `GRANT CREATE ON DATABASE ${db} TO ${role};`]);
+  if (f.schema_exists && !f.schema_create) missing.push([`CREATE on schema ${schema} (the cutover moves the new tables into it)`, `GRANT CREATE ON SCHEMA ${quoteIdent(schema)} TO ${role};`]);
+  if (f.schema_exists && !f.schema_usage) missing.push([`USAGE on schema ${schema}`, `GRANT USAGE ON SCHEMA ${quoteIdent(schema)} TO ${role};`]);
+  if (f.journal_exists && (!f.journal_create || !f.journal_usage)) missing.push([`CREATE and USAGE on schema ${journalSchema} (the run journal, created by another role)`, `GRANT USAGE, CREATE ON SCHEMA ${quoteIdent(journalSchema)} TO ${role}; (and ALL on its tables)`]);
   if (missing.length) {
-    throw new LoadError('E_TARGET_PRIVILEGE', `Role ${f.user} lacks ${missing.length === 1 ? 'a privilege' : `${missing.length} privileges`} sqlite2pg needs in ${f.database}:`, {
-      problems: missing,
-      hint: 'Run the GRANTs above as the owner of the database (or a superuser), or migrate as the owner. Nothing was changed.',
+    throw new LoadError('E_TARGET_PRIVILEGE', `Role ${f.user} lacks ${missing.length === 1 ? 'a privilege' : `${missing.length} privileges`} sqlite2pg needs in ${f.database}: ${missing.map(([w]) => w).join('; ')}.`, {
+      problems: missing.map(([w, g]) => `${w}: ${g}`),
+      hint: `As the owner of the database (or a superuser) run: ${missing.map(([, g]) => g).join(' ')} Or migrate as the owner. Nothing was changed.`,
     });
   }
 }

@@ -13,6 +13,8 @@ import type { Plan } from '../model/plan.js';
 import type { CastSample, Mode, Outcome, RunResult, StepResult, TableResult, ObjectCounts } from '../model/run-result.js';
 import { RUN_RESULT_VERSION } from '../model/run-result.js';
 import { buildPlan } from '../plan/build-plan.js';
+import { targetNameProblems } from '../plan/check-names.js';
+import { mappingFileName } from '../mappings/mapping-file-name.js';
 import { createSchemaSql, createTableSql } from '../plan/ddl.js';
 import { qualify, quoteIdent } from '../plan/identifiers.js';
 import { checkSqliteFile, openSqlite } from '../source/sqlite-db.js';
@@ -101,6 +103,8 @@ export async function prepare(o: Pick<MigrateOptions, 'sourcePath' | 'mappingsDi
     throw new ConfigError(`${errors.length} problem${errors.length > 1 ? 's' : ''} in the mapping files in ${o.mappingsDir}:`, { problems: errors, hint: 'Fix them and run again; nothing was changed in the target.' });
   }
   const plan = buildPlan(catalog, mappings, { schema: o.schema, fold: o.fold });
+  const names = targetNameProblems(plan, (t) => join(o.mappingsDir, mappingFileName(t)));
+  if (names.length) throw new ConfigError(`${names.length} name${names.length > 1 ? 's' : ''} PostgreSQL cannot take:`, { problems: names, hint: 'Rename them in the mapping files and run again; nothing was changed in the target.' });
   const mappingHash = createHash('sha256')
     .update(JSON.stringify([...mappings.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, m]) => [k, m.mapping])))
     .digest('hex');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../../support/cli.js';
-import { fixtureDb, tempDir } from '../../support/fixtures.js';
+import { fixtureDb, noMappings, tempDir } from '../../support/fixtures.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../../support/pg.js';
 import pg from 'pg';
 
@@ -51,7 +51,7 @@ describe('secrets stay secret', () => {
     await asAdmin(`ALTER DATABASE "${db.name}" OWNER TO ${role}`);
     await db.query(`ALTER SCHEMA public OWNER TO ${role}`);
     const target = asUser(db.url, role, PASSWORD);
-    run = await runCli(['migrate', source, '--target', target, '--json', '--verbose', '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap'), '--mappings', join(work, 'none')]);
+    run = await runCli(['migrate', source, '--target', target, '--json', '--verbose', '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap'), '--mappings', noMappings(work)]);
     const out = JSON.parse(run.stdout) as { report: string; reportJson: string };
     markdown = readFileSync(out.report, 'utf8');
     json = readFileSync(out.reportJson, 'utf8');
@@ -78,7 +78,7 @@ describe('secrets stay secret', () => {
   });
 
   it('a wrong password exits 5 with one paragraph, no stack trace and no password', async () => {
-    const r = await runCli(['migrate', source, '--target', asUser(db.url, role, WRONG), '--reports', join(work, 'reports-wrong'), '--snapshot-dir', join(work, 'snap'), '--mappings', join(work, 'none')]);
+    const r = await runCli(['migrate', source, '--target', asUser(db.url, role, WRONG), '--reports', join(work, 'reports-wrong'), '--snapshot-dir', join(work, 'snap'), '--mappings', noMappings(work)]);
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/error: PostgreSQL rejected the password for user u_/);
     expect(r.stderr).not.toMatch(/^\s+at /m);
