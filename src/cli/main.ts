@@ -4,7 +4,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, MigrateError, UsageError, type ExitCodeValue } from '../errors.js';
 import { DEFAULT_EMBEDDED_DIR, readEmbeddedState, isEmbeddedRunning, startEmbedded, stopEmbedded } from '../embedded/embedded-server.js';
-import { resolveTarget, targetFromUrl, type TargetSettings } from '../load/target.js';
+import { reservedSchemaProblem } from '../plan/check-names.js';
+import { requireMappingsDir } from '../mappings/load-mappings.js';
+import { resolveTarget, targetError, targetFromUrl, type TargetSettings } from '../load/target.js';
 import { migrate, type MigrateOptions, type RunOutcome } from '../run/migrate.js';
 import { renderJson } from '../report/render-json.js';
 import { TOOL_VERSION } from '../version.js';
@@ -78,6 +80,21 @@ function positiveInt(name: string): (v: string) => number {
 function setting<T>(cmd: Command, key: string, fromConfig: T | undefined): T {
   if (cmd.getOptionValueSource(key) === 'cli' || fromConfig === undefined) return cmd.getOptionValue(key) as T;
   return fromConfig;
+}
+
+/** The live schema: refused up front (exit 2) when sqlite2pg or PostgreSQL keeps that name for itself. */
+function schemaSetting<T extends string | undefined>(cmd: Command, fromConfig: string | undefined): T {
+  const schema = setting<T>(cmd, 'schema', fromConfig as T);
+  const problem = schema === undefined ? null : reservedSchemaProblem(schema);
+  if (problem) throw new UsageError(`--schema ${JSON.stringify(schema)} cannot be used: ${problem}.`, { hint: 'Pass the schema the application uses (default: public).' });
+  return schema;
+}
+
+/** The mappings directory; one named on the command line or in the config file must exist (exit 3). */
+async function mappingsSetting(cmd: Command, fromConfig: string | undefined): Promise<string> {
+  const dir = setting<string>(cmd, 'mappings', fromConfig);
+  if (cmd.getOptionValueSource('mappings') === 'cli' || fromConfig !== undefined) await requireMappingsDir(dir);
+  return dir;
 }
 
 /** Output for a command, the config file (if any), and its warnings said once. */
@@ -193,8 +210,8 @@ ${EXIT_CODES_HELP}`),
       sourcePath: source,
       target,
       embedded,
-      schema: setting(cmd, 'schema', config?.schema),
-      mappingsDir: setting(cmd, 'mappings', config?.mappings),
+      schema: schemaSetting<string>(cmd, config?.schema),
+      mappingsDir: await mappingsSetting(cmd, config?.mappings),
       mode: flags['dryRun'] ? 'dry-run' : 'cutover',
       keepStaging: Boolean(flags['keepStaging']),
       resume: Boolean(flags['resume']),
@@ -280,8 +297,8 @@ ${EXIT_CODES_HELP}`),
       sourcePath: source,
       target,
       embedded,
-      schema: setting(cmd, 'schema', config?.schema),
-      mappingsDir: setting(cmd, 'mappings', config?.mappings),
+      schema: schemaSetting<string>(cmd, config?.schema),
+      mappingsDir: await mappingsSetting(cmd, config?.mappings),
       fold: setting(cmd, 'fold', config?.fold),
       reportsDir: setting(cmd, 'reports', config?.reports),
       diffLimit: setting(cmd, 'diffLimit', config?.diffLimit),
@@ -307,7 +324,7 @@ ${EXIT_CODES_HELP}`),
   ).action(async (flags: CommonFlags & { target?: string }, cmd: Command) => {
     const { out, config } = await setUp(flags, state);
     const { target } = await targetOrEmbedded(flags.target, config, out);
-    state.exit = await runStatus(out, target, setting<string | undefined>(cmd, 'schema', config?.schema));
+    state.exit = await runStatus(out, target, schemaSetting<string | undefined>(cmd, config?.schema));
   });
 
   addCommon(
@@ -327,7 +344,7 @@ ${EXIT_CODES_HELP}`),
   ).action(async (flags: CommonFlags & { target?: string; run?: string; force?: boolean }, cmd: Command) => {
     const { out, config } = await setUp(flags, state);
     const { target } = await targetOrEmbedded(flags.target, config, out);
-    state.exit = await runRollback(out, target, { schema: setting<string>(cmd, 'schema', config?.schema), runId: flags.run ?? null, force: Boolean(flags.force) });
+    state.exit = await runRollback(out, target, { schema: schemaSetting<string>(cmd, config?.schema), runId: flags.run ?? null, force: Boolean(flags.force) });
   });
 
   const embedded = program
@@ -388,7 +405,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return state.exit;
-  } catch (e) {
+  } catch (caught) {
+    // A target condition (read-only, privilege, disk full) is exit 5 wherever it surfaces, never a bug.
+    const e = caught instanceof MigrateError ? caught : targetError(caught) ?? caught;
     // The command's Output knows the target's secrets; before one exists there are none to know.
     const out = state.out ?? new Output({ quiet: false, json, verbose: false });
     const fail = (exitCode: ExitCodeValue, error: { code: string; message: string; hint: string | null; problems: readonly string[] }): number => {

@@ -111,6 +111,31 @@ async function nocaseIndex(client: pg.ClientBase, s: string, t: TablePlan, ix: I
   );
 }
 
+/** The largest bigint: an identity whose max(id) is this has no next value to hand out. */
+export const BIGINT_MAX = 9223372036854775807n;
+
+/**
+ * The table with its identity columns whose max is already the largest bigint made plain keys:
+ * setval(max + 1) would fail ("bigint out of range") and stop the run, and no sequence could give
+ * the application a next value anyway. Each one is a skipped step with its reason and a warning.
+ * (SQLite itself then picks a random unused rowid, or fails with SQLITE_FULL under AUTOINCREMENT.)
+ */
+async function withoutFullIdentities(client: pg.ClientBase, s: string, t: TablePlan, o: PostLoadOptions, steps: StepResult[], warnings: string[]): Promise<TablePlan> {
+  const ids = t.columns.filter((c) => c.identity);
+  if (ids.length === 0) return t;
+  const r = await client.query<Record<string, string | null>>(`SELECT ${ids.map((c, i) => `max(${quoteIdent(c.target)})::text AS m${i}`).join(', ')} FROM ${qualify(s, t.target)}`);
+  const full = new Set(ids.filter((c, i) => r.rows[0]![`m${i}`] === BIGINT_MAX.toString()).map((c) => c.target));
+  if (full.size === 0) return t;
+  for (const col of full) {
+    const reason = `${t.target}.${col} holds ${BIGINT_MAX}, the largest bigint: an identity could never hand out a next value, so ${col} stays a plain bigint key without a default (the application must supply it on INSERT)`;
+    warnings.push(reason);
+    const step: StepResult = { step: 'identity reset', section: 'post', status: 'skipped', startMs: Date.now() - o.t0, ms: 0, table: t.target, error: reason };
+    steps.push(step);
+    o.onStep?.(step);
+  }
+  return { ...t, columns: t.columns.map((c) => (full.has(c.target) ? { ...c, identity: false } : c)) };
+}
+
 export async function buildPostLoad(client: pg.ClientBase, plan: Plan, o: PostLoadOptions): Promise<PostLoadResult> {
   // Every object is its own statement and commit, a few per table: waiting for each commit's WAL
   // flush made 500 small tables spend ~9 s here on a slow disk (~3 s with it off). These objects
@@ -148,7 +173,7 @@ async function buildObjects(client: pg.ClientBase, plan: Plan, o: PostLoadOption
       checks++;
     }
     // Identity after the load, restarted past max(id): the application's next INSERT must not collide.
-    const ids = identitySql(s, t);
+    const ids = identitySql(s, await withoutFullIdentities(client, s, t, o, steps, warnings));
     if (ids.length) {
       await runStep(client, 'identity reset', t.target, 'post', ids, o, steps);
       identityResets++;

@@ -3,8 +3,9 @@
  * Only syntax is checked here (with `file:line:col` positions); shape and meaning are
  * validate-mappings.ts's job, so that all problems of all files are reported together.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ConfigError } from '../errors.js';
 import type { MappingSet, TableMapping } from '../model/mapping.js';
 import { checkJsonSyntax } from './check-json-syntax.js';
 import { MAPPING_SCHEMA_FILE } from './mapping-schema.js';
@@ -18,8 +19,24 @@ export interface LoadedMappings {
 }
 
 /**
+ * A mappings directory named on the command line or in the config file must exist: a typo there
+ * would otherwise run silently on the built-in defaults. (The default `mappings` directory may be
+ * absent: loadMappings then returns an empty set.) Throws ConfigError (exit 3).
+ */
+export async function requireMappingsDir(dir: string): Promise<void> {
+  const s = await stat(dir).catch((e: NodeJS.ErrnoException) => e);
+  if (s instanceof Error) {
+    if (s.code === 'ENOENT' || s.code === 'ENOTDIR') {
+      throw new ConfigError(`The mappings directory ${dir} does not exist.`, { hint: `Run sqlite2pg plan <source.db> --mappings ${dir} first (it writes one file per table there), or pass the directory that holds the mapping files.` });
+    }
+    throw new ConfigError(`The mappings directory ${dir} cannot be read (${s.code ?? s.message}).`, { hint: 'Check its permissions.' });
+  }
+  if (!s.isDirectory()) throw new ConfigError(`The mappings path ${dir} is a file, not a directory.`, { hint: 'Pass the directory that holds the mapping files (sqlite2pg plan writes them there).' });
+}
+
+/**
  * Load every mapping file of `dir` (not recursive), in file-name order. A missing directory is an
- * empty set: mappings are optional, the built-in defaults apply. Files with syntax errors are
+ * empty set (see requireMappingsDir for one the user named): the built-in defaults apply. Files with syntax errors are
  * left out and reported; the rest are returned unvalidated (validateMappings checks them).
  */
 export async function loadMappings(dir: string): Promise<LoadedMappings> {

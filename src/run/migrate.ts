@@ -10,13 +10,13 @@ import { join, resolve } from 'node:path';
 import { ExitCode, MigrateError, UsageError, VerifyError, type ExitCodeValue } from '../errors.js';
 import type { ObjectCounts, Outcome, RunResult } from '../model/run-result.js';
 import { checkSqliteFile } from '../source/sqlite-db.js';
-import { connectTarget, type TargetSettings } from '../load/target.js';
+import { checkTargetWritable, connectTarget, targetError, type TargetSettings } from '../load/target.js';
 import type { TableLoad } from '../load/load-tables.js';
 import { interruptedError } from '../load/copy-chunk.js';
 import { buildPostLoad } from '../load/post-load.js';
 import { QuarantineDir } from '../load/quarantine-files.js';
 import type { TableVerification } from '../verify/verify-tables.js';
-import { ensureJournal, runSchemaName, setRunStatus, type RunRow } from '../cutover/journal.js';
+import { JOURNAL_SCHEMA, ensureJournal, runSchemaName, setRunStatus, type RunRow } from '../cutover/journal.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
 import { reportStem, writeReports } from './write-report.js';
 import { NO_CUTOVER, NO_OBJECTS, targetFacts } from './run-result-parts.js';
@@ -107,6 +107,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
 
   try {
     serverVersion = await checkServer(admin, o.target.database);
+    await checkTargetWritable(admin, o.schema, JOURNAL_SCHEMA);
     await acquireTargetLock(lock, o.schema);
     locked = true;
     await ensureJournal(admin);
@@ -148,7 +149,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     await setRunStatus(admin, runId, o.mode === 'cutover' && cutover.performed ? 'cut-over' : o.mode === 'dry-run' ? 'dry-run' : 'failed');
   } catch (e) {
     if (loads.length === 0) loads = [...completed];
-    error = e instanceof MigrateError ? e : new MigrateError('E_INTERNAL', ExitCode.internal, (e as Error).message, { cause: e });
+    error = e instanceof MigrateError ? e : targetError(e) ?? new MigrateError('E_INTERNAL', ExitCode.internal, (e as Error).message, { cause: e });
     outcome = error.exitCode === ExitCode.verify ? 'verify-mismatch' : 'failed';
     exitCode = error.exitCode;
     if (journaled) await setRunStatus(admin, runId, 'failed', { error: error.message }).catch(() => undefined);

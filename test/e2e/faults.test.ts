@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../support/cli.js';
-import { sqliteFromSql, tempDir } from '../support/fixtures.js';
+import { noMappings, sqliteFromSql, tempDir } from '../support/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 
 const ROWS = 300_000;
@@ -45,7 +45,7 @@ describe('faults during the load', () => {
   let work: string;
   let source: string;
   const dbs: TestDatabase[] = [];
-  const migrate = (db: TestDatabase, ...extra: string[]): string[] => ['migrate', source, '--target', db.url, '--lanes', '2', '--chunk-rows', '100000', '--mappings', join(work, 'none'), '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap'), ...extra];
+  const migrate = (db: TestDatabase, ...extra: string[]): string[] => ['migrate', source, '--target', db.url, '--lanes', '2', '--chunk-rows', '100000', '--mappings', noMappings(work), '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap'), ...extra];
   const fresh = async (name: string): Promise<TestDatabase> => {
     const db = await createTestDatabase(name);
     dbs.push(db);

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../support/cli.js';
-import { fixtureDb, tempDir } from '../support/fixtures.js';
+import { fixtureDb, noMappings, tempDir } from '../support/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 
 describe('sqlite2pg migrate (store fixture, end to end)', () => {
@@ -14,7 +14,7 @@ describe('sqlite2pg migrate (store fixture, end to end)', () => {
     db = await createTestDatabase('e2e_store');
     work = tempDir('e2e-store');
     const source = fixtureDb(work, 'store');
-    run = await runCli(['migrate', source, '--target', db.url, '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap'), '--mappings', join(work, 'no-mappings')]);
+    run = await runCli(['migrate', source, '--target', db.url, '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap'), '--mappings', noMappings(work)]);
   });
   afterAll(async () => db?.drop());
 

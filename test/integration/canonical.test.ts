@@ -11,6 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ColumnCast } from '../../src/model/plan.js';
 import { qualify, quoteIdent } from '../../src/plan/identifiers.js';
+import { toNumeric } from '../../src/plan/casts/numeric.js';
 import { canonicalJsonb, JsonCanonicalError } from '../../src/verify/canonical-json.js';
 import { canonicalizer, canonicalRow, canonicalSql } from '../../src/verify/canonical.js';
 import { ChecksumAccumulator, rowDigest, rowDigestsSql, tableChecksumSql } from '../../src/verify/checksum.js';
@@ -90,6 +91,11 @@ const float8Value = fc
   )
   .map((x) => (Object.is(x, -0) ? '-0' : String(x)));
 
+/** What the loader sends for a REAL into numeric: the exact decimal expansion of the double (up to 1074 fractional digits). */
+const realDecimal = fc
+  .oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(2 ** 64, 0.1, 5e-324, -5e-324, Number.MAX_VALUE, -0, 1e21))
+  .map((x) => toNumeric(x, { precision: null, scale: null }) as string);
+
 const decimalText = (maxInt: number, maxFrac: number) =>
   fc
     .record({
@@ -136,6 +142,7 @@ const COLUMNS: readonly Column[] = [
   { name: 'f8', pgType: 'double precision', cast: { kind: 'float8' }, value: float8Value },
   { name: 'num', pgType: 'numeric', cast: { kind: 'numeric', precision: null, scale: null }, value: decimalText(40, 30) },
   { name: 'num_14_4', pgType: 'numeric(14,4)', cast: { kind: 'numeric', precision: 14, scale: 4 }, value: decimalText(10, 4) },
+  { name: 'num_real', pgType: 'numeric', cast: { kind: 'numeric', precision: null, scale: null }, value: realDecimal },
   { name: 'flag', pgType: 'boolean', cast: { kind: 'boolean' }, value: fc.constantFrom('t', 'f') },
   { name: 'blob', pgType: 'bytea', cast: { kind: 'bytea', from: 'blob' }, value: fc.uint8Array({ maxLength: 24 }).map((b) => '\\x' + Buffer.from(b).toString('hex')) },
   { name: 'js', pgType: 'json', cast: { kind: 'json', target: 'json' }, value: jsonDocument },
@@ -374,6 +381,7 @@ const BASE: readonly Row[] = [
     f8: '0.1',
     num: '12345678901234567890.123',
     num_14_4: '1.5',
+    num_real: '0.1000000000000000055511151231257827021181583404541015625',
     flag: 't',
     blob: '\\x00ff10',
     js: '{"a":1}',
@@ -421,6 +429,8 @@ const TAMPERS: readonly { name: string; js?: readonly Row[]; pg: readonly Row[] 
   { name: 'float8: smallest subnormal doubled', pg: withValue(BASE, 2, 'f8', '1e-323') },
   { name: 'numeric: last digit', pg: withValue(BASE, 0, 'num', '12345678901234567890.124') },
   { name: 'numeric(14,4): smallest step', pg: withValue(BASE, 0, 'num_14_4', '1.5001') },
+  { name: 'numeric from REAL: last digit of the exact expansion', pg: withValue(BASE, 0, 'num_real', '0.1000000000000000055511151231257827021181583404541015624') },
+  { name: 'numeric from REAL: the shortest round-trip text instead of the exact value', pg: withValue(BASE, 0, 'num_real', '0.1') },
   { name: 'numeric: sign', pg: withValue(BASE, 1, 'num', '0.5') },
   { name: 'boolean flipped', pg: withValue(BASE, 0, 'flag', 'f') },
   { name: 'bytea: one byte changed', pg: withValue(BASE, 0, 'blob', '\\x00ff11') },

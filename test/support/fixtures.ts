@@ -1,5 +1,5 @@
 /** SQLite fixtures are SQL scripts, turned into database files at test time. */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -21,4 +21,11 @@ export function sqliteFromSql(dir: string, name: string, sql: string): string {
 /** Build `test/fixtures/<name>.sql` into `dir`. */
 export function fixtureDb(dir: string, name: string): string {
   return sqliteFromSql(dir, name, readFileSync(join(ROOT, 'test', 'fixtures', `${name}.sql`), 'utf8'));
+}
+
+/** An empty mappings directory under `dir` (a --mappings directory must exist): the built-in defaults apply. */
+export function noMappings(dir: string): string {
+  const path = join(dir, 'no-mappings');
+  mkdirSync(path, { recursive: true });
+  return path;
 }

@@ -1,6 +1,5 @@
 import { CastFailure, type SqliteValue } from './cast-failure.js';
 import { describeValue } from './describe-value.js';
-import { numberText } from './number-text.js';
 import { scanDecimal, type DecimalParts } from './scan-decimal.js';
 
 /**
@@ -24,10 +23,16 @@ export interface NumericTypmod {
 /**
  * A SQLite value into PostgreSQL `numeric` input text: a plain decimal (never an exponent),
  * without '+' or extra leading zeros, `-0` → `0`, fractional digits kept as the source wrote
- * them ('1.50' stays '1.50'; PostgreSQL applies the column's scale itself). REAL goes through
- * its shortest round-trip text (1e-7 → '0.0000001'). A value the typmod would round (more
- * significant fractional digits than the scale) or overflow (too many integer digits) fails,
- * as do NaN and ±Infinity.
+ * them ('1.50' stays '1.50'; PostgreSQL applies the column's scale itself). A value the typmod
+ * would round (more significant fractional digits than the scale) or overflow (too many integer
+ * digits) fails, as do NaN and ±Infinity.
+ *
+ * REAL loads the EXACT value of the double, never a rounding of it: every double is m·2^e, whose
+ * decimal expansion is finite (2^64 → 18446744073709551616, 0.1 →
+ * 0.1000000000000000055511151231257827021181583404541015625). With a scale (numeric(p,s)) the
+ * exact value is rounded to s digits, as PostgreSQL's own input would, and accepted only when
+ * that decimal still reads back as the same double (19.99 into numeric(10,2) → 19.99; 0.125 →
+ * fails, 0.13 is another double): the typmod keeps what the double holds, or the row is refused.
  */
 export function toNumeric(v: SqliteValue, typmod: NumericTypmod): string | null | CastFailure {
   if (v === null) return null;
@@ -37,10 +42,74 @@ export function toNumeric(v: SqliteValue, typmod: NumericTypmod): string | null 
   }
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) return new CastFailure(`${describeValue(v)} in a numeric column: not a finite number`);
-    return decimalToNumeric(v, numberText(v), typmod);
+    return realToNumeric(v, typmod);
   }
   if (typeof v === 'string') return decimalToNumeric(v, v, typmod);
   return new CastFailure(`BLOB value in a numeric column (${v.length} bytes)`);
+}
+
+const float64 = new DataView(new ArrayBuffer(8));
+/** 5^k for k = 0..1074 (a double has at most 1074 fractional binary digits), filled on demand. */
+const POW5: bigint[] = [1n];
+
+function pow5(k: number): bigint {
+  for (let i = POW5.length; i <= k; i++) POW5.push(POW5[i - 1]! * 5n);
+  return POW5[k]!;
+}
+
+/**
+ * The exact decimal value of a finite double, as plain text without trailing zeros (`-0` → `0`).
+ * A non-integer double is m·2^−k with m odd, which is m·5^k / 10^k: k fractional digits, the last
+ * a 5. https://en.wikipedia.org/wiki/Double-precision_floating-point_format
+ */
+export function exactDecimal(x: number): string {
+  if (Number.isInteger(x)) return Number.isSafeInteger(x) ? String(x === 0 ? 0 : x) : BigInt(x).toString();
+  float64.setFloat64(0, x);
+  const hi = float64.getUint32(0);
+  const biased = (hi >>> 20) & 0x7ff;
+  let mantissa = (BigInt(hi & 0xfffff) << 32n) | BigInt(float64.getUint32(4));
+  let exponent = biased === 0 ? -1074 : biased - 1075;
+  if (biased !== 0) mantissa |= 1n << 52n;
+  while ((mantissa & 1n) === 0n) {
+    mantissa >>= 1n;
+    exponent++;
+  }
+  const k = -exponent; // > 0: x is not an integer
+  const digits = (mantissa * pow5(k)).toString().padStart(k + 1, '0');
+  const cut = digits.length - k;
+  return `${x < 0 ? '-' : ''}${digits.slice(0, cut)}.${digits.slice(cut)}`;
+}
+
+/** Round a plain decimal to `scale` (≥ 0) fractional digits, half away from zero, as numeric input does. */
+function roundDecimal(plain: string, scale: number): string {
+  const negative = plain.charCodeAt(0) === 45;
+  const body = negative ? plain.slice(1) : plain;
+  const dot = body.indexOf('.');
+  if (dot === -1 || body.length - dot - 1 <= scale) return plain;
+  let digits = body.slice(0, dot) + body.slice(dot + 1, dot + 1 + scale);
+  if (body.charCodeAt(dot + 1 + scale) >= 53 /* '5' */) {
+    const up = (BigInt(digits) + 1n).toString();
+    digits = up.padStart(digits.length, '0');
+  }
+  const int = digits.slice(0, digits.length - scale).replace(/^0+(?=\d)/, '') || '0';
+  const out = scale > 0 ? `${int}.${digits.slice(digits.length - scale)}` : int;
+  return negative && /[1-9]/.test(out) ? `-${out}` : out;
+}
+
+function realToNumeric(v: number, typmod: NumericTypmod): string | CastFailure {
+  const exact = exactDecimal(v);
+  const scale = typmod.scale ?? (typmod.precision === null ? null : 0);
+  if (scale !== null && scale >= 0) {
+    const rounded = roundDecimal(exact, scale);
+    if (rounded !== exact) {
+      if (Number(rounded) !== v) {
+        const type = typmod.precision === null ? `numeric(*,${scale})` : `numeric(${typmod.precision},${scale})`;
+        return new CastFailure(`${describeValue(v)} is exactly ${exact.length > 60 ? `${exact.slice(0, 60)}…` : exact}; ${type} keeps ${scale} fractional digits and ${rounded} is another double: it would be rounded`);
+      }
+      return checkTypmod(v, rounded, typmod) ?? rounded;
+    }
+  }
+  return checkTypmod(v, exact, typmod) ?? exact;
 }
 
 function decimalToNumeric(v: SqliteValue, text: string, typmod: NumericTypmod): string | CastFailure {

@@ -31,6 +31,8 @@ async function identitySmokeTest(client: pg.ClientBase, schema: string, plan: Pl
         [table, c.target],
       );
       const sq = seq.rows[0];
+      // No sequence: post-load left the column a plain key (max is the largest bigint) and said why.
+      if (!sq) continue;
       const r = sq
         ? await client.query<{ ok: boolean; next: string; max: string | null }>(
             `SELECT (CASE WHEN s.is_called THEN s.last_value + 1 ELSE s.last_value END) > coalesce(m.max, 0) AS ok,

@@ -4,10 +4,13 @@
  * target is touched.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { ConfigError } from '../../errors.js';
 import type { Catalog } from '../../model/catalog.js';
 import type { Plan } from '../../model/plan.js';
 import { buildPlan } from '../../plan/build-plan.js';
+import { targetNameProblems } from '../../plan/check-names.js';
+import { mappingFileName } from '../../mappings/mapping-file-name.js';
 import { openSqlite } from '../../source/sqlite-db.js';
 import { introspectSqlite } from '../../source/introspect-sqlite.js';
 import { loadMappings } from '../../mappings/load-mappings.js';
@@ -48,6 +51,8 @@ export async function prepare(o: PrepareOptions, readPath: string, sizeBytes: nu
     throw new ConfigError(`${errors.length} problem${errors.length > 1 ? 's' : ''} in the mapping files in ${o.mappingsDir}:`, { problems: errors, hint: 'Fix them and run again; nothing was changed in the target.' });
   }
   const plan = buildPlan(catalog, mappings, { schema: o.schema, fold: o.fold });
+  const names = targetNameProblems(plan, (t) => join(o.mappingsDir, mappingFileName(t)));
+  if (names.length) throw new ConfigError(`${names.length} name${names.length > 1 ? 's' : ''} PostgreSQL cannot take:`, { problems: names, hint: 'Rename them in the mapping files and run again; nothing was changed in the target.' });
   const mappingHash = createHash('sha256')
     .update(JSON.stringify([...mappings.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, m]) => [k, m.mapping])))
     .digest('hex');

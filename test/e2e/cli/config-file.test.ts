@@ -22,6 +22,9 @@ async function tablesIn(db: TestDatabase, schema: string): Promise<string[]> {
 
 function writeConfig(dir: string, config: unknown, name = 'sqlite2pg.config.json'): string {
   mkdirSync(dir, { recursive: true });
+  // A mappings directory named in the config must exist (an empty one: the built-in defaults).
+  const mappings = typeof config === 'object' && config !== null ? (config as { mappings?: unknown }).mappings : undefined;
+  if (typeof mappings === 'string') mkdirSync(join(dir, mappings), { recursive: true });
   const path = join(dir, name);
   writeFileSync(path, typeof config === 'string' ? config : JSON.stringify({ $schema: '../sqlite2pg.config.schema.json', ...(config as object) }, null, 2));
   return path;

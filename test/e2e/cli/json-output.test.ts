@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../../support/cli.js';
-import { fixtureDb, tempDir } from '../../support/fixtures.js';
+import { fixtureDb, noMappings, tempDir } from '../../support/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../../support/pg.js';
 
 describe('--json', () => {
@@ -15,7 +15,7 @@ describe('--json', () => {
   let work: string;
   let source: string;
   let migrate: CliResult;
-  const common = (): string[] => ['--target', db.url, '--reports', join(work, 'reports'), '--mappings', join(work, 'none')];
+  const common = (): string[] => ['--target', db.url, '--reports', join(work, 'reports'), '--mappings', noMappings(work)];
 
   beforeAll(async () => {
     db = await createTestDatabase('cli_json');

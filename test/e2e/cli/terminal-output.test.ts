@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../../support/cli.js';
-import { fixtureDb, tempDir } from '../../support/fixtures.js';
+import { fixtureDb, noMappings, tempDir } from '../../support/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../../support/pg.js';
 
 // eslint-disable-next-line no-control-regex
@@ -36,7 +36,7 @@ describe('terminal output', () => {
   let n = 0;
   const args = (...extra: string[]): string[] => {
     n += 1;
-    return ['migrate', source, '--target', db.url, '--schema', `s${n}`, '--reports', join(work, `reports${n}`), '--snapshot-dir', join(work, 'snap'), '--mappings', join(work, 'none'), ...extra];
+    return ['migrate', source, '--target', db.url, '--schema', `s${n}`, '--reports', join(work, `reports${n}`), '--snapshot-dir', join(work, 'snap'), '--mappings', noMappings(work), ...extra];
   };
 
   beforeAll(async () => {

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, ROOT, type CliResult } from '../../support/cli.js';
-import { sqliteFromSql } from '../../support/fixtures.js';
+import { noMappings, sqliteFromSql } from '../../support/fixtures.js';
 import type { RunResult } from '../../../src/model/run-result.js';
 
 export const HOSTILE_FIXTURES = join(ROOT, 'test', 'fixtures', 'hostile');
@@ -45,7 +45,7 @@ export function writeMappings(dir: string, files: Record<string, object>): strin
 export async function migrate(work: string, db: string, url: string, extra: readonly string[] = [], options: { mappings?: string; onSpawn?: (pid: number) => void } = {}): Promise<Migration> {
   const reportsDir = join(work, 'reports');
   const cli = await runCli(
-    ['migrate', db, '--target', url, '--reports', reportsDir, '--snapshot-dir', join(work, 'snapshots'), '--mappings', options.mappings ?? join(work, 'no-mappings'), ...extra],
+    ['migrate', db, '--target', url, '--reports', reportsDir, '--snapshot-dir', join(work, 'snapshots'), '--mappings', options.mappings ?? noMappings(work), ...extra],
     options.onSpawn ? { onSpawn: options.onSpawn } : {},
   );
   const files = existsSync(reportsDir) ? readdirSync(reportsDir) : [];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CastFailure, toNumeric } from '../../../src/plan/casts/index.js';
+import { exactDecimal } from '../../../src/plan/casts/numeric.js';
 
 const free = { precision: null, scale: null };
 const money = { precision: 5, scale: 2 };
@@ -21,16 +22,38 @@ describe('toNumeric', () => {
     expect(toNumeric('1.50e1', free)).toBe('15.0');
     expect(toNumeric('150E-2', free)).toBe('1.50');
     expect(toNumeric('-1e-7', free)).toBe('-0.0000001');
-    expect(toNumeric(1e-7, free)).toBe('0.0000001');
     expect(toNumeric(1e21, free)).toBe('1000000000000000000000');
-    expect(toNumeric(-1.5e-10, free)).toBe('-0.00000000015');
   });
 
-  it('writes INTEGER and REAL exactly as their text', () => {
+  it('writes INTEGER exactly, and REAL as the exact value of the double (never its shortest text)', () => {
     expect(toNumeric(-9223372036854775808n, free)).toBe('-9223372036854775808');
-    expect(toNumeric(0.1 + 0.2, free)).toBe('0.30000000000000004');
+    // Issue 12: 2^64 is not 18446744073709552000 (its shortest round-trip text).
+    expect(toNumeric(2 ** 64, free)).toBe('18446744073709551616');
+    expect(toNumeric(-(2 ** 63), free)).toBe('-9223372036854775808');
+    expect(toNumeric(2 ** 53 + 2, free)).toBe('9007199254740994');
+    expect(toNumeric(0.1, free)).toBe('0.1000000000000000055511151231257827021181583404541015625');
+    expect(toNumeric(0.1 + 0.2, free)).toBe('0.3000000000000000444089209850062616169452667236328125');
+    expect(toNumeric(1e-7, free)).toBe('0.0000000999999999999999954748111825886258685613938723690807819366455078125');
+    expect(toNumeric(-2.5, free)).toBe('-2.5');
+    expect(toNumeric(0.125, free)).toBe('0.125');
     expect(toNumeric(-0, free)).toBe('0');
     expect(toNumeric(null, free)).toBeNull();
+  });
+
+  it('exactDecimal: the extremes of the double, and the expansion reads back as the same double', () => {
+    const tiny = exactDecimal(5e-324);
+    expect(tiny).toMatch(/^0\.0{323}4940656458412465441765687928682213723650598026143247/);
+    expect(tiny.length - 2).toBe(1074);
+    expect(exactDecimal(Number.MAX_VALUE)).toBe((2n ** 1024n - 2n ** 971n).toString());
+    for (const x of [0.1, 1 / 3, Math.PI, -1e-300, 123456.789, 2 ** -1022, 1e22, 4.35]) expect(Number(exactDecimal(x))).toBe(x);
+    expect(exactDecimal(4.35)).toBe('4.3499999999999996447286321199499070644378662109375');
+  });
+
+  it('numeric(p,s) with a REAL: the exact value rounded to the scale, only when it reads back as the same double', () => {
+    expect(toNumeric(0.1, { precision: 30, scale: 20 })).toBe('0.10000000000000000555');
+    expect(toNumeric(19.99, { precision: 10, scale: 2 })).toBe('19.99');
+    expect(toNumeric(-0.5, { precision: 10, scale: 0 })).toEqual(new CastFailure('REAL -0.5 is exactly -0.5; numeric(10,0) keeps 0 fractional digits and -1 is another double: it would be rounded'));
+    expect(toNumeric(2 ** 64, { precision: 30, scale: 2 })).toBe('18446744073709551616');
   });
 
   it('keeps huge precise strings digit for digit', () => {
@@ -48,7 +71,7 @@ describe('toNumeric', () => {
       new CastFailure('TEXT "0.125" has 3 fractional digits but numeric(5,2) keeps 2: it would be rounded'),
     );
     expect(toNumeric(0.125, money)).toEqual(
-      new CastFailure('REAL 0.125 has 3 fractional digits but numeric(5,2) keeps 2: it would be rounded'),
+      new CastFailure('REAL 0.125 is exactly 0.125; numeric(5,2) keeps 2 fractional digits and 0.13 is another double: it would be rounded'),
     );
     expect(toNumeric('1000.00', money)).toEqual(
       new CastFailure('TEXT "1000.00" has 4 integer digits but numeric(5,2) allows at most 3: it would overflow'),
