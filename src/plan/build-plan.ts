@@ -3,7 +3,7 @@
  * Decides target names, types, casts, key/index/FK definitions, and lists what cannot be translated.
  */
 import type { Catalog, IndexInfo, TableInfo, VirtualTableInfo } from '../model/catalog.js';
-import type { MappingSet, TableMapping } from '../model/mapping.js';
+import type { MappingSet, TableMapping, TypeRulesFile } from '../model/mapping.js';
 import { MAX_PG_COLUMNS, type CheckPlan, type ColumnPlan, type ForeignKeyPlan, type IndexPlan, type Plan, type ReadKey, type TablePlan, type Untranslated, type ViewPlan } from '../model/plan.js';
 import { ConfigError } from '../errors.js';
 import { NameAllocator, fitIdentifier, quoteIdent, toSnakeCase } from './identifiers.js';
@@ -58,7 +58,7 @@ function defaultOptions(c: ColumnPlan): DefaultOptions {
   return c.cast.kind === 'datetime' ? { timeZone: c.cast.timeZone, dateFormat: c.cast.format } : {};
 }
 
-function planTable(t: TableInfo, mapping: TableMapping | undefined, options: PlanOptions, tableTargets: Map<string, string>, sink: Sink, relationNames: NameAllocator): TablePlan {
+function planTable(t: TableInfo, mapping: TableMapping | undefined, options: PlanOptions, tableTargets: Map<string, string>, sink: Sink, relationNames: NameAllocator, rules: TypeRulesFile | undefined): TablePlan {
   const { untranslated, notes } = sink;
   const target = tableTargets.get(t.name)!;
   const colMaps = mapping?.columns ?? {};
@@ -75,7 +75,7 @@ function planTable(t: TableInfo, mapping: TableMapping | undefined, options: Pla
       continue;
     }
     const rowidAlias = t.primaryKey?.rowidAlias === true && t.primaryKey.columns[0] === c.name;
-    const r = resolveColumn(c, m, rowidAlias);
+    const r = resolveColumn(c, m, rowidAlias, rules);
     const wanted = m?.target ?? foldName(c.name, options.fold);
     const name = columnNames.allocate(wanted);
     if (name !== wanted) notes.push(`column ${t.name}.${c.name}: target name shortened or de-duplicated to ${name}`);
@@ -402,7 +402,7 @@ export function buildPlan(catalog: Catalog, mappings: MappingSet, options: PlanO
     if (name !== wanted) warnings.push(`table ${t.name}: target name shortened or de-duplicated to ${name}`);
     tableTargets.set(t.name, name);
   }
-  const tables = included.map((t) => planTable(t, mappings.get(t.name)?.mapping, options, tableTargets, sink, relationNames));
+  const tables = included.map((t) => planTable(t, mappings.get(t.name)?.mapping, options, tableTargets, sink, relationNames, mappings.typeRules?.rules));
   const resolved = resolveForeignKeys(tables, relationNames, untranslated, notes);
   const datesAsText = resolved.flatMap((t) => t.columns.filter((c) => c.reason.includes('kept as text')).map((c) => `${t.source}.${c.source}`));
   if (datesAsText.length) {

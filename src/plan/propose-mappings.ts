@@ -94,6 +94,67 @@ function dateRule(shape: DateShape, n: number): Pick<ColumnMapping, 'cast' | 'fo
   }
 }
 
+const SHAPE_WORDS: Record<DateShape, string> = {
+  'iso8601-offset': 'ISO 8601 with a UTC offset',
+  'iso8601-naive': 'ISO 8601 without an offset',
+  'sqlite-datetime': 'SQLite datetime (YYYY-MM-DD HH:MM:SS)',
+  'date-only': 'date only (YYYY-MM-DD)',
+};
+
+/** Text dates in several shapes (one code path writes ISO with `T` and an offset, another datetime('now')): iso8601 reads them all. */
+function multiShapeRule(shapes: readonly (readonly [DateShape, number])[], nonNull: number, p: ColumnProfile): ColumnMapping {
+  const naive = shapes.some(([s]) => s !== 'iso8601-offset');
+  const counts = shapes.map(([s, n]) => `${n} ${SHAPE_WORDS[s]}`).join(', ');
+  const dateOnly = shapes.some(([s]) => s === 'date-only') ? '; date-only values are read as midnight' : '';
+  const examples: Record<string, readonly string[]> = {};
+  for (const [s] of shapes) if (p.examples[s]) examples[SHAPE_EVIDENCE_KEY[s]] = p.examples[s]!;
+  return {
+    cast: 'timestamptz',
+    format: 'iso8601',
+    ...(naive ? { timeZone: 'UTC' } : {}),
+    comment: `${allAre(nonNull)} date text in ${shapes.length} shapes (${counts}), all read by iso8601${dateOnly}${naive ? `; values without an offset: ${ASSUMED_UTC}` : ''}`,
+    evidence: { ...baseEvidence(p), shapes: Object.fromEntries(shapes.map(([s, n]) => [SHAPE_EVIDENCE_KEY[s], n])), examples },
+  };
+}
+
+/**
+ * Storage classes a built-in default cannot read. INTEGER, REAL and NUMERIC affinity already
+ * turned every text that looks like a number into a number, so text left there is not one
+ * (https://www.sqlite.org/datatype3.html#type_affinity); a BLOB column's bytea cast reads BLOBs only.
+ */
+function unfitClasses(kind: string, classes: readonly Storage[]): Storage[] {
+  switch (kind) {
+    case 'integer':
+      return classes.filter((c) => c !== 'integer');
+    case 'float8':
+    case 'numeric':
+      return classes.filter((c) => c === 'text' || c === 'blob');
+    case 'bytea':
+      return classes.filter((c) => c !== 'blob');
+    case 'text':
+      return classes.filter((c) => c === 'blob');
+    default:
+      return [];
+  }
+}
+
+type LosslessCast = 'numeric' | 'text' | 'text-bytes';
+const LOSSLESS_WORDS: Record<LosslessCast, string> = {
+  numeric: 'numeric holds every integer and real exactly',
+  text: 'text holds numbers as their SQLite text',
+  'text-bytes': 'bytea holding the stored bytes of BLOBs and text',
+};
+
+/** The cast that loads every value of these storage classes unchanged, if one does. */
+function losslessCast(classes: readonly Storage[], kind: string): LosslessCast | null {
+  // A BLOB column keeps its bytea type: text in it becomes the bytes SQLite stored.
+  if (kind === 'bytea' && classes.every((c) => c === 'blob' || c === 'text')) return 'text-bytes';
+  if (classes.every((c) => c === 'integer' || c === 'real')) return 'numeric';
+  if (!classes.includes('blob')) return 'text';
+  if (classes.every((c) => c === 'blob' || c === 'text')) return 'text-bytes';
+  return null;
+}
+
 interface ColumnProposal {
   readonly rule: ColumnMapping | null;
   readonly notes: string[];
@@ -118,17 +179,39 @@ function proposeColumn(table: TableInfo, column: ColumnInfo, p: ColumnProfile): 
   const classes = STORAGE.filter((s) => p.storage[s] > 0);
   const only = (s: Storage): boolean => classes.length === 1 && classes[0] === s;
 
-  // Integers and reals side by side are normal where the default cast reads both (REAL/NUMERIC affinity).
-  const numericMix = classes.every((c) => c === 'integer' || c === 'real') && (fallback.cast.kind === 'float8' || fallback.cast.kind === 'numeric');
-  if (classes.length > 1 && !numericMix) {
-    const histogram = classes.map((c) => `${c} ${p.storage[c]}`).join(', ');
-    const examples: Record<string, readonly string[]> = {};
-    for (const c of classes) if (p.examples[c]) examples[c] = p.examples[c]!;
-    notes.push(`${where}: mixed storage classes (${histogram}): kept the built-in default (${fallback.pgType}); values it cannot read will be quarantined, so map the column by hand if they mean one thing`);
+  // A NULL in a primary key SQLite did not enforce (https://www.sqlite.org/lang_createtable.html#the_primary_key).
+  const nullKey = column.pkOrdinal > 0 && p.nulls > 0 && !table.withoutRowid;
+  if (nullKey) {
+    notes.push(
+      `${where}: ${plural(p.nulls, 'NULL')} in primary key column ${column.name} (SQLite allows NULL in a primary key that is not an INTEGER PRIMARY KEY): PostgreSQL key columns are NOT NULL, so the load would fail; to keep these rows, set "primaryKey": "unique-index" in ${table.name}'s mapping (a unique constraint instead, whose columns may be NULL)`,
+    );
+  }
+
+  // Values the built-in default cannot read: say so, and name the cast that keeps them all.
+  const unfit = unfitClasses(fallback.cast.kind, classes);
+  const histogram = classes.map((c) => `${c} ${p.storage[c]}`).join(', ');
+  const examples: Record<string, readonly string[]> = {};
+  for (const c of classes) if (p.examples[c]) examples[c] = p.examples[c]!;
+  const unfitRule = (): ColumnProposal => {
+    const bad = unfit.reduce((n, c) => n + p.storage[c], 0);
+    const lossless = losslessCast(classes, fallback.cast.kind);
+    const keep = lossless ? `to keep them all, map it with "cast": "${lossless}" (${LOSSLESS_WORDS[lossless]})` : 'no single cast reads them all: map the column by hand';
+    const what = classes.length > 1 ? `mixed storage classes (${histogram})` : `declared ${column.declaredType || 'without a type'} but holds ${histogram}`;
+    notes.push(`${where}: ${what}: the built-in default (${fallback.pgType}) cannot read ${bad === 1 ? '1 value' : `${bad} values`} (${unfit.join(', ')}), whose rows will be quarantined; ${keep}`);
     return {
-      rule: withNul({ comment: `mixed storage classes (${histogram}): built-in default ${fallback.pgType} kept`, evidence: { ...baseEvidence(p), examples } }),
+      rule: withNul({
+        comment: `${what}: built-in default ${fallback.pgType} kept, ${bad} ${unfit.join('/')} ${bad === 1 ? 'value' : 'values'} will be quarantined${lossless ? `; "cast": "${lossless}" keeps them all` : ''}`,
+        evidence: { ...baseEvidence(p), unfit: Object.fromEntries(unfit.map((c) => [c, p.storage[c]])), ...(lossless ? { lossless: { cast: lossless } } : {}), examples },
+      }),
       notes,
     };
+  };
+  // Integers and reals side by side are normal where the default cast reads both (REAL/NUMERIC affinity).
+  const numericMix = classes.every((c) => c === 'integer' || c === 'real') && (fallback.cast.kind === 'float8' || fallback.cast.kind === 'numeric');
+  if (classes.length > 1 && unfit.length > 0) return unfitRule();
+  if (classes.length > 1 && !numericMix) {
+    notes.push(`${where}: mixed storage classes (${histogram}): the built-in default (${fallback.pgType}) reads them all; map the column by hand if they mean one thing`);
+    return { rule: withNul({ comment: `mixed storage classes (${histogram}): built-in default ${fallback.pgType} kept, it reads them all`, evidence: { ...baseEvidence(p), examples } }), notes };
   }
 
   if (only('text')) {
@@ -147,10 +230,16 @@ function proposeColumn(table: TableInfo, column: ColumnInfo, p: ColumnProfile): 
         notes,
       };
     }
-    if (shapes.length > 0 && (shaped === nonNull || looksLikeDateColumn(column))) {
+    if (shapes.length > 1 && shaped === nonNull) {
+      // iso8601 reads every shape the profile tells apart: `T` or space, with or without an offset, date only.
+      return { rule: withNul(multiShapeRule(shapes, nonNull, p)), notes };
+    }
+    if (shapes.length > 0 && looksLikeDateColumn(column)) {
       const found = shapes.map(([s, n]) => `${s} ${n}`).join(', ');
       const others = nonNull - shaped;
-      notes.push(`${where}: date text in more than one shape (${found}${others > 0 ? `, other text ${others}` : ''}): kept the built-in default (${fallback.pgType}); map it by hand with a format that reads them all`);
+      notes.push(
+        `${where}: ${others} of ${nonNull} text values are not dates (${found}, other text ${others}): kept the built-in default (${fallback.pgType}), which loads them all; to type it, map it with "cast": "timestamptz", "format": "iso8601" and the other ${others === 1 ? 'value' : 'values'} will be quarantined (or "onError": "null")`,
+      );
     }
     if (looksLikeBooleanColumn(column) && p.text.booleanLike === nonNull) {
       const distinct = p.text.distinct ?? [];
@@ -211,6 +300,7 @@ function proposeColumn(table: TableInfo, column: ColumnInfo, p: ColumnProfile): 
     };
   }
 
+  if (unfit.length > 0) return unfitRule();
   if (nul.nul !== undefined) {
     return { rule: { nul: 'quarantine', comment: `${countContain(p.text.withNul, 'value')} NUL (U+0000)`, evidence: { ...baseEvidence(p), withNul: p.text.withNul } }, notes };
   }
