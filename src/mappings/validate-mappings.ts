@@ -400,6 +400,12 @@ function checkTable(r: FileReport, table: TableInfo, m: Json, rules: TypeRulesFi
     }
   }
 
+  if (m['primaryKey'] === 'unique-index') {
+    if (table.primaryKey === null) r.error(['primaryKey'], `table ${JSON.stringify(table.name)} has no PRIMARY KEY: remove "primaryKey"`);
+    else if (table.primaryKey.rowidAlias) r.error(['primaryKey'], `the primary key of ${JSON.stringify(table.name)} is its INTEGER PRIMARY KEY (the rowid), which is never NULL: remove "primaryKey"`);
+    else if (table.withoutRowid) r.error(['primaryKey'], `${JSON.stringify(table.name)} is a WITHOUT ROWID table, whose primary key SQLite keeps NOT NULL: remove "primaryKey"`);
+  }
+
   const touch = m['touchOnUpdate'];
   if (typeof touch === 'string') {
     const missing = missingTargetColumn(touch, targets, skipped, table);

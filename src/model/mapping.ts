@@ -70,6 +70,11 @@ export interface TableMapping {
   readonly target?: string;
   /** Do not migrate this table. */
   readonly skip?: boolean;
+  /**
+   * `unique-index`: the SQLite primary key becomes a UNIQUE constraint whose columns may be NULL
+   * (SQLite allows NULL in a PRIMARY KEY that is not an INTEGER PRIMARY KEY); default `primary-key`.
+   */
+  readonly primaryKey?: 'primary-key' | 'unique-index';
   readonly columns?: Readonly<Record<string, ColumnMapping>>;
   /** PostgreSQL-side indexes the SQLite database never had. */
   readonly indexes?: readonly ExtraIndexMapping[];

@@ -68,6 +68,8 @@ function planTable(t: TableInfo, mapping: TableMapping | undefined, options: Pla
   // Column names are unique per table and at most 63 bytes: folding ("Name" and "name") or
   // PostgreSQL's truncation must never make two columns one.
   const columnNames = new NameAllocator();
+  // A key SQLite let hold NULLs, kept as a UNIQUE constraint (NULLs allowed) when the mapping says so.
+  const keyAsUnique = mapping?.primaryKey === 'unique-index' && t.primaryKey !== null && !t.primaryKey.rowidAlias;
   for (const c of t.columns) {
     const m = colMaps[c.name];
     if (m?.skip) {
@@ -85,7 +87,7 @@ function planTable(t: TableInfo, mapping: TableMapping | undefined, options: Pla
       source: c.name,
       target: name,
       pgType: r.pgType,
-      notNull: c.notNull || c.pkOrdinal > 0,
+      notNull: c.notNull || (c.pkOrdinal > 0 && !keyAsUnique),
       defaultSql: null,
       cast: r.cast,
       onError: r.onError,
@@ -111,10 +113,15 @@ function planTable(t: TableInfo, mapping: TableMapping | undefined, options: Pla
   };
   const constraintNames = new NameAllocator();
   const pkCols = t.primaryKey?.columns.filter((c) => colTarget.has(c)).map((c) => colTarget.get(c)!) ?? [];
-  const primaryKey = pkCols.length && pkCols.length === t.primaryKey!.columns.length ? { name: relationNames.allocate(`${target}_pkey`), columns: pkCols } : null;
+  const fullKey = pkCols.length > 0 && pkCols.length === t.primaryKey!.columns.length;
+  const primaryKey = fullKey && !keyAsUnique ? { name: relationNames.allocate(`${target}_pkey`), columns: pkCols } : null;
   if (primaryKey) constraintNames.allocate(primaryKey.name);
 
   const indexes: IndexPlan[] = [];
+  if (fullKey && keyAsUnique) {
+    indexes.push({ name: relationNames.allocate(`${target}_${pkCols.join('_')}_key`), unique: true, parts: pkCols.map((c) => quoteIdent(c)), where: null, method: 'btree', origin: 'constraint' });
+    notes.push(`table ${t.name}: primary key (${t.primaryKey!.columns.join(', ')}) created as a UNIQUE constraint whose columns may be NULL (mapping "primaryKey": "unique-index")`);
+  }
   for (const ix of t.indexes) {
     if (ix.origin === 'pk') {
       // A NOCASE primary key is unique ignoring case in SQLite; the PostgreSQL key alone is not.

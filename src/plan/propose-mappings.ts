@@ -6,9 +6,9 @@
  * range. SQLite types belong to values, not columns: https://www.sqlite.org/datatype3.html
  */
 import type { ColumnInfo, TableInfo } from '../model/catalog.js';
-import type { ColumnMapping, TableMapping } from '../model/mapping.js';
+import type { ColumnMapping, TableMapping, TypeRulesFile } from '../model/mapping.js';
 import type { ColumnProfile, DateShape, TableProfile } from '../source/profile-columns.js';
-import { defaultColumnType } from './resolve-column.js';
+import { defaultColumnType, typeRuleKey } from './resolve-column.js';
 
 /** A proposed mapping for one table, and what a person should know about it. */
 export interface MappingProposal {
@@ -329,7 +329,7 @@ export function proposeMapping(table: TableInfo, profile: TableProfile, existing
   const notes: string[] = [];
   const proposed = new Map<string, ColumnMapping>();
   const profiles = new Map(profile.columns.map((c) => [c.name, c]));
-  if (profile.rows === 0) notes.push(`${table.name}: no rows to profile: nothing proposed, the built-in defaults apply`);
+  if (profile.rows === 0) notes.push(`${table.name}: no rows to profile: nothing proposed from data, the type rules and built-in defaults apply`);
   else if (profile.sampled) notes.push(`${table.name}: proposals rest on a sample of ${plural(profile.rows, 'row')}`);
   for (const column of table.columns) {
     const p = profiles.get(column.name);
@@ -365,4 +365,119 @@ export function proposeMapping(table: TableInfo, profile: TableProfile, existing
   }
   const mapping: TableMapping = Object.keys(merged).length > 0 || existing.columns !== undefined ? { ...existing, columns: merged } : { ...existing };
   return { mapping, notes: [...notes, ...mergeNotes] };
+}
+
+/** A table as proposeTypeRules sees it: its catalog entry, profile, and the mapping proposed for it (merged with the user's). */
+export interface ProfiledTable {
+  readonly table: TableInfo;
+  readonly profile: TableProfile;
+  readonly mapping: TableMapping;
+}
+
+/** What proposeTypeRules proposes. */
+export interface TypeRulesProposal {
+  /** The rules file to write (the user's rules kept as written, new ones added); null when there is nothing to say. */
+  readonly rules: TypeRulesFile | null;
+  /** Column rules to add to table mappings (table → column → rule), for columns a new type rule must not reach. */
+  readonly columns: ReadonlyMap<string, Readonly<Record<string, ColumnMapping>>>;
+  /** The type rules proposed this time, with the columns they reach. */
+  readonly proposed: readonly { readonly type: string; readonly rule: ColumnMapping; readonly columns: readonly string[] }[];
+  readonly notes: string[];
+}
+
+/** The declared-type rule for date types the built-in default keeps as text; null for other types. */
+function dateTypeRule(key: string): { cast: 'timestamptz' | 'date' } | null {
+  if (/^(DATETIME|TIMESTAMP)\b/.test(key)) return { cast: 'timestamptz' };
+  if (/^DATE\b/.test(key)) return { cast: 'date' };
+  return null;
+}
+
+const TEXT_DATE_FORMATS: ReadonlySet<string> = new Set(['iso8601', 'sqlite-datetime']);
+const MAX_LISTED = 12;
+
+/**
+ * Type rules for the whole database: one per declared date type (DATE, DATETIME, TIMESTAMP...)
+ * that has columns without data to check (empty tables, all-NULL columns), so they get the type
+ * the columns with data got instead of text. The rule's format is the one most columns with data
+ * were proposed (iso8601 reads both ISO 8601 and SQLite datetime text); columns with data that
+ * hold something else keep their own rule, and columns with data that are not all dates get an
+ * explicit "cast": "text" so the new rule does not quarantine what loaded before. A rule from
+ * the declared type alone is safe: a value that does not parse is quarantined, never bent.
+ * Rules already in `existing` are kept as written and get no companion column rules.
+ */
+export function proposeTypeRules(tables: readonly ProfiledTable[], existing?: TypeRulesFile): TypeRulesProposal {
+  const notes: string[] = [];
+  const groups = new Map<string, { declared: string; withData: { where: string; table: string; column: string; rule: ColumnMapping | undefined }[]; without: string[] }>();
+  for (const { table, profile, mapping } of tables) {
+    const profiles = new Map(profile.columns.map((c) => [c.name, c]));
+    for (const column of table.columns) {
+      if (table.primaryKey?.rowidAlias === true && table.primaryKey.columns[0] === column.name) continue;
+      const key = typeRuleKey(column.declaredType);
+      if (dateTypeRule(key) === null) continue;
+      const own = mapping.columns?.[column.name];
+      if (own?.skip === true) continue;
+      const g = groups.get(key) ?? { declared: column.declaredType.trim(), withData: [], without: [] };
+      groups.set(key, g);
+      const p = profiles.get(column.name);
+      const where = `${table.name}.${column.name}`;
+      if (p && p.rows - p.nulls > 0) g.withData.push({ where, table: table.name, column: column.name, rule: own });
+      else if (own?.cast === undefined) g.without.push(where);
+    }
+  }
+  const taken = new Set(Object.keys(existing?.types ?? {}).map(typeRuleKey));
+  const types: Record<string, ColumnMapping> = { ...(existing?.types ?? {}) };
+  const columns = new Map<string, Record<string, ColumnMapping>>();
+  const proposed: { type: string; rule: ColumnMapping; columns: string[] }[] = [];
+  for (const [key, g] of groups) {
+    if (taken.has(key) || g.without.length === 0) continue;
+    const base = dateTypeRule(key)!;
+    // Formats of the columns with data that have a date rule of their own.
+    const byFormat: Record<string, number> = {};
+    let timesInDate = false;
+    const notDates: typeof g.withData = [];
+    for (const c of g.withData) {
+      const cast = c.rule?.cast;
+      if (cast === 'timestamptz' || cast === 'timestamp' || cast === 'date') {
+        const format = c.rule?.format ?? 'iso8601';
+        const family = TEXT_DATE_FORMATS.has(format) ? 'iso8601' : format;
+        byFormat[family] = (byFormat[family] ?? 0) + 1;
+        if (base.cast === 'date' && cast !== 'date') timesInDate = true;
+      } else if (cast === undefined && c.rule?.type === undefined) notDates.push(c);
+    }
+    const [top] = Object.entries(byFormat).sort(([fa, a], [fb, b]) => b - a || (fa === 'iso8601' ? -1 : fb === 'iso8601' ? 1 : 0));
+    const format = top === undefined || top[1] <= (byFormat['iso8601'] ?? 0) ? 'iso8601' : top[0];
+    const cast = base.cast === 'date' && !timesInDate && TEXT_DATE_FORMATS.has(format) ? 'date' : 'timestamptz';
+    const zone = cast === 'timestamptz' && TEXT_DATE_FORMATS.has(format) ? { timeZone: 'UTC' } : {};
+    const dated = Object.values(byFormat).reduce((a, b) => a + b, 0);
+    const formats = Object.entries(byFormat).map(([f, n]) => `${f} ${n}`).join(', ');
+    const withData = g.withData.length === 0 ? 'no column of this type has data to check' : `${dated} of ${plural(g.withData.length, 'column')} with data hold dates (${formats || 'none'})${notDates.length ? `, ${notDates.length} hold other text and stay text` : ''}`;
+    const rule: ColumnMapping = {
+      cast,
+      format,
+      ...zone,
+      comment:
+        `${g.declared}: ${withData}; ${plural(g.without.length, 'column')} without data (empty tables, all-NULL columns) get this rule from the declared type alone, which is safe: a value that does not parse as ${format} is quarantined with its reason, never bent` +
+        (zone.timeZone ? `; ${ASSUMED_UTC}` : ''),
+      evidence: {
+        columnsWithData: g.withData.length,
+        dateFormats: byFormat,
+        notDates: notDates.map((c) => c.where).slice(0, MAX_LISTED),
+        columnsWithoutData: g.without.length,
+        appliesTo: g.without.slice(0, MAX_LISTED),
+        ...(g.without.length > MAX_LISTED ? { more: g.without.length - MAX_LISTED } : {}),
+      },
+    };
+    types[g.declared] = rule;
+    proposed.push({ type: g.declared, rule, columns: g.without });
+    for (const c of notDates) {
+      // Columns with data the rule would reach but whose values are not all dates: keep them text (no rule of their own yet).
+      const entry = columns.get(c.table) ?? {};
+      const why = `not every value is a date: kept as text, so the ${g.declared} type rule (${cast}) does not quarantine them`;
+      entry[c.column] = { ...(c.rule ?? {}), cast: 'text', comment: c.rule?.comment === undefined ? why : `${c.rule.comment}; ${why}` };
+      notes.push(`${c.where}: ${why} (map it with "cast": "${cast}" to type it; the values that are not dates will then be quarantined)`);
+      columns.set(c.table, entry);
+    }
+  }
+  if (Object.keys(types).length === 0) return { rules: null, columns, proposed, notes };
+  return { rules: { ...(existing ?? {}), types }, columns, proposed, notes };
 }

@@ -349,7 +349,7 @@ describe('proposeMapping: what it refuses to guess', () => {
 
   it('proposes nothing for an empty table and says so; says when a sample was used', () => {
     const t = table('empty', [col('created_at', 'DATETIME')]);
-    expect(proposeMapping(t, tableProfile('empty', 0, [prof('created_at', {})]))).toEqual({ mapping: { table: 'empty' }, notes: ['empty: no rows to profile: nothing proposed, the built-in defaults apply'] });
+    expect(proposeMapping(t, tableProfile('empty', 0, [prof('created_at', {})]))).toEqual({ mapping: { table: 'empty' }, notes: ['empty: no rows to profile: nothing proposed from data, the type rules and built-in defaults apply'] });
     expect(proposeMapping(t, tableProfile('empty', 1, [prof('created_at', { rows: 1, nulls: 1 })], true))).toEqual({ mapping: { table: 'empty' }, notes: ['empty: proposals rest on a sample of 1 row'] });
   });
 });
