@@ -15,6 +15,7 @@ import { renderSummary, progressEvents, renderPlanSummary } from './progress.js'
 import { runPlan } from '../run/plan-run.js';
 import { verifyTarget } from '../run/verify-run.js';
 import { runRollback, runStatus } from './admin-commands.js';
+import { VALIDATE_EXIT_CODES_HELP, validateAction, validateOptions } from './validate-command.js';
 
 export const EXIT_CODES_HELP = `
 Exit codes:
@@ -256,6 +257,23 @@ ${EXIT_CODES_HELP}`),
     const exit = flags.check && r.files.wouldChange.length ? ExitCode.config : ExitCode.ok;
     if (flags.json) out.json({ exitCode: exit, mappings, tables: r.tables.map(({ profile: _p, ...t }) => t), files: r.files });
     state.exit = exit;
+  });
+
+  addCommon(
+    validateOptions(program.command('validate')).addHelpText('after', `
+Examples:
+  $ sqlite2pg validate app.db                  # in CI, after editing mappings/: exit 3 lists every problem
+  $ sqlite2pg validate app.db -m db/mappings --json
+${CONFIG_HELP}
+${VALIDATE_EXIT_CODES_HELP}`),
+  ).action(async (source: string, flags: CommonFlags, cmd: Command) => {
+    const { out, config } = await setUp(flags, state, false);
+    state.exit = (await validateAction(out, {
+      sourcePath: source,
+      mappingsDir: setting<string>(cmd, 'mappings', config?.mappings),
+      schema: setting<string>(cmd, 'schema', config?.schema),
+      fold: setting(cmd, 'fold', config?.fold),
+    })) as ExitCodeValue;
   });
 
   addCommon(
