@@ -55,6 +55,8 @@ export interface PrimaryKeyInfo {
   /** `INTEGER PRIMARY KEY`: the column is an alias of the rowid. */
   readonly rowidAlias: boolean;
   readonly autoincrement: boolean;
+  /** `CONSTRAINT name` declared for it (kept in PostgreSQL); absent/null when unnamed. */
+  readonly name?: string | null;
 }
 
 export type IndexPart =
@@ -71,6 +73,8 @@ export interface IndexInfo {
   readonly where: string | null;
   /** CREATE INDEX statement, null for automatic indexes. */
   readonly sql: string | null;
+  /** For a UNIQUE constraint (origin 'u'): its declared `CONSTRAINT name`; absent/null when unnamed. */
+  readonly constraintName?: string | null;
 }
 
 export interface ForeignKeyInfo {
@@ -84,6 +88,8 @@ export interface ForeignKeyInfo {
   readonly onDelete: string;
   /** DEFERRABLE INITIALLY DEFERRED (read from the CREATE TABLE text: the PRAGMA does not say). */
   readonly deferrable: boolean;
+  /** Its declared `CONSTRAINT name` (from the CREATE TABLE text); absent/null when unnamed. */
+  readonly name?: string | null;
 }
 
 export interface CheckInfo {

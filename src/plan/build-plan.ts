@@ -114,7 +114,8 @@ function planTable(t: TableInfo, mapping: TableMapping | undefined, options: Pla
   const constraintNames = new NameAllocator();
   const pkCols = t.primaryKey?.columns.filter((c) => colTarget.has(c)).map((c) => colTarget.get(c)!) ?? [];
   const fullKey = pkCols.length > 0 && pkCols.length === t.primaryKey!.columns.length;
-  const primaryKey = fullKey && !keyAsUnique ? { name: relationNames.allocate(`${target}_pkey`), columns: pkCols } : null;
+  // A name declared in SQLite (`CONSTRAINT [PK_Track] PRIMARY KEY`) is kept; PostgreSQL's default otherwise.
+  const primaryKey = fullKey && !keyAsUnique ? { name: relationNames.allocate(t.primaryKey!.name ?? `${target}_pkey`), columns: pkCols } : null;
   if (primaryKey) constraintNames.allocate(primaryKey.name);
 
   const indexes: IndexPlan[] = [];
@@ -167,7 +168,7 @@ function planTable(t: TableInfo, mapping: TableMapping | undefined, options: Pla
       continue;
     }
     foreignKeys.push({
-      name: constraintNames.allocate(`${target}_${fk.columns.map((c) => colTarget.get(c)!).join('_')}_fkey`),
+      name: constraintNames.allocate(fk.name ?? `${target}_${fk.columns.map((c) => colTarget.get(c)!).join('_')}_fkey`),
       columns: fk.columns.map((c) => colTarget.get(c)!),
       refTable: fk.refTable,
       refColumns: fk.refColumns,
@@ -266,7 +267,7 @@ function planIndex(t: TableInfo, ix: IndexInfo, target: string, colTarget: Map<s
     where = tr.sql;
   }
   // SQLite's automatic names (sqlite_autoindex_t_1) are meaningless in PostgreSQL.
-  const wanted = ix.origin === 'u' ? `${target}_${ix.parts.map((p) => (p.kind === 'column' ? colTarget.get(p.name) ?? p.name : 'expr')).join('_')}_key` : ix.name;
+  const wanted = ix.origin === 'u' ? ix.constraintName ?? `${target}_${ix.parts.map((p) => (p.kind === 'column' ? colTarget.get(p.name) ?? p.name : 'expr')).join('_')}_key` : ix.name;
   return { name: names.allocate(wanted), unique: ix.unique, parts, where, method: 'btree', origin: ix.origin === 'u' ? 'constraint' : 'index', ...(nocase && ix.unique ? { asciiFoldParts: asciiFold } : {}) };
 }
 

@@ -161,6 +161,7 @@ function readForeignKeys(db: SqliteDb, table: string, declared: readonly ParsedF
         onUpdate: parts[0]!.on_update,
         onDelete: parts[0]!.on_delete,
         deferrable: match?.deferred ?? false,
+        name: match?.name ?? null,
       };
     });
 }
@@ -231,9 +232,18 @@ export function introspectSqlite(db: SqliteDb, path: string, sizeBytes: number):
     const pkCols = columns.filter((c) => c.pkOrdinal > 0).sort((a, b) => a.pkOrdinal - b.pkOrdinal);
     const withoutRowid = info ? info.wr === 1n : /WITHOUT\s+ROWID\s*$/i.test(sql);
     const rowidAlias = !withoutRowid && pkCols.length === 1 && pkCols[0]!.declaredType.toUpperCase() === 'INTEGER' && !/PRIMARY\s+KEY\s+DESC/i.test(sql);
+    const pkName = parsed.keyNames.find((k) => k.kind === 'primary-key' && sameNames(k.columns, pkCols.map((c) => c.name)))?.name ?? null;
     const primaryKey: PrimaryKeyInfo | null = pkCols.length
-      ? { columns: pkCols.map((c) => c.name), rowidAlias, autoincrement: /AUTOINCREMENT/i.test(sql) }
+      ? { columns: pkCols.map((c) => c.name), rowidAlias, autoincrement: /AUTOINCREMENT/i.test(sql), name: pkName }
       : null;
+    // Named UNIQUE constraints: the automatic index with the same columns.
+    const uniqueNames = parsed.keyNames.filter((k) => k.kind === 'unique');
+    const indexes = readIndexes(db, row.name, sqlByName).map((ix) => {
+      if (ix.origin !== 'u') return ix;
+      const cols = ix.parts.map((p) => (p.kind === 'column' ? p.name : ''));
+      const named = uniqueNames.find((k) => sameNames(k.columns, cols));
+      return named ? { ...ix, constraintName: named.name } : ix;
+    });
     // Column and table CHECKs in source order, with their CONSTRAINT names.
     const checks: CheckInfo[] = [...parsed.checks];
     const rowCount = Number((db.prepare(`SELECT count(*) AS n FROM ${sqliteIdent(row.name)}`).get() as { n: bigint }).n);
@@ -244,7 +254,7 @@ export function introspectSqlite(db: SqliteDb, path: string, sizeBytes: number):
       strict: info ? info.strict === 1n : false,
       columns,
       primaryKey,
-      indexes: readIndexes(db, row.name, sqlByName),
+      indexes,
       foreignKeys: readForeignKeys(db, row.name, parsed.foreignKeys),
       checks,
       rowCount,
