@@ -33,6 +33,13 @@ export interface TableInfo {
   readonly checks: readonly CheckInfo[];
   /** Exact row count (SELECT count(*)), read once at introspection. */
   readonly rowCount: number;
+  /**
+   * An FTS3/4/5 table that holds its own text (no `content=` option): migrated as a plain table,
+   * read through the virtual table itself (never its shadow tables), its rowid as column `rowid`.
+   * Its columns with the full-text index (`indexed`: not UNINDEXED / notindexed). Absent for ordinary tables;
+   * such a table takes no triggers.
+   */
+  readonly fullText?: { readonly module: string; readonly indexed: readonly string[] };
 }
 
 export interface ColumnInfo {

@@ -373,6 +373,10 @@ function resolveForeignKeys(tables: TablePlan[], relationNames: NameAllocator, u
   return out.map((t) => (extraIndexes.has(t.source) ? { ...t, indexes: [...t.indexes, ...extraIndexes.get(t.source)!] } : t));
 }
 
+function finalTablesHas(tables: readonly TablePlan[], name: string): TablePlan | undefined {
+  return tables.find((t) => t.source === name);
+}
+
 /** Advice for a virtual table, by what it holds. */
 function virtualTableReason(vt: VirtualTableInfo): string {
   const rows = vt.rowCount === null || vt.rowCount === undefined ? 'its rows could not be counted (module not available)' : `${vt.rowCount} row${vt.rowCount === 1 ? '' : 's'}`;
@@ -461,6 +465,21 @@ export function buildPlan(catalog: Catalog, mappings: MappingSet, options: PlanO
     untranslated.push({ object: `trigger ${tr.name} on ${tr.table}`, kind: 'trigger', reason: 'SQLite triggers are not translated: re-create it as a PL/pgSQL trigger if the application relies on it', sql: tr.sql });
   }
   for (const vt of catalog.virtualTables) {
+    const asTable = catalog.tables.find((t) => t.name === vt.name && t.fullText);
+    if (asTable) {
+      // Its text is migrated (and verified) as a plain table; the index is PostgreSQL's to rebuild.
+      const planned = finalTablesHas(resolved, vt.name);
+      const ftsIndex = planned?.indexes.some((ix) => ix.method === 'gin') === true;
+      untranslated.push({
+        object: `virtual table ${vt.name} (${vt.module})`,
+        kind: 'virtual-table',
+        reason: planned
+          ? `full-text table holding its own text: its columns and rowid are migrated as the plain table ${planned.target} (read through ${vt.name}, never its shadow tables); ${ftsIndex ? 'the mapping\'s GIN index on a tsvector expression replaces the full-text index: query it with to_tsvector(...) @@ websearch_to_tsquery(...)' : 'the full-text index itself is not rebuilt: add a GIN index on a tsvector expression to the mapping (sqlite2pg plan proposes one)'}`
+          : `full-text table holding its own text: skipped by its mapping, so its text is NOT migrated`,
+        sql: vt.sql,
+      });
+      continue;
+    }
     untranslated.push({ object: `virtual table ${vt.name} (${vt.module})`, kind: 'virtual-table', reason: virtualTableReason(vt), sql: vt.sql });
     // Data that lives only in a virtual table is not migrated: say so where it cannot be missed.
     const ownData = vt.content === null || vt.content === undefined || vt.content.kind === 'own';

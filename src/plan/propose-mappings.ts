@@ -164,6 +164,14 @@ function proposeColumn(table: TableInfo, column: ColumnInfo, p: ColumnProfile): 
   const where = `${table.name}.${column.name}`;
   const notes: string[] = [];
   const nonNull = p.rows - p.nulls;
+  // A NULL in a primary key SQLite did not enforce (https://www.sqlite.org/lang_createtable.html#the_primary_key).
+  const nullKey = column.pkOrdinal > 0 && p.nulls > 0 && !table.withoutRowid;
+  if (nullKey) {
+    notes.push(
+      `${where}: ${plural(p.nulls, 'NULL')} in primary key column ${column.name} (SQLite allows NULL in a primary key that is not an INTEGER PRIMARY KEY): PostgreSQL key columns are NOT NULL, so the load would fail; to keep these rows, set "primaryKey": "unique-index" in ${table.name}'s mapping (a unique constraint instead, whose columns may be NULL)`,
+    );
+  }
+
   if (nonNull === 0) return { rule: null, notes };
   // An INTEGER PRIMARY KEY is the rowid: it stays a bigint identity whatever its name.
   if (table.primaryKey?.rowidAlias === true && table.primaryKey.columns[0] === column.name) return { rule: null, notes };
@@ -178,14 +186,6 @@ function proposeColumn(table: TableInfo, column: ColumnInfo, p: ColumnProfile): 
   const withNul = (rule: ColumnMapping): ColumnMapping => (nul.nul === undefined ? rule : { ...rule, ...nul });
   const classes = STORAGE.filter((s) => p.storage[s] > 0);
   const only = (s: Storage): boolean => classes.length === 1 && classes[0] === s;
-
-  // A NULL in a primary key SQLite did not enforce (https://www.sqlite.org/lang_createtable.html#the_primary_key).
-  const nullKey = column.pkOrdinal > 0 && p.nulls > 0 && !table.withoutRowid;
-  if (nullKey) {
-    notes.push(
-      `${where}: ${plural(p.nulls, 'NULL')} in primary key column ${column.name} (SQLite allows NULL in a primary key that is not an INTEGER PRIMARY KEY): PostgreSQL key columns are NOT NULL, so the load would fail; to keep these rows, set "primaryKey": "unique-index" in ${table.name}'s mapping (a unique constraint instead, whose columns may be NULL)`,
-    );
-  }
 
   // Values the built-in default cannot read: say so, and name the cast that keeps them all.
   const unfit = unfitClasses(fallback.cast.kind, classes);
@@ -307,6 +307,26 @@ function proposeColumn(table: TableInfo, column: ColumnInfo, p: ColumnProfile): 
   return { rule: null, notes };
 }
 
+/** PostgreSQL double-quoted identifier (as plan/identifiers.ts quoteIdent), for expressions written into mappings. */
+function pgIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * For a contentful FTS table migrated as a plain table: a GIN index on the tsvector of its
+ * indexed columns. 'simple' is the configuration closest to FTS's default unicode61 tokenizer
+ * (no stemming, no stop words); to_tsvector with an explicit configuration is immutable, as an
+ * index expression must be. https://www.postgresql.org/docs/current/textsearch-tables.html
+ */
+function fullTextProposal(table: TableInfo): { comment: string; indexes: TableMapping['indexes'] } | null {
+  if (!table.fullText) return null;
+  const indexed = table.fullText.indexed;
+  const comment = `${table.fullText.module.toUpperCase()} table holding its own text (the only copy of it): migrated as a plain table with its rowid as column "rowid"${indexed.length ? `; the GIN index on to_tsvector('simple', ${indexed.join(' || ')}) replaces the full-text index (query: to_tsvector('simple', ...) @@ websearch_to_tsquery('simple', 'words'); use the same expression, or change 'simple' to your language in both)` : '; it has no indexed column'}`;
+  if (indexed.length === 0) return { comment, indexes: undefined };
+  const doc = indexed.map((c) => `coalesce(${pgIdent(c)}, '')`).join(` || ' ' || `);
+  return { comment, indexes: [{ name: `${table.name}_fts`, expression: `to_tsvector('simple', ${doc})`, method: 'gin' }] };
+}
+
 /** The rule parts that decide conversion, for comparing a hand-written rule with a proposal. */
 function describeRule(rule: ColumnMapping): string {
   if (rule.skip === true) return 'skip';
@@ -339,9 +359,11 @@ export function proposeMapping(table: TableInfo, profile: TableProfile, existing
     if (rule) proposed.set(column.name, rule);
   }
 
+  const fullText = fullTextProposal(table);
+  if (fullText) notes.push(`${table.name}: ${fullText.comment}`);
   if (!existing) {
-    const mapping: TableMapping = proposed.size > 0 ? { table: table.name, columns: Object.fromEntries(proposed) } : { table: table.name };
-    return { mapping, notes };
+    const base: TableMapping = proposed.size > 0 ? { table: table.name, columns: Object.fromEntries(proposed) } : { table: table.name };
+    return { mapping: fullText ? { ...base, comment: fullText.comment, indexes: fullText.indexes } : base, notes };
   }
 
   const mine = existing.columns ?? {};
@@ -363,7 +385,11 @@ export function proposeMapping(table: TableInfo, profile: TableProfile, existing
       mergeNotes.push(`${table.name}.${name}: added ${describeRule(ours)}`);
     }
   }
-  const mapping: TableMapping = Object.keys(merged).length > 0 || existing.columns !== undefined ? { ...existing, columns: merged } : { ...existing };
+  let mapping: TableMapping = Object.keys(merged).length > 0 || existing.columns !== undefined ? { ...existing, columns: merged } : { ...existing };
+  if (fullText && existing.indexes === undefined && existing.skip !== true) {
+    mapping = { ...mapping, indexes: fullText.indexes };
+    mergeNotes.push(`${table.name}: added the GIN index on a tsvector expression`);
+  }
   return { mapping, notes: [...notes, ...mergeNotes] };
 }
 
