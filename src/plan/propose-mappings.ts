@@ -168,7 +168,7 @@ function proposeColumn(table: TableInfo, column: ColumnInfo, p: ColumnProfile): 
   const nullKey = column.pkOrdinal > 0 && p.nulls > 0 && !table.withoutRowid;
   if (nullKey) {
     notes.push(
-      `${where}: ${plural(p.nulls, 'NULL')} in primary key column ${column.name} (SQLite allows NULL in a primary key that is not an INTEGER PRIMARY KEY): PostgreSQL key columns are NOT NULL, so the load would fail; to keep these rows, set "primaryKey": "unique-index" in ${table.name}'s mapping (a unique constraint instead, whose columns may be NULL)`,
+      `${where}: ${plural(p.nulls, 'NULL')} in primary key column ${column.name} (SQLite allows NULL in a primary key that is not an INTEGER PRIMARY KEY): PostgreSQL key columns are NOT NULL, so these rows will be quarantined; to keep them, set "primaryKey": "unique-index" in ${table.name}'s mapping (a unique constraint instead, whose columns may be NULL)`,
     );
   }
 
@@ -482,7 +482,7 @@ export function proposeTypeRules(tables: readonly ProfiledTable[], existing?: Ty
       format,
       ...zone,
       comment:
-        `${g.declared}: ${withData}; ${plural(g.without.length, 'column')} without data (empty tables, all-NULL columns) get this rule from the declared type alone, which is safe: a value that does not parse as ${format} is quarantined with its reason, never bent` +
+        `${g.declared}: ${withData}; ${plural(g.without.length, 'column')} without data (empty tables, all-NULL columns) ${g.without.length === 1 ? 'gets' : 'get'} this rule from the declared type alone, which is safe: a value that does not parse as ${format} is quarantined with its reason, never bent` +
         (zone.timeZone ? `; ${ASSUMED_UTC}` : ''),
       evidence: {
         columnsWithData: g.withData.length,

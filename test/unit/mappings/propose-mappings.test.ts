@@ -321,7 +321,7 @@ describe('proposeMapping: what it refuses to guess', () => {
     const r = proposeMapping(t, p);
     expect(r.mapping.columns?.['data']?.evidence?.['lossless']).toEqual({ cast: 'text-bytes' });
     expect(r.notes).toEqual([
-      'files.code: 1 NULL in primary key column code (SQLite allows NULL in a primary key that is not an INTEGER PRIMARY KEY): PostgreSQL key columns are NOT NULL, so the load would fail; to keep these rows, set "primaryKey": "unique-index" in files\'s mapping (a unique constraint instead, whose columns may be NULL)',
+      'files.code: 1 NULL in primary key column code (SQLite allows NULL in a primary key that is not an INTEGER PRIMARY KEY): PostgreSQL key columns are NOT NULL, so these rows will be quarantined; to keep them, set "primaryKey": "unique-index" in files\'s mapping (a unique constraint instead, whose columns may be NULL)',
       'files.data: mixed storage classes (text 1, blob 2): the built-in default (bytea) cannot read 1 value (text), whose rows will be quarantined; to keep them all, map it with "cast": "text-bytes" (bytea holding the stored bytes of BLOBs and text)',
     ]);
   });
