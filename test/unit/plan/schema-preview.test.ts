@@ -4,6 +4,7 @@ import type { Catalog, ColumnInfo, TableInfo } from '../../../src/model/catalog.
 import type { MappingSet, TableMapping } from '../../../src/model/mapping.js';
 import { buildPlan } from '../../../src/plan/build-plan.js';
 import { schemaPreviewSql } from '../../../src/plan/ddl.js';
+import { validateMappings } from '../../../src/mappings/validate-mappings.js';
 
 function col(name: string, declaredType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo {
   return { name, declaredType, notNull: false, defaultSql: null, pkOrdinal: 0, collation: null, generated: null, ...extra };
@@ -65,5 +66,19 @@ describe('schemaPreviewSql', () => {
     const t = plan.tables[0]!;
     expect([t.primaryKey, t.columns[0]!.notNull, t.indexes]).toEqual([null, false, [{ name: 'codes_code_key', unique: true, parts: ['"code"'], where: null, method: 'btree', origin: 'constraint' }]]);
     expect(schemaPreviewSql(plan)).toContain('ALTER TABLE "public"."codes" ADD CONSTRAINT "codes_code_key" UNIQUE USING INDEX "codes_code_key";');
+  });
+});
+
+describe('"primaryKey" in a mapping file', () => {
+  it('is refused where the key cannot hold NULLs: no key, an INTEGER PRIMARY KEY, a WITHOUT ROWID table', () => {
+    const noKey = table('logs', [col('line', 'TEXT')]);
+    const wr = table('kv', [col('k', 'TEXT', { pkOrdinal: 1 })], { withoutRowid: true, primaryKey: { columns: ['k'], rowidAlias: false, autoincrement: false } });
+    const ok = table('codes', [col('code', 'TEXT', { pkOrdinal: 1 })], { primaryKey: { columns: ['code'], rowidAlias: false, autoincrement: false } });
+    const v = validateMappings(mappings(...['logs', 'store', 'kv', 'codes'].map((t) => ({ table: t, primaryKey: 'unique-index' as const }))), catalog([noKey, store, wr, ok]));
+    expect(v.errors).toEqual([
+      'store.json: primaryKey: the primary key of "store" is its INTEGER PRIMARY KEY (the rowid), which is never NULL: remove "primaryKey"',
+      'kv.json: primaryKey: "kv" is a WITHOUT ROWID table, whose primary key SQLite keeps NOT NULL: remove "primaryKey"',
+      'logs.json: primaryKey: table "logs" has no PRIMARY KEY: remove "primaryKey"',
+    ].sort());
   });
 });
