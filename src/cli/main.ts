@@ -255,7 +255,7 @@ ${EXIT_CODES_HELP}`),
     const r = await runPlan({ sourcePath: source, mappingsDir: mappings, sample: flags.sample ?? null, check: Boolean(flags.check), force: Boolean(flags.force), schema: setting(cmd, 'schema', config?.schema), fold: setting(cmd, 'fold', config?.fold), onTable: (t, n) => out.verbose(`profiling ${t} (${n} rows)`) });
     renderPlanSummary(out, r, mappings, Boolean(flags.check));
     const exit = flags.check && r.files.wouldChange.length ? ExitCode.config : ExitCode.ok;
-    if (flags.json) out.json({ exitCode: exit, mappings, tables: r.tables.map(({ profile: _p, ...t }) => t), files: r.files });
+    if (flags.json) out.json({ exitCode: exit, mappings, tables: r.tables.map(({ profile: _p, ...t }) => t), typeRules: r.typeRules, typeRuleNotes: r.typeRuleNotes, preview: r.preview, files: r.files });
     state.exit = exit;
   });
 

@@ -435,6 +435,7 @@ export function proposeTypeRules(tables: readonly ProfiledTable[], existing?: Ty
   const notes: string[] = [];
   const groups = new Map<string, { declared: string; withData: { where: string; table: string; column: string; rule: ColumnMapping | undefined }[]; without: string[] }>();
   for (const { table, profile, mapping } of tables) {
+    if (mapping.skip === true) continue;
     const profiles = new Map(profile.columns.map((c) => [c.name, c]));
     for (const column of table.columns) {
       if (table.primaryKey?.rowidAlias === true && table.primaryKey.columns[0] === column.name) continue;

@@ -128,7 +128,12 @@ export function typeRuleKey(declaredType: string): string {
 export function typeRuleFor(column: ColumnInfo, rules: TypeRulesFile | undefined): { readonly key: string; readonly rule: ColumnMapping } | null {
   if (!rules) return null;
   const wanted = typeRuleKey(column.declaredType);
-  for (const [key, rule] of Object.entries(rules.types)) if (typeRuleKey(key) === wanted) return { key, rule };
+  const types: unknown = rules.types;
+  if (typeof types !== 'object' || types === null) return null;
+  for (const [key, rule] of Object.entries(types as Record<string, unknown>)) {
+    // An entry that is no object has been reported by validation; it applies to nothing.
+    if (typeRuleKey(key) === wanted) return typeof rule === 'object' && rule !== null && !Array.isArray(rule) ? { key, rule: rule as ColumnMapping } : null;
+  }
   return null;
 }
 
