@@ -17,6 +17,7 @@ import { renderSummary, progressEvents, renderPlanSummary } from './progress.js'
 import { runPlan } from '../run/plan-run.js';
 import { verifyTarget } from '../run/verify-run.js';
 import { runRollback, runStatus } from './admin-commands.js';
+import { VALIDATE_EXIT_CODES_HELP, validateAction, validateOptions } from './validate-command.js';
 
 export const EXIT_CODES_HELP = `
 Exit codes:
@@ -256,9 +257,11 @@ ${EXIT_CODES_HELP}`),
       .option('--sample <n>', 'profile only the first N rows of each table', positiveInt('sample'))
       .option('--check', 'write nothing; exit 3 if the files differ from what plan would write')
       .option('--force', 'overwrite hand-edited mapping files')
+      .option('-s, --schema <name>', 'live target schema the schema.sql preview is written for', 'public')
+      .addOption(new Option('--fold <mode>', 'identifier case folding the preview uses (as migrate --fold)').choices(['none', 'snake', 'lower']).default('none'))
       .addHelpText('after', `
 Examples:
-  $ sqlite2pg plan app.db                      # writes mappings/<table>.json
+  $ sqlite2pg plan app.db                      # writes mappings/<table>.json, types.rules.json, schema.sql
   $ sqlite2pg plan app.db --sample 100000      # faster on a big database
   $ sqlite2pg plan app.db --check              # in CI: are the mapping files up to date?
 ${CONFIG_HELP}
@@ -266,11 +269,28 @@ ${EXIT_CODES_HELP}`),
   ).action(async (source: string, flags: CommonFlags & { sample?: number; check?: boolean; force?: boolean }, cmd: Command) => {
     const { out, config } = await setUp(flags, state, false);
     const mappings = setting<string>(cmd, 'mappings', config?.mappings);
-    const r = await runPlan({ sourcePath: source, mappingsDir: mappings, sample: flags.sample ?? null, check: Boolean(flags.check), force: Boolean(flags.force), onTable: (t, n) => out.verbose(`profiling ${t} (${n} rows)`) });
+    const r = await runPlan({ sourcePath: source, mappingsDir: mappings, sample: flags.sample ?? null, check: Boolean(flags.check), force: Boolean(flags.force), schema: setting(cmd, 'schema', config?.schema), fold: setting(cmd, 'fold', config?.fold), onTable: (t, n) => out.verbose(`profiling ${t} (${n} rows)`) });
     renderPlanSummary(out, r, mappings, Boolean(flags.check));
     const exit = flags.check && r.files.wouldChange.length ? ExitCode.config : ExitCode.ok;
-    if (flags.json) out.json({ exitCode: exit, mappings, tables: r.tables.map(({ profile: _p, ...t }) => t), files: r.files });
+    if (flags.json) out.json({ exitCode: exit, mappings, tables: r.tables.map(({ profile: _p, ...t }) => t), typeRules: r.typeRules, typeRuleNotes: r.typeRuleNotes, preview: r.preview, files: r.files });
     state.exit = exit;
+  });
+
+  addCommon(
+    validateOptions(program.command('validate')).addHelpText('after', `
+Examples:
+  $ sqlite2pg validate app.db                  # in CI, after editing mappings/: exit 3 lists every problem
+  $ sqlite2pg validate app.db -m db/mappings --json
+${CONFIG_HELP}
+${VALIDATE_EXIT_CODES_HELP}`),
+  ).action(async (source: string, flags: CommonFlags, cmd: Command) => {
+    const { out, config } = await setUp(flags, state, false);
+    state.exit = (await validateAction(out, {
+      sourcePath: source,
+      mappingsDir: setting<string>(cmd, 'mappings', config?.mappings),
+      schema: setting<string>(cmd, 'schema', config?.schema),
+      fold: setting(cmd, 'fold', config?.fold),
+    })) as ExitCodeValue;
   });
 
   addCommon(

@@ -92,6 +92,20 @@ export function renderPlanSummary(out: Output, r: PlanRunResult, dir: string, ch
     for (const p of t.proposed) lines.push(`  ${p.column} → ${p.rule}`);
     for (const n of t.notes) lines.push(out.color.yellow(`  ! ${n}`));
   }
+  if (r.typeRules.length) {
+    lines.push('', out.color.bold('Type rules') + ' (every column of the type without a cast of its own):');
+    for (const t of r.typeRules) lines.push(`  ${t.type} → ${t.rule} (${t.columns} column${t.columns === 1 ? '' : 's'} without data to check)`);
+  }
+  for (const n of r.typeRuleNotes) lines.push(out.color.yellow(`  ! ${n}`));
+  const p = r.preview;
+  lines.push('');
+  if (p.state === 'not-written') {
+    lines.push(out.color.red(`Schema preview not written: a migration with these files would stop (exit 3) on ${p.errors.length} problem${p.errors.length === 1 ? '' : 's'}:`));
+    for (const e of p.errors) lines.push(out.color.red(`  ✖ ${e}`));
+  } else {
+    lines.push(`Schema preview: ${p.file} (${p.state === 'would-change' ? 'would change' : p.state}), the DDL migrate runs with these files.`);
+  }
+  for (const f of p.flags) lines.push(out.color.yellow(`  ! ${f}`));
   const f = r.files;
   lines.push('');
   if (check) {

@@ -6,7 +6,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
-import type { MappingSet, TableMapping } from '../model/mapping.js';
+import { TYPE_RULES_FILE, type MappingSet, type TableMapping, type TypeRulesFile } from '../model/mapping.js';
 import { checkJsonSyntax } from './check-json-syntax.js';
 import { MAPPING_SCHEMA_FILE } from './mapping-schema.js';
 import { tableNameFromFileName } from './mapping-file-name.js';
@@ -16,6 +16,30 @@ export interface LoadedMappings {
   readonly mappings: MappingSet;
   /** `file:line:col: message` for syntax errors; `file: message` for unreadable files and clashes. */
   readonly problems: string[];
+}
+
+/** Schemas shipped next to mapping files (a table's file name never has a dot before `.json`). */
+function isSchemaFile(name: string): boolean {
+  return name === MAPPING_SCHEMA_FILE || name.endsWith('.schema.json');
+}
+
+/** Read and syntax-check one JSON file; the parsed value, or problems. */
+async function readJson(file: string, problems: string[]): Promise<{ value: unknown } | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    problems.push(`${file}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    return null;
+  }
+  // Editors on Windows may write a byte order mark; JSON.parse rejects it.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const syntax = checkJsonSyntax(text);
+  if (syntax.length > 0) {
+    for (const p of syntax) problems.push(`${file}:${p.line}:${p.column}: ${p.message}`);
+    return null;
+  }
+  return { value: JSON.parse(text) as unknown };
 }
 
 /**
@@ -35,18 +59,20 @@ export async function requireMappingsDir(dir: string): Promise<void> {
 }
 
 /**
- * Load every mapping file of `dir` (not recursive), in file-name order. A missing directory is an
- * empty set (see requireMappingsDir for one the user named): the built-in defaults apply. Files with syntax errors are
- * left out and reported; the rest are returned unvalidated (validateMappings checks them).
+ * Load every mapping file of `dir` (not recursive), in file-name order, and its type rules
+ * (types.rules.json) as `mappings.typeRules`. A missing directory is an empty set (see
+ * requireMappingsDir for one the user named): the built-in defaults apply. Files with syntax
+ * errors are left out and reported; the rest are returned unvalidated (validateMappings checks them).
  */
 export async function loadMappings(dir: string): Promise<LoadedMappings> {
-  const mappings = new Map<string, { file: string; mapping: TableMapping }>();
+  const tables = new Map<string, { file: string; mapping: TableMapping }>();
+  const mappings: Map<string, { file: string; mapping: TableMapping }> & { typeRules?: { file: string; rules: TypeRulesFile } } = tables;
   const problems: string[] = [];
   let names: string[];
   try {
     const entries = await readdir(dir, { withFileTypes: true });
     names = entries
-      .filter((e) => (e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.json') && e.name !== MAPPING_SCHEMA_FILE)
+      .filter((e) => (e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.json') && !isSchemaFile(e.name))
       .map((e) => e.name)
       .sort();
   } catch (e) {
@@ -58,21 +84,13 @@ export async function loadMappings(dir: string): Promise<LoadedMappings> {
 
   for (const name of names) {
     const file = join(dir, name);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      problems.push(`${file}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    const read = await readJson(file, problems);
+    if (read === null) continue;
+    if (name === TYPE_RULES_FILE) {
+      mappings.typeRules = { file, rules: read.value as TypeRulesFile };
       continue;
     }
-    // Editors on Windows may write a byte order mark; JSON.parse rejects it.
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    const syntax = checkJsonSyntax(text);
-    if (syntax.length > 0) {
-      for (const p of syntax) problems.push(`${file}:${p.line}:${p.column}: ${p.message}`);
-      continue;
-    }
-    const mapping = JSON.parse(text) as TableMapping;
+    const mapping = read.value as TableMapping;
     const declared = typeof mapping === 'object' && mapping !== null && !Array.isArray(mapping) ? (mapping as { table?: unknown }).table : undefined;
     const table = typeof declared === 'string' && declared !== '' ? declared : tableNameFromFileName(name);
     const previous = mappings.get(table);

@@ -25,7 +25,11 @@ export function findPackageRoot(from: string): string {
   }
 }
 
+/** The type rules' schema, next to the mapping schema (it refers to its column rule). */
+export const TYPE_RULES_SCHEMA_FILE = 'type-rules.schema.json';
+
 let cachedPath: string | undefined;
+let cachedRulesSchema: Record<string, unknown> | undefined;
 let cachedSchema: Record<string, unknown> | undefined;
 
 /** Absolute path of the shipped mapping schema. */
@@ -38,4 +42,15 @@ export function mappingSchemaPath(): string {
 export function mappingSchema(): Record<string, unknown> {
   cachedSchema ??= JSON.parse(readFileSync(mappingSchemaPath(), 'utf8')) as Record<string, unknown>;
   return cachedSchema;
+}
+
+/** Absolute path of the shipped type rules schema. */
+export function typeRulesSchemaPath(): string {
+  return join(dirname(mappingSchemaPath()), TYPE_RULES_SCHEMA_FILE);
+}
+
+/** The parsed type rules schema (cached; callers must not mutate it). */
+export function typeRulesSchema(): Record<string, unknown> {
+  cachedRulesSchema ??= JSON.parse(readFileSync(typeRulesSchemaPath(), 'utf8')) as Record<string, unknown>;
+  return cachedRulesSchema;
 }

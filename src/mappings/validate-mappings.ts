@@ -7,12 +7,12 @@
 import { basename } from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { Catalog, ColumnInfo, TableInfo } from '../model/catalog.js';
-import { CAST_NAMES, DATE_FORMAT_NAMES, type CastName, type ColumnMapping, type MappingSet } from '../model/mapping.js';
+import { CAST_NAMES, DATE_FORMAT_NAMES, type CastName, type ColumnMapping, type MappingSet, type TypeRulesFile } from '../model/mapping.js';
 import { compileDatePattern } from '../plan/casts/date-text.js';
-import { affinityOf, castFromMapping, defaultColumnType } from '../plan/resolve-column.js';
+import { affinityOf, castFromMapping, defaultColumnType, effectiveColumnMapping, typeRuleKey } from '../plan/resolve-column.js';
 import { closestName } from './closest-name.js';
 import { mappingFileName } from './mapping-file-name.js';
-import { mappingSchema } from './mapping-schema.js';
+import { mappingSchema, typeRulesSchema } from './mapping-schema.js';
 
 /** Result of validateMappings: errors block a run (ConfigError, exit 3); warnings are printed. */
 export interface MappingValidation {
@@ -101,11 +101,16 @@ function didYouMean(wanted: unknown, candidates: readonly string[]): string {
   return close === null ? '' : ` (did you mean ${JSON.stringify(close)}?)`;
 }
 
-let compiled: ValidateFunction | undefined;
+let compiled: { table: ValidateFunction; rules: ValidateFunction } | undefined;
 
-function schemaValidator(): ValidateFunction {
-  // verbose: the errors carry the offending data and the parent schema (for the allowed keys).
-  compiled ??= new Ajv2020({ allErrors: true, verbose: true, strict: true }).compile(mappingSchema());
+/** Validators of a table's mapping file and of types.rules.json (whose rules are the mapping schema's column rule). */
+function validators(): { table: ValidateFunction; rules: ValidateFunction } {
+  if (!compiled) {
+    // verbose: the errors carry the offending data and the parent schema (for the allowed keys).
+    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true });
+    ajv.addSchema(mappingSchema(), 'mapping.schema.json');
+    compiled = { table: ajv.getSchema('mapping.schema.json')!, rules: ajv.compile(typeRulesSchema()) };
+  }
   return compiled;
 }
 
@@ -151,8 +156,8 @@ function translateSchemaError(e: ErrorObject, data: unknown, expectedTable: stri
 }
 
 /** Schema errors of one file, deduplicated; `paths` lets the rules skip what is already reported. */
-function schemaProblems(file: string, mapping: unknown, expectedTable: string): { messages: string[]; paths: Set<string> } {
-  const validate = schemaValidator();
+function schemaProblems(file: string, mapping: unknown, expectedTable: string, which: 'table' | 'rules' = 'table'): { messages: string[]; paths: Set<string> } {
+  const validate = validators()[which];
   const messages: string[] = [];
   const paths = new Set<string>();
   if (validate(mapping)) return { messages, paths };
@@ -203,9 +208,15 @@ function isRowidAlias(table: TableInfo, column: ColumnInfo): boolean {
   return table.primaryKey !== null && table.primaryKey.rowidAlias && table.primaryKey.columns[0] === column.name;
 }
 
-/** The cast a column will get: the mapping's, else the built-in default for its declared type. */
-function effectiveCast(table: TableInfo, column: ColumnInfo, cm: Json): { kind: string; pgType: string; words: string } {
+/** The cast a column will get: the mapping's, else its type rule's, else the built-in default for its declared type. */
+function effectiveCast(table: TableInfo, column: ColumnInfo, own: Json, rules: TypeRulesFile | undefined): { kind: string; pgType: string; words: string } {
+  const { mapping, typeRule } = effectiveColumnMapping(column, own as ColumnMapping, rules, isRowidAlias(table, column));
+  const cm = (mapping ?? {}) as Json;
   const cast = cm['cast'];
+  if (typeRule !== null && typeof cast === 'string' && (CAST_NAMES as readonly string[]).includes(cast)) {
+    const r = castFromMapping(cast as CastName, cm as ColumnMapping);
+    return { kind: r.cast.kind, pgType: r.pgType, words: `it has no "cast" and gets ${JSON.stringify(cast)} from the type rule ${JSON.stringify(typeRule)}` };
+  }
   if (typeof cast === 'string' && (CAST_NAMES as readonly string[]).includes(cast)) {
     const r = castFromMapping(cast as CastName, cm as ColumnMapping);
     return { kind: r.cast.kind, pgType: r.pgType, words: `its cast is ${JSON.stringify(cast)}` };
@@ -259,12 +270,12 @@ interface TargetColumn {
 }
 
 /** Rules for one column entry (its name is known to the catalog). */
-function checkColumn(r: FileReport, table: TableInfo, column: ColumnInfo, cm: Json): void {
-  const at = (key: string): Segment[] => ['columns', column.name, key];
+function checkColumn(r: FileReport, table: TableInfo, column: ColumnInfo, cm: Json, rules: TypeRulesFile | undefined, base: readonly Segment[] = ['columns', column.name]): void {
+  const at = (key: string): Segment[] => [...base, key];
   const cast = typeof cm['cast'] === 'string' && (CAST_NAMES as readonly string[]).includes(cm['cast']) ? (cm['cast'] as string) : undefined;
   const castValid = cast !== undefined || cm['cast'] === undefined;
   const isDatetime = cast !== undefined && DATETIME_CASTS.has(cast);
-  const effective = effectiveCast(table, column, cm);
+  const effective = effectiveCast(table, column, cm, rules);
 
   // Dates are never guessed (STYLE.md 3): the mapping says how they are written.
   const format = cm['format'];
@@ -340,7 +351,7 @@ function missingTargetColumn(name: string, targets: readonly TargetColumn[], ski
 }
 
 /** Rules that need the table: columns, target column names, touchOnUpdate, indexes. */
-function checkTable(r: FileReport, table: TableInfo, m: Json): void {
+function checkTable(r: FileReport, table: TableInfo, m: Json, rules: TypeRulesFile | undefined): void {
   const columnsByName = new Map(table.columns.map((c) => [c.name, c]));
   const columnMaps = isRecord(m['columns']) ? m['columns'] : {};
   for (const [name, cm] of Object.entries(columnMaps)) {
@@ -355,7 +366,7 @@ function checkTable(r: FileReport, table: TableInfo, m: Json): void {
       );
       continue;
     }
-    if (isRecord(cm)) checkColumn(r, table, column, cm);
+    if (isRecord(cm)) checkColumn(r, table, column, cm, rules);
   }
 
   // Target column names: mapped targets and the unmapped columns' own names share one namespace.
@@ -369,7 +380,9 @@ function checkTable(r: FileReport, table: TableInfo, m: Json): void {
       continue;
     }
     const target = mapped && typeof cm['target'] === 'string' ? cm['target'] : column.name;
-    const cast = mapped && typeof cm['cast'] === 'string' ? cm['cast'] : undefined;
+    const own = mapped && typeof cm['cast'] === 'string' ? cm['cast'] : undefined;
+    const viaRule = effectiveColumnMapping(column, (mapped ? cm : undefined) as ColumnMapping | undefined, rules, isRowidAlias(table, column)).mapping?.cast;
+    const cast = own ?? (typeof viaRule === 'string' ? viaRule : undefined);
     targets.push({ source: column.name, target, mapped, cast });
   }
   const byTarget = new Map<string, TargetColumn[]>();
@@ -385,6 +398,12 @@ function checkTable(r: FileReport, table: TableInfo, m: Json): void {
       const hasTarget = isRecord(columnMaps[owner.source]) && typeof (columnMaps[owner.source] as Json)['target'] === 'string';
       r.error(['columns', owner.source, ...(hasTarget ? ['target'] : [])], `target column ${JSON.stringify(target)} is also the target of ${others}: give one of them another "target", or skip one`);
     }
+  }
+
+  if (m['primaryKey'] === 'unique-index') {
+    if (table.primaryKey === null) r.error(['primaryKey'], `table ${JSON.stringify(table.name)} has no PRIMARY KEY: remove "primaryKey"`);
+    else if (table.primaryKey.rowidAlias) r.error(['primaryKey'], `the primary key of ${JSON.stringify(table.name)} is its INTEGER PRIMARY KEY (the rowid), which is never NULL: remove "primaryKey"`);
+    else if (table.withoutRowid) r.error(['primaryKey'], `${JSON.stringify(table.name)} is a WITHOUT ROWID table, whose primary key SQLite keeps NOT NULL: remove "primaryKey"`);
   }
 
   const touch = m['touchOnUpdate'];
@@ -433,6 +452,36 @@ function describeClaim(c: RelationClaim): string {
   return c.explicit ? `the target of table ${JSON.stringify(c.source)} (${c.file})` : `table ${JSON.stringify(c.source)} (${c.file}, which keeps its name)`;
 }
 
+/**
+ * types.rules.json: its shape, then each rule as a column rule for a column of that declared type
+ * (casts the type cannot store, date casts without a format, ...), no `target`/`skip`, one rule
+ * per type. Returns the rules when they are sound enough to apply to the tables' checks.
+ */
+function checkTypeRules(entry: MappingSet['typeRules'], catalog: Catalog, out: MappingValidation): TypeRulesFile | undefined {
+  if (!entry) return undefined;
+  const { file, rules } = entry;
+  const schema = schemaProblems(file, rules, '', 'rules');
+  out.errors.push(...schema.messages);
+  if (!isRecord(rules) || !isRecord(rules['types'])) return undefined;
+  const r = new FileReport(file, out, schema.paths);
+  const seen = new Map<string, string>();
+  const declared = new Set(catalog.tables.flatMap((t) => t.columns.map((c) => typeRuleKey(c.declaredType))));
+  for (const [key, rule] of Object.entries(rules['types'])) {
+    if (!isRecord(rule)) continue;
+    const normal = typeRuleKey(key);
+    const first = seen.get(normal);
+    if (first !== undefined) r.error(['types', key], `is the same declared type as ${JSON.stringify(first)} (types compare case-insensitively): keep one rule`);
+    seen.set(normal, key);
+    for (const k of ['target', 'skip'] as const) if (rule[k] !== undefined) r.error(['types', key, k], `${JSON.stringify(k)} names one column: put it in that table's mapping file, not in a type rule`);
+    if (rule['cast'] === undefined) r.error(['types', key, 'cast'], `a type rule needs a "cast" (what every ${key} column without its own cast becomes), e.g. "cast": "timestamptz" with "format": "iso8601"`);
+    const column: ColumnInfo = { name: key, declaredType: key, notNull: false, defaultSql: null, pkOrdinal: 0, collation: null, generated: null };
+    const table: TableInfo = { name: '', sql: '', withoutRowid: false, strict: false, columns: [column], primaryKey: null, indexes: [], foreignKeys: [], checks: [], rowCount: 0 };
+    checkColumn(r, table, column, rule, undefined, ['types', key]);
+    if (!declared.has(normal)) r.warning(['types', key], `no column of the SQLite database is declared ${key}: the rule applies to nothing`);
+  }
+  return rules as unknown as TypeRulesFile;
+}
+
 /** Tables SQLite manages itself or that belong to a virtual table: never mapped, never warned about. */
 function internalTables(catalog: Catalog): Set<string> {
   const names = new Set<string>();
@@ -450,6 +499,7 @@ function internalTables(catalog: Catalog): Set<string> {
  */
 export function validateMappings(mappings: MappingSet, catalog: Catalog): MappingValidation {
   const out: MappingValidation = { errors: [], warnings: [] };
+  const rules = checkTypeRules(mappings.typeRules, catalog, out);
   const tables = new Map(catalog.tables.map((t) => [t.name, t]));
   const internal = internalTables(catalog);
   const entries = [...mappings.entries()].sort(([, a], [, b]) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
@@ -485,7 +535,7 @@ export function validateMappings(mappings: MappingSet, catalog: Catalog): Mappin
       continue;
     }
     mapped.set(declared, { file, m });
-    checkTable(r, table, m);
+    checkTable(r, table, m, rules);
   }
 
   // Target table names share one namespace with each other and with the views.

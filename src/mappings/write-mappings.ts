@@ -8,9 +8,9 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import type { TableMapping } from '../model/mapping.js';
+import { TYPE_RULES_FILE, type TableMapping, type TypeRulesFile } from '../model/mapping.js';
 import { mappingFileName } from './mapping-file-name.js';
-import { mappingSchemaPath } from './mapping-schema.js';
+import { mappingSchemaPath, typeRulesSchemaPath } from './mapping-schema.js';
 
 /** What writeMappings did (or, with `check`, would do), as file paths. */
 export interface WriteMappingsResult {
@@ -24,8 +24,8 @@ export interface WriteMappingsResult {
   readonly wouldChange: string[];
 }
 
-const TABLE_KEYS = ['$schema', 'table', 'target', 'skip', 'comment', 'columns', 'indexes', 'checks', 'touchOnUpdate'];
-const COLUMN_KEYS = ['target', 'skip', 'cast', 'type', 'format', 'timeZone', 'onError', 'nul', 'comment', 'evidence'];
+const TABLE_KEYS = ['$schema', 'table', 'target', 'skip', 'primaryKey', 'comment', 'columns', 'indexes', 'checks', 'touchOnUpdate'];
+const COLUMN_KEYS = ['target', 'skip', 'cast', 'type', 'format', 'timeZone', 'onError', 'nul', 'invalidUtf8', 'comment', 'evidence'];
 const INDEX_KEYS = ['name', 'columns', 'expression', 'method', 'unique', 'where'];
 const CHECK_KEYS = ['name', 'sql'];
 
@@ -71,8 +71,8 @@ function onlyAdds(a: unknown, b: unknown): boolean {
 }
 
 /** `$schema` as a path relative to the mappings directory, with forward slashes (JSON Schema wants a URI reference). */
-export function schemaReference(dir: string): string {
-  const rel = relative(resolve(dir), mappingSchemaPath()).split(sep).join('/');
+export function schemaReference(dir: string, schema: string = mappingSchemaPath()): string {
+  const rel = relative(resolve(dir), schema).split(sep).join('/');
   return rel.startsWith('.') ? rel : `./${rel}`;
 }
 
@@ -88,23 +88,23 @@ async function writeAtomically(file: string, dir: string, name: string, text: st
   }
 }
 
+/** One file to write: its name in the directory, and its content given the `$schema` it should carry. */
+interface FileToWrite {
+  readonly name: string;
+  readonly content: (schemaRef: string) => Json;
+  readonly schemaRef: () => string;
+}
+
 /**
- * Write each proposal as pretty JSON to `<dir>/<mappingFileName(table)>`, `$schema` first (a
- * relative path to the shipped schema; an existing file's own `$schema` is kept). An existing file
- * is: left alone when its content already equals the proposal; rewritten when the proposal only
- * adds to it; otherwise reported as hand-edited and left alone unless `force`. With `check`,
- * nothing is written and `wouldChange` lists what would be.
+ * Write each file as pretty JSON to `<dir>/<name>`, `$schema` first (an existing file's own
+ * `$schema` is kept). An existing file is: left alone when its content already equals the new
+ * one; rewritten when the new content only adds to it; otherwise reported as hand-edited and left
+ * alone unless `force`. With `check`, nothing is written and `wouldChange` lists what would be.
  */
-export async function writeMappings(
-  dir: string,
-  proposals: readonly { readonly table: string; readonly mapping: TableMapping }[],
-  options: { readonly force: boolean; readonly check: boolean },
-): Promise<WriteMappingsResult> {
+async function writeFiles(dir: string, files: readonly FileToWrite[], options: { readonly force: boolean; readonly check: boolean }): Promise<WriteMappingsResult> {
   const result: WriteMappingsResult = { written: [], unchanged: [], skippedHandEdited: [], wouldChange: [] };
-  let schemaRef: string | undefined;
   let madeDir = false;
-  for (const { table, mapping } of proposals) {
-    const name = mappingFileName(table);
+  for (const { name, content, schemaRef } of files) {
     const file = join(dir, name);
     let current: unknown;
     let exists = true;
@@ -121,8 +121,7 @@ export async function writeMappings(
     }
 
     const existingSchema = isRecord(current) && typeof current['$schema'] === 'string' ? current['$schema'] : undefined;
-    schemaRef ??= schemaReference(dir);
-    const desired = canonical({ ...(mapping as unknown as Json), $schema: existingSchema ?? schemaRef, table });
+    const desired = content(existingSchema ?? schemaRef());
 
     if (exists) {
       if (deepEqual(current, desired)) {
@@ -146,4 +145,60 @@ export async function writeMappings(
     result.written.push(file);
   }
   return result;
+}
+
+/**
+ * Write each proposal to `<dir>/<mappingFileName(table)>` (see writeFiles), with `$schema` a
+ * relative path to the shipped schema. Callers pass proposals merged with the existing files.
+ */
+export async function writeMappings(
+  dir: string,
+  proposals: readonly { readonly table: string; readonly mapping: TableMapping }[],
+  options: { readonly force: boolean; readonly check: boolean },
+): Promise<WriteMappingsResult> {
+  let schemaRef: string | undefined;
+  return writeFiles(
+    dir,
+    proposals.map(({ table, mapping }) => ({
+      name: mappingFileName(table),
+      schemaRef: () => (schemaRef ??= schemaReference(dir)),
+      content: (ref) => canonical({ ...(mapping as unknown as Json), $schema: ref, table }),
+    })),
+    options,
+  );
+}
+
+/** Write the type rules to `<dir>/types.rules.json` (see writeFiles); `$schema` points to the shipped type-rules.schema.json. */
+export async function writeTypeRules(dir: string, rules: TypeRulesFile, options: { readonly force: boolean; readonly check: boolean }): Promise<WriteMappingsResult> {
+  return writeFiles(
+    dir,
+    [
+      {
+        name: TYPE_RULES_FILE,
+        schemaRef: () => schemaReference(dir, typeRulesSchemaPath()),
+        content: (ref) => {
+          const m = ordered({ ...(rules as unknown as Json), $schema: ref }, ['$schema', 'comment', 'types']);
+          m['types'] = Object.fromEntries(Object.entries(rules.types).map(([k, rule]) => [k, ordered(rule as unknown as Json, COLUMN_KEYS)]));
+          return m;
+        },
+      },
+    ],
+    options,
+  );
+}
+
+/** Write a generated text file (schema.sql) next to the mappings: never hand-edited, so rewritten whenever it differs. */
+export async function writeGeneratedFile(dir: string, name: string, text: string, options: { readonly check: boolean }): Promise<'written' | 'unchanged' | 'would-change'> {
+  const file = join(dir, name);
+  let current: string | null = null;
+  try {
+    current = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  if (current === text) return 'unchanged';
+  if (options.check) return 'would-change';
+  await mkdir(dir, { recursive: true });
+  await writeAtomically(file, dir, name, text);
+  return 'written';
 }

@@ -33,6 +33,13 @@ export interface TableInfo {
   readonly checks: readonly CheckInfo[];
   /** Exact row count (SELECT count(*)), read once at introspection. */
   readonly rowCount: number;
+  /**
+   * An FTS3/4/5 table that holds its own text (no `content=` option): migrated as a plain table,
+   * read through the virtual table itself (never its shadow tables), its rowid as column `rowid`.
+   * Its columns with the full-text index (`indexed`: not UNINDEXED / notindexed). Absent for ordinary tables;
+   * such a table takes no triggers.
+   */
+  readonly fullText?: { readonly module: string; readonly indexed: readonly string[] };
 }
 
 export interface ColumnInfo {
@@ -55,6 +62,8 @@ export interface PrimaryKeyInfo {
   /** `INTEGER PRIMARY KEY`: the column is an alias of the rowid. */
   readonly rowidAlias: boolean;
   readonly autoincrement: boolean;
+  /** `CONSTRAINT name` declared for it (kept in PostgreSQL); absent/null when unnamed. */
+  readonly name?: string | null;
 }
 
 export type IndexPart =
@@ -71,6 +80,8 @@ export interface IndexInfo {
   readonly where: string | null;
   /** CREATE INDEX statement, null for automatic indexes. */
   readonly sql: string | null;
+  /** For a UNIQUE constraint (origin 'u'): its declared `CONSTRAINT name`; absent/null when unnamed. */
+  readonly constraintName?: string | null;
 }
 
 export interface ForeignKeyInfo {
@@ -84,6 +95,8 @@ export interface ForeignKeyInfo {
   readonly onDelete: string;
   /** DEFERRABLE INITIALLY DEFERRED (read from the CREATE TABLE text: the PRAGMA does not say). */
   readonly deferrable: boolean;
+  /** Its declared `CONSTRAINT name` (from the CREATE TABLE text); absent/null when unnamed. */
+  readonly name?: string | null;
 }
 
 export interface CheckInfo {

@@ -70,6 +70,11 @@ export interface TableMapping {
   readonly target?: string;
   /** Do not migrate this table. */
   readonly skip?: boolean;
+  /**
+   * `unique-index`: the SQLite primary key becomes a UNIQUE constraint whose columns may be NULL
+   * (SQLite allows NULL in a PRIMARY KEY that is not an INTEGER PRIMARY KEY); default `primary-key`.
+   */
+  readonly primaryKey?: 'primary-key' | 'unique-index';
   readonly columns?: Readonly<Record<string, ColumnMapping>>;
   /** PostgreSQL-side indexes the SQLite database never had. */
   readonly indexes?: readonly ExtraIndexMapping[];
@@ -80,5 +85,26 @@ export interface TableMapping {
   readonly comment?: string;
 }
 
-/** All mapping files of a directory, keyed by source table name. */
-export type MappingSet = ReadonlyMap<string, { readonly file: string; readonly mapping: TableMapping }>;
+/**
+ * `<mappings dir>/types.rules.json`: one rule per declared SQLite type, for every column of that
+ * type that has no `cast` of its own (column rule > type rule > built-in default > text).
+ * Validated by mappings/type-rules.schema.json; each rule is a column rule without `target`/`skip`.
+ * The name has a dot, which no table's mapping file name can have (mapping-file-name.ts).
+ */
+export interface TypeRulesFile {
+  readonly $schema?: string;
+  readonly comment?: string;
+  /** Declared type (compared case-insensitively, spaces collapsed) → the rule, e.g. `"DATETIME": {"cast": "timestamptz", ...}`. */
+  readonly types: Readonly<Record<string, ColumnMapping>>;
+}
+
+/** File name of the type rules, inside the mappings directory. */
+export const TYPE_RULES_FILE = 'types.rules.json';
+
+/**
+ * All mapping files of a directory, keyed by source table name; `typeRules` is the directory's
+ * types.rules.json, when it has one.
+ */
+export type MappingSet = ReadonlyMap<string, { readonly file: string; readonly mapping: TableMapping }> & {
+  readonly typeRules?: { readonly file: string; readonly rules: TypeRulesFile } | undefined;
+};

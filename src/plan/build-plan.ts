@@ -3,7 +3,7 @@
  * Decides target names, types, casts, key/index/FK definitions, and lists what cannot be translated.
  */
 import type { Catalog, IndexInfo, TableInfo, VirtualTableInfo } from '../model/catalog.js';
-import type { MappingSet, TableMapping } from '../model/mapping.js';
+import type { MappingSet, TableMapping, TypeRulesFile } from '../model/mapping.js';
 import { MAX_PG_COLUMNS, type CheckPlan, type ColumnPlan, type ForeignKeyPlan, type IndexPlan, type Plan, type ReadKey, type TablePlan, type Untranslated, type ViewPlan } from '../model/plan.js';
 import { ConfigError } from '../errors.js';
 import { NameAllocator, fitIdentifier, quoteIdent, toSnakeCase } from './identifiers.js';
@@ -58,7 +58,7 @@ function defaultOptions(c: ColumnPlan): DefaultOptions {
   return c.cast.kind === 'datetime' ? { timeZone: c.cast.timeZone, dateFormat: c.cast.format } : {};
 }
 
-function planTable(t: TableInfo, mapping: TableMapping | undefined, options: PlanOptions, tableTargets: Map<string, string>, sink: Sink, relationNames: NameAllocator): TablePlan {
+function planTable(t: TableInfo, mapping: TableMapping | undefined, options: PlanOptions, tableTargets: Map<string, string>, sink: Sink, relationNames: NameAllocator, rules: TypeRulesFile | undefined): TablePlan {
   const { untranslated, notes } = sink;
   const target = tableTargets.get(t.name)!;
   const colMaps = mapping?.columns ?? {};
@@ -68,6 +68,8 @@ function planTable(t: TableInfo, mapping: TableMapping | undefined, options: Pla
   // Column names are unique per table and at most 63 bytes: folding ("Name" and "name") or
   // PostgreSQL's truncation must never make two columns one.
   const columnNames = new NameAllocator();
+  // A key SQLite let hold NULLs, kept as a UNIQUE constraint (NULLs allowed) when the mapping says so.
+  const keyAsUnique = mapping?.primaryKey === 'unique-index' && t.primaryKey !== null && !t.primaryKey.rowidAlias;
   for (const c of t.columns) {
     const m = colMaps[c.name];
     if (m?.skip) {
@@ -75,7 +77,7 @@ function planTable(t: TableInfo, mapping: TableMapping | undefined, options: Pla
       continue;
     }
     const rowidAlias = t.primaryKey?.rowidAlias === true && t.primaryKey.columns[0] === c.name;
-    const r = resolveColumn(c, m, rowidAlias);
+    const r = resolveColumn(c, m, rowidAlias, rules);
     const wanted = m?.target ?? foldName(c.name, options.fold);
     const name = columnNames.allocate(wanted);
     if (name !== wanted) notes.push(`column ${t.name}.${c.name}: target name shortened or de-duplicated to ${name}`);
@@ -85,7 +87,7 @@ function planTable(t: TableInfo, mapping: TableMapping | undefined, options: Pla
       source: c.name,
       target: name,
       pgType: r.pgType,
-      notNull: c.notNull || c.pkOrdinal > 0,
+      notNull: c.notNull || (c.pkOrdinal > 0 && !keyAsUnique),
       defaultSql: null,
       cast: r.cast,
       onError: r.onError,
@@ -111,10 +113,16 @@ function planTable(t: TableInfo, mapping: TableMapping | undefined, options: Pla
   };
   const constraintNames = new NameAllocator();
   const pkCols = t.primaryKey?.columns.filter((c) => colTarget.has(c)).map((c) => colTarget.get(c)!) ?? [];
-  const primaryKey = pkCols.length && pkCols.length === t.primaryKey!.columns.length ? { name: relationNames.allocate(`${target}_pkey`), columns: pkCols } : null;
+  const fullKey = pkCols.length > 0 && pkCols.length === t.primaryKey!.columns.length;
+  // A name declared in SQLite (`CONSTRAINT [PK_Track] PRIMARY KEY`) is kept; PostgreSQL's default otherwise.
+  const primaryKey = fullKey && !keyAsUnique ? { name: relationNames.allocate(t.primaryKey!.name ?? `${target}_pkey`), columns: pkCols } : null;
   if (primaryKey) constraintNames.allocate(primaryKey.name);
 
   const indexes: IndexPlan[] = [];
+  if (fullKey && keyAsUnique) {
+    indexes.push({ name: relationNames.allocate(`${target}_${pkCols.join('_')}_key`), unique: true, parts: pkCols.map((c) => quoteIdent(c)), where: null, method: 'btree', origin: 'constraint' });
+    notes.push(`table ${t.name}: primary key (${t.primaryKey!.columns.join(', ')}) created as a UNIQUE constraint whose columns may be NULL (mapping "primaryKey": "unique-index")`);
+  }
   for (const ix of t.indexes) {
     if (ix.origin === 'pk') {
       // A NOCASE primary key is unique ignoring case in SQLite; the PostgreSQL key alone is not.
@@ -160,7 +168,7 @@ function planTable(t: TableInfo, mapping: TableMapping | undefined, options: Pla
       continue;
     }
     foreignKeys.push({
-      name: constraintNames.allocate(`${target}_${fk.columns.map((c) => colTarget.get(c)!).join('_')}_fkey`),
+      name: constraintNames.allocate(fk.name ?? `${target}_${fk.columns.map((c) => colTarget.get(c)!).join('_')}_fkey`),
       columns: fk.columns.map((c) => colTarget.get(c)!),
       refTable: fk.refTable,
       refColumns: fk.refColumns,
@@ -259,7 +267,7 @@ function planIndex(t: TableInfo, ix: IndexInfo, target: string, colTarget: Map<s
     where = tr.sql;
   }
   // SQLite's automatic names (sqlite_autoindex_t_1) are meaningless in PostgreSQL.
-  const wanted = ix.origin === 'u' ? `${target}_${ix.parts.map((p) => (p.kind === 'column' ? colTarget.get(p.name) ?? p.name : 'expr')).join('_')}_key` : ix.name;
+  const wanted = ix.origin === 'u' ? ix.constraintName ?? `${target}_${ix.parts.map((p) => (p.kind === 'column' ? colTarget.get(p.name) ?? p.name : 'expr')).join('_')}_key` : ix.name;
   return { name: names.allocate(wanted), unique: ix.unique, parts, where, method: 'btree', origin: ix.origin === 'u' ? 'constraint' : 'index', ...(nocase && ix.unique ? { asciiFoldParts: asciiFold } : {}) };
 }
 
@@ -365,6 +373,10 @@ function resolveForeignKeys(tables: TablePlan[], relationNames: NameAllocator, u
   return out.map((t) => (extraIndexes.has(t.source) ? { ...t, indexes: [...t.indexes, ...extraIndexes.get(t.source)!] } : t));
 }
 
+function finalTablesHas(tables: readonly TablePlan[], name: string): TablePlan | undefined {
+  return tables.find((t) => t.source === name);
+}
+
 /** Advice for a virtual table, by what it holds. */
 function virtualTableReason(vt: VirtualTableInfo): string {
   const rows = vt.rowCount === null || vt.rowCount === undefined ? 'its rows could not be counted (module not available)' : `${vt.rowCount} row${vt.rowCount === 1 ? '' : 's'}`;
@@ -402,7 +414,7 @@ export function buildPlan(catalog: Catalog, mappings: MappingSet, options: PlanO
     if (name !== wanted) warnings.push(`table ${t.name}: target name shortened or de-duplicated to ${name}`);
     tableTargets.set(t.name, name);
   }
-  const tables = included.map((t) => planTable(t, mappings.get(t.name)?.mapping, options, tableTargets, sink, relationNames));
+  const tables = included.map((t) => planTable(t, mappings.get(t.name)?.mapping, options, tableTargets, sink, relationNames, mappings.typeRules?.rules));
   const resolved = resolveForeignKeys(tables, relationNames, untranslated, notes);
   const datesAsText = resolved.flatMap((t) => t.columns.filter((c) => c.reason.includes('kept as text')).map((c) => `${t.source}.${c.source}`));
   if (datesAsText.length) {
@@ -453,6 +465,21 @@ export function buildPlan(catalog: Catalog, mappings: MappingSet, options: PlanO
     untranslated.push({ object: `trigger ${tr.name} on ${tr.table}`, kind: 'trigger', reason: 'SQLite triggers are not translated: re-create it as a PL/pgSQL trigger if the application relies on it', sql: tr.sql });
   }
   for (const vt of catalog.virtualTables) {
+    const asTable = catalog.tables.find((t) => t.name === vt.name && t.fullText);
+    if (asTable) {
+      // Its text is migrated (and verified) as a plain table; the index is PostgreSQL's to rebuild.
+      const planned = finalTablesHas(resolved, vt.name);
+      const ftsIndex = planned?.indexes.some((ix) => ix.method === 'gin') === true;
+      untranslated.push({
+        object: `virtual table ${vt.name} (${vt.module})`,
+        kind: 'virtual-table',
+        reason: planned
+          ? `full-text table holding its own text: its columns and rowid are migrated as the plain table ${planned.target} (read through ${vt.name}, never its shadow tables); ${ftsIndex ? 'the mapping\'s GIN index on a tsvector expression replaces the full-text index: query it with to_tsvector(...) @@ websearch_to_tsquery(...)' : 'the full-text index itself is not rebuilt: add a GIN index on a tsvector expression to the mapping (sqlite2pg plan proposes one)'}`
+          : `full-text table holding its own text: skipped by its mapping, so its text is NOT migrated`,
+        sql: vt.sql,
+      });
+      continue;
+    }
     untranslated.push({ object: `virtual table ${vt.name} (${vt.module})`, kind: 'virtual-table', reason: virtualTableReason(vt), sql: vt.sql });
     // Data that lives only in a virtual table is not migrated: say so where it cannot be missed.
     const ownData = vt.content === null || vt.content === undefined || vt.content.kind === 'own';

@@ -1,7 +1,7 @@
 /**
  * PostgreSQL DDL for a plan, as pure string builders. Every identifier goes through quoteIdent/qualify.
  */
-import type { ColumnPlan, ForeignKeyPlan, IndexPlan, TablePlan, ViewPlan, CheckPlan } from '../model/plan.js';
+import type { ColumnPlan, ForeignKeyPlan, IndexPlan, Plan, TablePlan, ViewPlan, CheckPlan } from '../model/plan.js';
 import { fitIdentifier, qualify, quoteIdent } from './identifiers.js';
 
 export function createSchemaSql(schema: string): string {
@@ -98,4 +98,44 @@ export function touchTriggerSql(schema: string, t: TablePlan): string[] {
 
 export function createViewSql(schema: string, v: ViewPlan): string {
   return `CREATE VIEW ${qualify(schema, v.target)} AS ${v.sql}`;
+}
+
+/**
+ * The DDL a migration runs for `plan`, in the order it runs it, as one SQL script for review
+ * (`sqlite2pg plan` writes it as schema.sql): tables (created empty, loaded by COPY), then per
+ * table its primary key, indexes, CHECKs, identity and touch trigger, then the foreign keys
+ * (NOT VALID only when orphans are found at load time), then the views. Migrations build it in
+ * a staging schema and move it to `plan.schema` at cutover; the preview names `plan.schema`.
+ */
+export function schemaPreviewSql(plan: Plan, header: readonly string[] = []): string {
+  const s = plan.schema;
+  const out: string[] = header.map((h) => `-- ${h}`);
+  const stmt = (sql: string): void => {
+    out.push(`${sql};`);
+  };
+  for (const t of plan.tables) {
+    out.push('', `-- ${t.source} → ${qualify(s, t.target)} (${t.rowCount} row${t.rowCount === 1 ? '' : 's'})`);
+    for (const c of t.columns) out.push(`--   ${c.source} → ${c.target} ${c.pgType}: ${c.reason}`);
+    stmt(createTableSql(s, t));
+  }
+  for (const t of plan.tables) {
+    const steps = [...primaryKeySql(s, t), ...t.indexes.flatMap((ix) => indexSql(s, t, ix)), ...t.checks.map((ch) => checkSql(s, t, ch)), ...identitySql(s, t), ...touchTriggerSql(s, t)];
+    if (steps.length === 0) continue;
+    out.push('', `-- after loading ${t.target}`);
+    steps.forEach(stmt);
+  }
+  const fks = plan.tables.flatMap((t) => t.foreignKeys.map((fk) => foreignKeySql(s, t, fk, { notValid: false })));
+  if (fks.length) {
+    out.push('', '-- foreign keys (NOT VALID, and listed in the report, when the data has orphans)');
+    fks.forEach(stmt);
+  }
+  if (plan.views.length) {
+    out.push('', `-- views (created with search_path = ${quoteIdent(s)})`);
+    for (const v of plan.views) stmt(createViewSql(s, v));
+  }
+  if (plan.untranslated.length) {
+    out.push('', '-- not created (see the plan summary and the report):');
+    for (const u of plan.untranslated) out.push(`--   ${u.object}: ${u.reason.replaceAll('\n', ' ')}`);
+  }
+  return `${out.join('\n')}\n`;
 }

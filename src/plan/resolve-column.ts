@@ -1,10 +1,11 @@
 /**
- * Cast rules, first match wins: the mapping file's column rule, then the built-in default for
- * the declared type (SQLite's affinity rules, so any declared type works), then text.
+ * Cast rules, first match wins: the mapping file's column rule, then the type rule for the
+ * declared type (types.rules.json), then the built-in default for the declared type (SQLite's
+ * affinity rules, so any declared type works), then text.
  * https://www.sqlite.org/datatype3.html#determination_of_column_affinity
  */
 import type { ColumnInfo } from '../model/catalog.js';
-import type { ColumnMapping, CastName } from '../model/mapping.js';
+import type { ColumnMapping, CastName, TypeRulesFile } from '../model/mapping.js';
 import { DATE_FORMAT_NAMES } from '../model/mapping.js';
 import type { ColumnCast, DateFormat, InvalidUtf8Policy, NulPolicy, OnError } from '../model/plan.js';
 
@@ -118,14 +119,56 @@ export function castFromMapping(name: CastName, m: ColumnMapping): { pgType: str
   }
 }
 
-/** Apply the rules for one column. The mapping has been validated (see mappings/validate-mappings.ts). */
-export function resolveColumn(column: ColumnInfo, mapping: ColumnMapping | undefined, rowidAlias: boolean): ResolvedColumn {
+/** A declared type as type rules compare it: trimmed, spaces collapsed, upper case (`varchar (255)` → `VARCHAR (255)`). */
+export function typeRuleKey(declaredType: string): string {
+  return declaredType.trim().replace(/\s+/g, ' ').toUpperCase();
+}
+
+/** The type rule for a column's declared type, with the key it is written under; null when none. */
+export function typeRuleFor(column: ColumnInfo, rules: TypeRulesFile | undefined): { readonly key: string; readonly rule: ColumnMapping } | null {
+  if (!rules) return null;
+  const wanted = typeRuleKey(column.declaredType);
+  const types: unknown = rules.types;
+  if (typeof types !== 'object' || types === null) return null;
+  for (const [key, rule] of Object.entries(types as Record<string, unknown>)) {
+    // An entry that is no object has been reported by validation; it applies to nothing.
+    if (typeRuleKey(key) === wanted) return typeof rule === 'object' && rule !== null && !Array.isArray(rule) ? { key, rule: rule as ColumnMapping } : null;
+  }
+  return null;
+}
+
+/**
+ * The rule that applies to a column: its own when it has a `cast` (or a `type`, or is skipped);
+ * else the type rule for its declared type, with the column rule's other keys (nul, onError, ...)
+ * on top; else the column rule as written. An INTEGER PRIMARY KEY is the rowid: no type rule.
+ */
+export function effectiveColumnMapping(
+  column: ColumnInfo,
+  mapping: ColumnMapping | undefined,
+  rules: TypeRulesFile | undefined,
+  rowidAlias: boolean,
+): { readonly mapping: ColumnMapping | undefined; readonly typeRule: string | null } {
+  if (rowidAlias || mapping?.cast !== undefined || mapping?.type !== undefined || mapping?.skip === true) return { mapping, typeRule: null };
+  const found = typeRuleFor(column, rules);
+  if (!found || found.rule.cast === undefined) return { mapping, typeRule: null };
+  const own = Object.fromEntries(Object.entries(mapping ?? {}).filter(([, v]) => v !== undefined)) as ColumnMapping;
+  const { comment: _c, evidence: _e, ...rule } = found.rule;
+  return { mapping: { ...rule, ...own }, typeRule: found.key };
+}
+
+/**
+ * Apply the rules for one column. The mapping (and type rules) have been validated (see
+ * mappings/validate-mappings.ts).
+ */
+export function resolveColumn(column: ColumnInfo, columnMapping: ColumnMapping | undefined, rowidAlias: boolean, rules?: TypeRulesFile): ResolvedColumn {
+  const { mapping, typeRule } = effectiveColumnMapping(column, columnMapping, rules, rowidAlias);
   const onError = mapping?.onError ?? 'quarantine';
   const nul = mapping?.nul ?? 'quarantine';
   const invalidUtf8 = mapping?.invalidUtf8 ?? 'quarantine';
   if (mapping?.cast) {
     const { pgType, cast } = castFromMapping(mapping.cast, mapping);
-    return { pgType, cast, onError, nul, invalidUtf8, reason: `mapping: cast ${mapping.cast}${mapping.format ? ` (${mapping.format}${mapping.timeZone ? `, ${mapping.timeZone}` : ''})` : ''}` };
+    const via = typeRule === null ? '' : ` (type rule ${typeRule})`;
+    return { pgType, cast, onError, nul, invalidUtf8, reason: `mapping${via}: cast ${mapping.cast}${mapping.format ? ` (${mapping.format}${mapping.timeZone ? `, ${mapping.timeZone}` : ''})` : ''}` };
   }
   const d = defaultColumnType(column, rowidAlias);
   if (mapping?.type && d.cast.kind === 'text') return { pgType: mapping.type, cast: d.cast, onError, nul, invalidUtf8, reason: `mapping: type ${mapping.type}` };

@@ -161,6 +161,7 @@ function readForeignKeys(db: SqliteDb, table: string, declared: readonly ParsedF
         onUpdate: parts[0]!.on_update,
         onDelete: parts[0]!.on_delete,
         deferrable: match?.deferred ?? false,
+        name: match?.name ?? null,
       };
     });
 }
@@ -174,6 +175,61 @@ export function ftsContent(sql: string): NonNullable<VirtualTableInfo['content']
 }
 
 const FTS_SHADOW_SUFFIXES = ['_content', '_data', '_idx', '_docsize', '_config', '_segments', '_segdir', '_stat', '_node', '_rowid', '_parent'];
+
+/** Columns an FTS table does not index: FTS5 `col UNINDEXED`, FTS4 `notindexed=col`. */
+function unindexedColumns(sql: string): Set<string> {
+  const out = new Set<string>();
+  const args = /USING\s+\w+\s*\(([\s\S]*)\)\s*;?\s*$/i.exec(sql)?.[1] ?? '';
+  for (const raw of args.split(',')) {
+    const arg = raw.trim();
+    const fts5 = /^("(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[^\s=]+)\s+UNINDEXED$/i.exec(arg);
+    if (fts5) out.add(unquote(fts5[1]!).toLowerCase());
+    const fts4 = /^notindexed\s*=\s*("(?:[^"]|"")+"|'(?:[^']|'')+'|[^\s]+)$/i.exec(arg);
+    if (fts4) out.add(unquote(fts4[1]!).toLowerCase());
+  }
+  return out;
+}
+
+function unquote(name: string): string {
+  const q = name[0];
+  if (q === '"' || q === "'" || q === '`') return name.slice(1, -1).replaceAll(q + q, q);
+  if (q === '[') return name.slice(1, -1);
+  return name;
+}
+
+/**
+ * A contentful FTS3/4/5 table as a plain table: it is the only copy of its text. Its visible
+ * columns (PRAGMA table_xinfo without the hidden ones: the table-name column, rank, docid,
+ * __langid) and its rowid, as an INTEGER PRIMARY KEY column named `rowid`. Null for other
+ * virtual tables, external-content and contentless FTS tables, and when the module is missing.
+ */
+function fullTextTable(db: SqliteDb, vt: VirtualTableInfo): TableInfo | null {
+  if (vt.content?.kind !== 'own' || vt.rowCount === null || vt.rowCount === undefined) return null;
+  let xinfo: XInfoRow[];
+  try {
+    xinfo = db.prepare(`PRAGMA table_xinfo(${sqliteIdent(vt.name)})`).all() as XInfoRow[];
+  } catch {
+    return null;
+  }
+  const visible = xinfo.filter((c) => c.hidden === 0n);
+  if (visible.some((c) => c.name.toLowerCase() === 'rowid')) return null;
+  const rowid: ColumnInfo = { name: 'rowid', declaredType: 'INTEGER', notNull: true, defaultSql: null, pkOrdinal: 1, collation: null, generated: null };
+  const columns: ColumnInfo[] = [rowid, ...visible.map((c) => ({ name: c.name, declaredType: c.type ?? '', notNull: false, defaultSql: null, pkOrdinal: 0, collation: null, generated: null }))];
+  const unindexed = unindexedColumns(vt.sql);
+  return {
+    name: vt.name,
+    sql: vt.sql,
+    withoutRowid: false,
+    strict: false,
+    columns,
+    primaryKey: { columns: ['rowid'], rowidAlias: true, autoincrement: false, name: null },
+    indexes: [],
+    foreignKeys: [],
+    checks: [],
+    rowCount: vt.rowCount,
+    fullText: { module: vt.module.toLowerCase(), indexed: visible.map((c) => c.name).filter((n) => !unindexed.has(n.toLowerCase())) },
+  };
+}
 
 export function introspectSqlite(db: SqliteDb, path: string, sizeBytes: number): Catalog {
   let schemaRows: SchemaRow[];
@@ -231,9 +287,18 @@ export function introspectSqlite(db: SqliteDb, path: string, sizeBytes: number):
     const pkCols = columns.filter((c) => c.pkOrdinal > 0).sort((a, b) => a.pkOrdinal - b.pkOrdinal);
     const withoutRowid = info ? info.wr === 1n : /WITHOUT\s+ROWID\s*$/i.test(sql);
     const rowidAlias = !withoutRowid && pkCols.length === 1 && pkCols[0]!.declaredType.toUpperCase() === 'INTEGER' && !/PRIMARY\s+KEY\s+DESC/i.test(sql);
+    const pkName = parsed.keyNames.find((k) => k.kind === 'primary-key' && sameNames(k.columns, pkCols.map((c) => c.name)))?.name ?? null;
     const primaryKey: PrimaryKeyInfo | null = pkCols.length
-      ? { columns: pkCols.map((c) => c.name), rowidAlias, autoincrement: /AUTOINCREMENT/i.test(sql) }
+      ? { columns: pkCols.map((c) => c.name), rowidAlias, autoincrement: /AUTOINCREMENT/i.test(sql), name: pkName }
       : null;
+    // Named UNIQUE constraints: the automatic index with the same columns.
+    const uniqueNames = parsed.keyNames.filter((k) => k.kind === 'unique');
+    const indexes = readIndexes(db, row.name, sqlByName).map((ix) => {
+      if (ix.origin !== 'u') return ix;
+      const cols = ix.parts.map((p) => (p.kind === 'column' ? p.name : ''));
+      const named = uniqueNames.find((k) => sameNames(k.columns, cols));
+      return named ? { ...ix, constraintName: named.name } : ix;
+    });
     // Column and table CHECKs in source order, with their CONSTRAINT names.
     const checks: CheckInfo[] = [...parsed.checks];
     const rowCount = Number((db.prepare(`SELECT count(*) AS n FROM ${sqliteIdent(row.name)}`).get() as { n: bigint }).n);
@@ -244,11 +309,15 @@ export function introspectSqlite(db: SqliteDb, path: string, sizeBytes: number):
       strict: info ? info.strict === 1n : false,
       columns,
       primaryKey,
-      indexes: readIndexes(db, row.name, sqlByName),
+      indexes,
       foreignKeys: readForeignKeys(db, row.name, parsed.foreignKeys),
       checks,
       rowCount,
     });
+  }
+  for (const vt of virtualTables) {
+    const t = fullTextTable(db, vt);
+    if (t) tables.push(t);
   }
   const views: ViewInfo[] = schemaRows.filter((r) => r.type === 'view').map((r) => ({ name: r.name, sql: r.sql ?? '' }));
   const triggers: TriggerInfo[] = schemaRows.filter((r) => r.type === 'trigger').map((r) => ({ name: r.name, table: r.tbl_name, sql: r.sql ?? '' }));

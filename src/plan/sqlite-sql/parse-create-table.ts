@@ -45,6 +45,16 @@ export interface ParsedForeignKey {
   readonly refColumns: readonly string[];
   /** `DEFERRABLE INITIALLY DEFERRED`; plain DEFERRABLE, INITIALLY IMMEDIATE and NOT DEFERRABLE are immediate. */
   readonly deferred: boolean;
+  /** `CONSTRAINT name` before it, null when unnamed. */
+  readonly name?: string | null;
+}
+
+/** A named PRIMARY KEY or UNIQUE constraint (`CONSTRAINT [PK_Track] PRIMARY KEY (TrackId)`), column- or table-level. */
+export interface ParsedKeyName {
+  readonly kind: 'primary-key' | 'unique';
+  readonly name: string;
+  /** Key columns as declared. */
+  readonly columns: readonly string[];
 }
 
 /** What parseCreateTable() reads from one CREATE TABLE statement. */
@@ -59,6 +69,8 @@ export interface ParsedTable {
   readonly checks: readonly CheckInfo[];
   /** Foreign keys in source order (for what PRAGMA foreign_key_list does not report: deferral). */
   readonly foreignKeys: readonly ParsedForeignKey[];
+  /** Names declared for PRIMARY KEY and UNIQUE constraints (unnamed ones are not listed). */
+  readonly keyNames: readonly ParsedKeyName[];
   readonly withoutRowid: boolean;
   readonly strict: boolean;
 }
@@ -129,6 +141,7 @@ export function parseCreateTable(sql: string): ParsedTable {
   const tableChecks: ParsedCheck[] = [];
   const checks: CheckInfo[] = [];
   const foreignKeys: ParsedForeignKey[] = [];
+  const keyNames: ParsedKeyName[] = [];
   for (const [from, to] of splitByComma(body.children)) {
     const def = body.children.slice(from, to);
     if (def.length === 0) throw fail('empty column definition');
@@ -140,15 +153,18 @@ export function parseCreateTable(sql: string): ParsedTable {
         checks.push({ column: null, name: constraint.check.name, expression: constraint.check.expression });
       } else if (constraint?.kind === 'foreign-key') {
         foreignKeys.push(constraint.fk);
+      } else if (constraint?.kind === 'key') {
+        keyNames.push(constraint.key);
       }
       continue;
     }
     const column = parseColumn(sql, def);
+    keyNames.push(...column.keyNames);
     columns.set(column.parsed.name, column.parsed);
     for (const c of column.checks) checks.push({ column: column.parsed.name, name: c.name, expression: c.expression });
     foreignKeys.push(...column.foreignKeys);
   }
-  return { schema, name, columns, tableChecks, checks, foreignKeys, withoutRowid, strict };
+  return { schema, name, columns, tableChecks, checks, foreignKeys, keyNames, withoutRowid, strict };
 }
 
 /** Names in a parenthesised column list: `(a, "b c")`. */
@@ -167,7 +183,10 @@ function nameList(group: SqlNode | undefined): string[] | null {
  * CHECK, and FOREIGN KEY for its deferral; PRIMARY KEY / UNIQUE and the rest of a foreign key
  * come from the PRAGMAs.
  */
-function parseTableConstraint(sql: string, def: readonly SqlNode[]): { kind: 'check'; check: ParsedCheck } | { kind: 'foreign-key'; fk: ParsedForeignKey } | null {
+function parseTableConstraint(
+  sql: string,
+  def: readonly SqlNode[],
+): { kind: 'check'; check: ParsedCheck } | { kind: 'foreign-key'; fk: ParsedForeignKey } | { kind: 'key'; key: ParsedKeyName } | null {
   let k = 0;
   let name: string | null = null;
   if (isWord(def[0], 'CONSTRAINT')) {
@@ -179,12 +198,20 @@ function parseTableConstraint(sql: string, def: readonly SqlNode[]): { kind: 'ch
   if (isWord(def[k], 'FOREIGN') && isWord(def[k + 1], 'KEY') && isWord(def[k + 3], 'REFERENCES')) {
     const columns = nameList(def[k + 2]);
     const clause = readForeignKeyClause(def, k + 4);
-    if (columns && clause.refTable !== null) return { kind: 'foreign-key', fk: { columns, refTable: clause.refTable, refColumns: clause.refColumns, deferred: clause.deferred } };
+    if (columns && clause.refTable !== null) return { kind: 'foreign-key', fk: { columns, refTable: clause.refTable, refColumns: clause.refColumns, deferred: clause.deferred, name } };
+  }
+  if (name !== null && isWord(def[k], 'PRIMARY') && isWord(def[k + 1], 'KEY')) {
+    const columns = nameList(def[k + 2]);
+    if (columns) return { kind: 'key', key: { kind: 'primary-key', name, columns } };
+  }
+  if (name !== null && isWord(def[k], 'UNIQUE')) {
+    const columns = nameList(def[k + 1]);
+    if (columns) return { kind: 'key', key: { kind: 'unique', name, columns } };
   }
   return null;
 }
 
-function parseColumn(sql: string, def: readonly SqlNode[]): { parsed: ParsedColumn; checks: ParsedCheck[]; foreignKeys: ParsedForeignKey[] } {
+function parseColumn(sql: string, def: readonly SqlNode[]): { parsed: ParsedColumn; checks: ParsedCheck[]; foreignKeys: ParsedForeignKey[]; keyNames: ParsedKeyName[] } {
   const name = nameOf(def[0]);
   if (name === null) throw fail(`unexpected ${sql.slice(def[0]!.start, def[0]!.end)} where a column name was expected`);
   let k = 1;
@@ -198,6 +225,7 @@ function parseColumn(sql: string, def: readonly SqlNode[]): { parsed: ParsedColu
   let generated: ParsedColumn['generated'] = null;
   const checks: ParsedCheck[] = [];
   const foreignKeys: ParsedForeignKey[] = [];
+  const keyNames: ParsedKeyName[] = [];
   let constraintName: string | null = null;
   while (k < def.length) {
     const word = upper(def[k]);
@@ -251,20 +279,21 @@ function parseColumn(sql: string, def: readonly SqlNode[]): { parsed: ParsedColu
       }
       case 'REFERENCES': {
         const clause = readForeignKeyClause(def, k + 1);
-        if (clause.refTable !== null) foreignKeys.push({ columns: [name], refTable: clause.refTable, refColumns: clause.refColumns, deferred: clause.deferred });
+        if (clause.refTable !== null) foreignKeys.push({ columns: [name], refTable: clause.refTable, refColumns: clause.refColumns, deferred: clause.deferred, name: constraintName });
         k = clause.next;
         break;
       }
       default:
         // PRIMARY KEY [ASC|DESC] [ON CONFLICT x] [AUTOINCREMENT], NOT NULL, NULL, UNIQUE: nothing to read.
         // A CONSTRAINT name before one of these belongs to it, not to a later CHECK.
+        if (constraintName !== null && (word === 'PRIMARY' || word === 'UNIQUE')) keyNames.push({ kind: word === 'PRIMARY' ? 'primary-key' : 'unique', name: constraintName, columns: [name] });
         if (word === 'PRIMARY' || word === 'NOT' || word === 'NULL' || word === 'UNIQUE') constraintName = null;
         k++;
         continue;
     }
     constraintName = null;
   }
-  return { parsed: { name, declaredType, collation, checks: checks.map((c) => c.expression), generated, defaultSql }, checks, foreignKeys };
+  return { parsed: { name, declaredType, collation, checks: checks.map((c) => c.expression), generated, defaultSql }, checks, foreignKeys, keyNames };
 }
 
 /**

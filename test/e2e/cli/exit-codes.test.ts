@@ -29,7 +29,7 @@ describe('exit codes and help', () => {
     for (const code of [0, 1, 2, 3, 4, 5, 6, 7, 8]) expect(r.stdout).toMatch(new RegExp(`^  ${code}  `, 'm'));
   });
 
-  it.each(['migrate', 'plan', 'verify', 'status', 'rollback', 'embedded'])('%s --help exits 0 with examples and the exit codes', async (command) => {
+  it.each(['migrate', 'plan', 'validate', 'verify', 'status', 'rollback', 'embedded'])('%s --help exits 0 with examples and the exit codes', async (command) => {
     const r = await runCli([command, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Examples:\n {2}\$ sqlite2pg /);

@@ -124,20 +124,39 @@ describe('proposeMapping: text', () => {
     });
   });
 
-  it('proposes date for date-only text, and nothing (with a note) for mixed date shapes', () => {
+  it('proposes date for date-only text, and iso8601 for several date shapes with the count of each', () => {
     const t = table('people', [col('born', 'DATE'), col('seen', 'DATETIME')]);
     const p = tableProfile('people', 4, [
       prof('born', { rows: 4, nulls: 1, storage: { text: 3 }, text: { dateShapes: { 'date-only': 3 } }, examples: { 'date-only': ['1970-01-01', '1999-12-31'] } }),
-      prof('seen', { rows: 4, storage: { text: 4 }, text: { dateShapes: { 'sqlite-datetime': 2, 'date-only': 1 } } }),
+      prof('seen', { rows: 4, storage: { text: 4 }, text: { dateShapes: { 'iso8601-offset': 2, 'sqlite-datetime': 2 } }, examples: { 'iso8601-offset': ['2024-01-02T03:04:05+02:00'], 'sqlite-datetime': ['2024-05-06 07:08:09'] } }),
     ]);
     expect(proposeMapping(t, p)).toEqual({
       mapping: {
         table: 'people',
         columns: {
           born: { cast: 'date', format: 'iso8601', comment: 'all 3 values are dates (YYYY-MM-DD)', evidence: { rows: 4, nonNull: 3, storage: { text: 3 }, dateOnly: 3, examples: ['1970-01-01', '1999-12-31'] } },
+          seen: {
+            cast: 'timestamptz',
+            format: 'iso8601',
+            timeZone: 'UTC',
+            comment:
+              'all 4 values are date text in 2 shapes (2 ISO 8601 with a UTC offset, 2 SQLite datetime (YYYY-MM-DD HH:MM:SS)), all read by iso8601; values without an offset: time zone UTC is an assumption: confirm it (or set "timeZone" to the zone the application wrote in)',
+            evidence: { rows: 4, nonNull: 4, storage: { text: 4 }, shapes: { isoOffset: 2, sqliteDatetime: 2 }, examples: { isoOffset: ['2024-01-02T03:04:05+02:00'], sqliteDatetime: ['2024-05-06 07:08:09'] } },
+          },
         },
       },
-      notes: ['people.seen: date text in more than one shape (sqlite-datetime 2, date-only 1, other text 1): kept the built-in default (text); map it by hand with a format that reads them all'],
+      notes: [],
+    });
+  });
+
+  it('keeps text, with a note, when some text of a date column is no date', () => {
+    const t = table('people', [col('seen', 'DATETIME')]);
+    const p = tableProfile('people', 4, [prof('seen', { rows: 4, storage: { text: 4 }, text: { dateShapes: { 'sqlite-datetime': 2, 'date-only': 1 } } })]);
+    expect(proposeMapping(t, p)).toEqual({
+      mapping: { table: 'people' },
+      notes: [
+        'people.seen: 1 of 4 text values are not dates (sqlite-datetime 2, date-only 1, other text 1): kept the built-in default (text), which loads them all; to type it, map it with "cast": "timestamptz", "format": "iso8601" and the other value will be quarantined (or "onError": "null")',
+      ],
     });
   });
 
@@ -256,24 +275,55 @@ describe('proposeMapping: integers', () => {
 });
 
 describe('proposeMapping: what it refuses to guess', () => {
-  it('keeps the default for mixed storage classes, with the histogram in a note, comment and evidence', () => {
-    const t = table('things', [col('value', 'INTEGER'), col('price', 'NUMERIC')]);
+  it('says which values the default cannot read and names the lossless cast (text, numeric, text-bytes)', () => {
+    const t = table('things', [col('value', 'INTEGER'), col('price', 'NUMERIC'), col('qty', 'INTEGER'), col('pic', 'BLOB'), col('label', 'TEXT')]);
     const p = tableProfile('things', 5, [
-      prof('value', { rows: 5, storage: { integer: 3, text: 2 }, integer: { min: 1n, max: 3n }, examples: { integer: ['1', '3'], text: ['abc'] } }),
+      prof('value', { rows: 5, storage: { integer: 3, text: 1, real: 1 }, integer: { min: 1n, max: 3n }, examples: { integer: ['1', '3'], text: ['toto'], real: ['12.3'] } }),
       prof('price', { rows: 5, storage: { integer: 2, real: 3 } }),
+      prof('qty', { rows: 5, storage: { integer: 4, real: 1 } }),
+      prof('pic', { rows: 5, storage: { text: 5 } }),
+      prof('label', { rows: 5, storage: { integer: 2, text: 3 } }),
     ]);
     expect(proposeMapping(t, p)).toEqual({
       mapping: {
         table: 'things',
         columns: {
           value: {
-            comment: 'mixed storage classes (integer 3, text 2): built-in default bigint kept',
-            evidence: { rows: 5, nonNull: 5, storage: { integer: 3, text: 2 }, examples: { integer: ['1', '3'], text: ['abc'] } },
+            comment: 'mixed storage classes (integer 3, real 1, text 1): built-in default bigint kept, 2 real/text values will be quarantined; "cast": "text" keeps them all',
+            evidence: { rows: 5, nonNull: 5, storage: { integer: 3, real: 1, text: 1 }, unfit: { real: 1, text: 1 }, lossless: { cast: 'text' }, examples: { integer: ['1', '3'], real: ['12.3'], text: ['toto'] } },
+          },
+          qty: {
+            comment: 'mixed storage classes (integer 4, real 1): built-in default bigint kept, 1 real value will be quarantined; "cast": "numeric" keeps them all',
+            evidence: { rows: 5, nonNull: 5, storage: { integer: 4, real: 1 }, unfit: { real: 1 }, lossless: { cast: 'numeric' }, examples: {} },
+          },
+          pic: {
+            comment: 'declared BLOB but holds text 5: built-in default bytea kept, 5 text values will be quarantined; "cast": "text-bytes" keeps them all',
+            evidence: { rows: 5, nonNull: 5, storage: { text: 5 }, unfit: { text: 5 }, lossless: { cast: 'text-bytes' }, examples: {} },
+          },
+          label: {
+            comment: 'mixed storage classes (integer 2, text 3): built-in default text kept, it reads them all',
+            evidence: { rows: 5, nonNull: 5, storage: { integer: 2, text: 3 }, examples: {} },
           },
         },
       },
-      notes: ['things.value: mixed storage classes (integer 3, text 2): kept the built-in default (bigint); values it cannot read will be quarantined, so map the column by hand if they mean one thing'],
+      notes: [
+        'things.value: mixed storage classes (integer 3, real 1, text 1): the built-in default (bigint) cannot read 2 values (real, text), whose rows will be quarantined; to keep them all, map it with "cast": "text" (text holds numbers as their SQLite text)',
+        'things.qty: mixed storage classes (integer 4, real 1): the built-in default (bigint) cannot read 1 value (real), whose rows will be quarantined; to keep them all, map it with "cast": "numeric" (numeric holds every integer and real exactly)',
+        'things.pic: declared BLOB but holds text 5: the built-in default (bytea) cannot read 5 values (text), whose rows will be quarantined; to keep them all, map it with "cast": "text-bytes" (bytea holding the stored bytes of BLOBs and text)',
+        'things.label: mixed storage classes (integer 2, text 3): the built-in default (text) reads them all; map the column by hand if they mean one thing',
+      ],
     });
+  });
+
+  it('proposes text-bytes for BLOBs and text side by side, and notes a NULL in a primary key', () => {
+    const t = table('files', [col('code', 'TEXT', { pkOrdinal: 1 }), col('data', 'BLOB')], { primaryKey: { columns: ['code'], rowidAlias: false, autoincrement: false } });
+    const p = tableProfile('files', 3, [prof('code', { rows: 3, nulls: 1, storage: { text: 2 } }), prof('data', { rows: 3, storage: { blob: 2, text: 1 } })]);
+    const r = proposeMapping(t, p);
+    expect(r.mapping.columns?.['data']?.evidence?.['lossless']).toEqual({ cast: 'text-bytes' });
+    expect(r.notes).toEqual([
+      'files.code: 1 NULL in primary key column code (SQLite allows NULL in a primary key that is not an INTEGER PRIMARY KEY): PostgreSQL key columns are NOT NULL, so these rows will be quarantined; to keep them, set "primaryKey": "unique-index" in files\'s mapping (a unique constraint instead, whose columns may be NULL)',
+      'files.data: mixed storage classes (text 1, blob 2): the built-in default (bytea) cannot read 1 value (text), whose rows will be quarantined; to keep them all, map it with "cast": "text-bytes" (bytea holding the stored bytes of BLOBs and text)',
+    ]);
   });
 
   it('notes NUL bytes and keeps nul "quarantine", alongside any proposal', () => {
@@ -299,7 +349,7 @@ describe('proposeMapping: what it refuses to guess', () => {
 
   it('proposes nothing for an empty table and says so; says when a sample was used', () => {
     const t = table('empty', [col('created_at', 'DATETIME')]);
-    expect(proposeMapping(t, tableProfile('empty', 0, [prof('created_at', {})]))).toEqual({ mapping: { table: 'empty' }, notes: ['empty: no rows to profile: nothing proposed, the built-in defaults apply'] });
+    expect(proposeMapping(t, tableProfile('empty', 0, [prof('created_at', {})]))).toEqual({ mapping: { table: 'empty' }, notes: ['empty: no rows to profile: nothing proposed from data, the type rules and built-in defaults apply'] });
     expect(proposeMapping(t, tableProfile('empty', 1, [prof('created_at', { rows: 1, nulls: 1 })], true))).toEqual({ mapping: { table: 'empty' }, notes: ['empty: proposals rest on a sample of 1 row'] });
   });
 });

@@ -131,7 +131,7 @@ describe('validateMappings: a good set', () => {
 describe('validateMappings: schema errors in words', () => {
   it('names unknown keys with the allowed ones and the likely typo', () => {
     expect(errorsOf(['posts.json', { table: 'posts', colums: {}, columns: { title: { tpye: 'text', zzz: 1 } } }])).toEqual([
-      'mappings/posts.json: colums: unknown key "colums" (allowed: $schema, table, target, skip, comment, columns, indexes, checks, touchOnUpdate): did you mean "columns"?',
+      'mappings/posts.json: colums: unknown key "colums" (allowed: $schema, table, target, skip, primaryKey, comment, columns, indexes, checks, touchOnUpdate): did you mean "columns"?',
       'mappings/posts.json: columns.title.tpye: unknown key "tpye" (allowed: target, skip, cast, type, format, timeZone, onError, nul, invalidUtf8, comment, evidence): did you mean "type"?',
       'mappings/posts.json: columns.title.zzz: unknown key "zzz" (allowed: target, skip, cast, type, format, timeZone, onError, nul, invalidUtf8, comment, evidence): remove it',
     ]);
@@ -407,7 +407,7 @@ describe('validateMappings: every problem at once', () => {
       errors: [
         'mappings/newsletter.json: skip: must be true or false, not the string "yes"',
         'mappings/newsletter.json: table: unknown table "newsletter" (did you mean "newsletters"?): the SQLite database has no such table; fix the name or delete newsletter.json',
-        'mappings/posts.json: colour: unknown key "colour" (allowed: $schema, table, target, skip, comment, columns, indexes, checks, touchOnUpdate): remove it',
+        'mappings/posts.json: colour: unknown key "colour" (allowed: $schema, table, target, skip, primaryKey, comment, columns, indexes, checks, touchOnUpdate): remove it',
         'mappings/posts.json: columns.created_at.format: cast "timestamptz" needs a "format" saying how the dates are written: use one of iso8601, sqlite-datetime, unixepoch-s, unixepoch-ms, unixepoch-us, julianday, or a pattern of the case-sensitive tokens YYYY MM DD HH mm ss SSS Z separated by punctuation or spaces, e.g. "DD/MM/YYYY HH:mm:ss"',
         'mappings/posts.json: columns.titel: unknown column "titel" in table "posts" (did you mean "title"?): fix the name or remove the entry',
         'mappings/posts.json: columns.views.cast: cast "hex-bytea" cannot work on column "views" declared INTEGER: INTEGER affinity stores numbers, not hex text, and turns hex strings made only of digits into numbers, losing leading zeros (https://www.sqlite.org/datatype3.html#type_affinity); remove "cast" or choose a numeric cast',

@@ -199,13 +199,29 @@ describe('parseCreateTable: foreign keys and their deferral', () => {
       FOREIGN KEY (b) REFERENCES p (id) DEFERRABLE INITIALLY IMMEDIATE
     )`);
     expect(t.foreignKeys).toEqual([
-      { columns: ['a'], refTable: 'p', refColumns: ['id'], deferred: true },
-      { columns: ['b'], refTable: 'p', refColumns: [], deferred: false },
-      { columns: ['x', 'y'], refTable: 'q', refColumns: ['k1', 'k2'], deferred: false },
-      { columns: ['y'], refTable: 'q', refColumns: ['k1'], deferred: false },
-      { columns: ['b'], refTable: 'p', refColumns: ['id'], deferred: false },
+      { columns: ['a'], refTable: 'p', refColumns: ['id'], deferred: true, name: null },
+      { columns: ['b'], refTable: 'p', refColumns: [], deferred: false, name: null },
+      { columns: ['x', 'y'], refTable: 'q', refColumns: ['k1', 'k2'], deferred: false, name: 'fk_xy' },
+      { columns: ['y'], refTable: 'q', refColumns: ['k1'], deferred: false, name: null },
+      { columns: ['b'], refTable: 'p', refColumns: ['id'], deferred: false, name: null },
     ]);
     expect(t.columns.get('a')!.defaultSql).toBeNull();
+  });
+
+  test('names of PRIMARY KEY, UNIQUE and column foreign keys, as declared (Chinook, Sakila)', () => {
+    const t = parseCreateTable(`CREATE TABLE [Track] (
+      [TrackId] INTEGER NOT NULL, code TEXT CONSTRAINT uq_code UNIQUE, store_id INT CONSTRAINT fk_customer_store REFERENCES store (id),
+      a INT, b INT,
+      CONSTRAINT [PK_Track] PRIMARY KEY ([TrackId]),
+      CONSTRAINT "uq ab" UNIQUE (a, b),
+      UNIQUE (b)
+    )`);
+    expect(t.keyNames).toEqual([
+      { kind: 'unique', name: 'uq_code', columns: ['code'] },
+      { kind: 'primary-key', name: 'PK_Track', columns: ['TrackId'] },
+      { kind: 'unique', name: 'uq ab', columns: ['a', 'b'] },
+    ]);
+    expect(t.foreignKeys).toEqual([{ columns: ['store_id'], refTable: 'store', refColumns: ['id'], deferred: false, name: 'fk_customer_store' }]);
   });
 
   test('a named column CHECK keeps its name in checks', () => {
