@@ -141,7 +141,15 @@ async function writeSnapshotManifest(dir: string, entries: readonly SnapshotEntr
 
 /** Read-modify-write of the manifest. */
 async function updateManifest(dir: string, change: (entries: SnapshotEntry[]) => SnapshotEntry[]): Promise<void> {
-  await writeSnapshotManifest(dir, change(await readSnapshotManifest(dir)));
+  const entries = change(await readSnapshotManifest(dir));
+  try {
+    await writeSnapshotManifest(dir, entries);
+  } catch (e) {
+    throw new SourceError('E_SNAPSHOT_MANIFEST', `Could not write the snapshot manifest ${join(dir, SNAPSHOT_MANIFEST)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`, {
+      cause: e,
+      hint: 'Check free disk space and permissions of the snapshot directory, or pass --no-snapshot.',
+    });
+  }
 }
 
 /** Record a snapshot just taken. */

@@ -49,7 +49,7 @@ export async function checkSqliteFile(path: string): Promise<{ sizeBytes: number
 
 /**
  * A file shorter than its header says: the in-header database size (offset 28, valid when the
- * version-valid-for number at 96 equals the change counter at 92) times the page size (offset
+ * version-valid-for number at 92 equals the change counter at 24) times the page size (offset
  * 16; 1 means 65536). Not judged when a -wal file is present: the header then lags behind.
  * https://www.sqlite.org/fileformat.html#in_header_database_size
  */
@@ -58,7 +58,7 @@ function truncation(path: string, header: Buffer, size: number): SourceError | n
   const raw = header.readUInt16BE(16);
   const pageSize = raw === 1 ? 65536 : raw;
   const pages = header.readUInt32BE(28);
-  if (pages === 0 || header.readUInt32BE(92) !== header.readUInt32BE(96)) return null;
+  if (pages === 0 || header.readUInt32BE(24) !== header.readUInt32BE(92)) return null;
   const expected = pages * pageSize;
   return size < expected ? truncatedError(path, size, expected) : null;
 }
@@ -69,12 +69,17 @@ function truncatedError(path: string, size: number, expected: number): SourceErr
   });
 }
 
-/** The SQLite result code of an error or of one of its causes (better-sqlite3 puts it in `code`). */
-export function sqliteErrorCode(e: unknown): string | null {
-  for (let x = e as { code?: unknown; cause?: unknown } | undefined, depth = 0; x && depth < 5; x = x.cause as typeof x, depth++) {
-    if (typeof x.code === 'string' && x.code.startsWith('SQLITE_')) return x.code;
+/** The SQLite error in an error or among its causes (better-sqlite3 puts the result code in `code`). */
+function sqliteCause(e: unknown): { code: string; message: string } | null {
+  for (let x = e as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; x && depth < 5; x = x.cause as typeof x, depth++) {
+    if (typeof x.code === 'string' && x.code.startsWith('SQLITE_')) return { code: x.code, message: String(x.message) };
   }
   return null;
+}
+
+/** The SQLite result code of an error or of one of its causes. */
+export function sqliteErrorCode(e: unknown): string | null {
+  return sqliteCause(e)?.code ?? null;
 }
 
 /** SQLITE_CORRUPT (any extended code) or SQLITE_NOTADB: the file's pages are damaged. */
@@ -144,10 +149,10 @@ function writable(dir: string): boolean {
  */
 export function explainSqliteError(e: unknown, path: string, table?: string): SourceError | null {
   if (e instanceof SourceError) return e;
-  const code = sqliteErrorCode(e);
-  const msg = (e as Error)?.message ?? String(e);
+  const cause = sqliteCause(e);
+  if (cause === null) return null;
+  const { code, message: msg } = cause;
   const where = table === undefined ? '' : ` while reading table ${table}`;
-  if (code === null) return null;
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     const who = lockHolder(path);
     return new SourceError('E_SOURCE_LOCKED', `Source ${path} is locked by another process${who ? `: ${who}` : ''} (${msg})${where}.`, {
@@ -185,7 +190,9 @@ export function quickCheck(path: string, max = 20): string[] {
   const db = openSqlite(path);
   try {
     const rows = db.prepare(`PRAGMA quick_check(${Math.max(1, Math.floor(max))})`).pluck().all() as string[];
-    return rows.length === 1 && rows[0] === 'ok' ? [] : rows;
+    if (rows.length === 1 && rows[0] === 'ok') return [];
+    // One row may hold several lines, headed "*** in database main ***".
+    return rows.flatMap((r) => r.split('\n')).filter((l) => l.trim() !== '' && !/^\*\*\* in database /.test(l)).slice(0, max);
   } catch (e) {
     throw explainSqliteError(e, path) ?? new SourceError('E_SOURCE_READ', `Cannot read ${path}: ${(e as Error).message}`, { cause: e });
   } finally {

@@ -3,6 +3,7 @@
  * the interrupted run being resumed (checked unchanged), or the source file itself; and whether
  * those bytes are sound (`PRAGMA quick_check`) before anything is loaded from them.
  */
+import { rm } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type pg from 'pg';
 import { SourceError, UsageError } from '../../errors.js';
@@ -52,7 +53,13 @@ export async function readSource(o: SourceOptions, runId: string, resumed: RunRo
     bytes = { readPath, sha256, snapshotPath: resumed.snapshot_path, snapshotTaken: false };
   } else if (o.snapshot.enabled) {
     const snap = await log.timed('snapshot source', 'pre', () => takeSnapshot(o.sourcePath, o.snapshot.dir, runId));
-    await recordSnapshot(o.snapshot.dir, { file: basename(snap.path), runId, source: o.sourcePath, sha256: snap.sha256, sizeBytes: snap.sizeBytes, createdAt: new Date().toISOString(), kept: null });
+    try {
+      await recordSnapshot(o.snapshot.dir, { file: basename(snap.path), runId, source: o.sourcePath, sha256: snap.sha256, sizeBytes: snap.sizeBytes, createdAt: new Date().toISOString(), kept: null });
+    } catch (e) {
+      // Unlisted, it could never be pruned: it goes now.
+      await rm(snap.path, { force: true }).catch(() => undefined);
+      throw e;
+    }
     // Only snapshots listed in the manifest, unchanged since, are ever deleted (never this run's).
     const pruned = await pruneSnapshots(o.snapshot.dir, o.snapshot.retentionDays, Date.now(), [basename(snap.path)]);
     if (pruned.removed.length) log.note([`pruned ${pruned.removed.length} snapshot${pruned.removed.length > 1 ? 's' : ''} older than ${o.snapshot.retentionDays} days from ${o.snapshot.dir}: ${pruned.removed.join(', ')}`]);
