@@ -237,7 +237,7 @@ ${EXIT_CODES_HELP}`),
       if (done) {
         out.error(out.color.bold('The cutover IS done: the live schema now holds the migrated, verified tables. Nothing needs to be rerun.'));
         if (r.result.cutover.rollbackCommand) out.error(`  to undo it: ${r.result.cutover.rollbackCommand}`);
-        out.error('  Keep the summary above as the record of this run (status shows it too); free space in the reports directory for the next run.');
+        out.error('  Keep this output (the summary is on stdout; sqlite2pg status lists the run as cut-over) as the record of the run, and free space in the reports directory.');
       } else {
         out.error('  No cutover was done: the live schema is unchanged. Free space in the reports directory and run again.');
       }

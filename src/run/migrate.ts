@@ -202,7 +202,9 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     return { result, reportPath, jsonPath, exitCode, reportError: null };
   } catch (e) {
     // Never a crash here: after a cutover the live schema HAS changed, and the caller must say so.
-    const why = `${(e as NodeJS.ErrnoException).code ?? 'error'}: ${(e as Error).message}`;
+    const code = (e as NodeJS.ErrnoException).code;
+    const msg = (e as Error).message;
+    const why = code && !msg.startsWith(code) ? `${code}: ${msg}` : msg;
     return {
       result,
       reportPath: join(reportsDir, `${reportBase}.md`),
