@@ -22,7 +22,7 @@ Exit codes:
   1  internal error (a bug: please report it with the stack trace)
   2  usage error (bad command line)
   3  mapping or config invalid (nothing was changed)
-  4  source unreadable (missing, not SQLite, corrupt)
+  4  source unreadable (missing, not SQLite, truncated, corrupt, locked, needs recovery)
   5  load failed (the live schema is unchanged)
   6  verification mismatch (no cutover was done)
   7  rollback needs a human
