@@ -86,22 +86,28 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
   if (resumed) runId = resumed.run_id;
   const bytes = await readSource(o, runId, resumed, log);
   let prepared: Awaited<ReturnType<typeof prepare>>;
+  let admin: Awaited<ReturnType<typeof connectTarget>>;
+  let lock: Awaited<ReturnType<typeof connectTarget>>;
   try {
     prepared = await log.timed('read catalog and plan', 'pre', () => prepare(o, bytes.readPath, sizeBytes));
     if (resumed && resumed.mapping_hash !== null && resumed.mapping_hash !== prepared.mappingHash) {
       // Kept tables were loaded under the old rules: mixing them with new ones would prove nothing.
       throw new UsageError(`Cannot resume run ${resumed.run_id}: the mapping files changed since it started.`, { hint: 'Start a new run without --resume (or restore the mapping files it used).' });
     }
+    for (const w of prepared.warnings) log.warn(w);
+    admin = await connectTarget(o.target);
+    const a = admin;
+    lock = await connectTarget(o.target).catch(async (e: unknown) => {
+      await a.end().catch(() => undefined);
+      throw e;
+    });
   } catch (e) {
     // Stopped before it started: the snapshot it just took is of no use (unless asked for).
     if (bytes.snapshotTaken && bytes.snapshotPath && !o.snapshot.keep) await discardSnapshot(bytes.snapshotPath).catch(() => undefined);
     throw explainSqliteError(e, bytes.readPath) ?? e;
   }
-  const { plan, mappingHash, warnings: planWarnings } = prepared;
-  for (const w of planWarnings) log.warn(w);
+  const { plan, mappingHash } = prepared;
 
-  const admin = await connectTarget(o.target);
-  const lock = await connectTarget(o.target);
   const staging = resumed?.staging_schema ?? runSchemaName('staging', runId);
   const previous = runSchemaName('previous', runId);
   const reportBase = reportStem(startedAt, o.sourcePath, o.mode);
