@@ -127,6 +127,15 @@ describe('the source side: snapshots, integrity, hints', () => {
     expect(existsSync(join(snaps, after[0].file))).toBe(true);
   });
 
+  it('a run that stops before reaching the target (unreachable) keeps no snapshot', async () => {
+    const source = sqliteFromSql(work, 'unreachable', SMALL);
+    const snaps = join(work, 'snaps-unreachable');
+    const r = await runCli(['migrate', source, '--target', 'postgres://u@127.0.0.1:1/db', '--mappings', join(work, 'none'), '--reports', join(work, 'reports'), '--snapshot-dir', snaps]);
+    expect(r.code, r.stderr).toBe(5);
+    expect(readdirSync(snaps).filter((f) => f.endsWith('.db'))).toEqual([]);
+    expect(JSON.parse(readFileSync(join(snaps, 'sqlite2pg-snapshots.json'), 'utf8')).snapshots).toEqual([]);
+  });
+
   it('a corrupt source (cell-pointer array damaged: a row missing, another twice) is exit 4 before loading', async () => {
     const source = sqliteFromSql(work, 'corrupt', `CREATE TABLE t (id INTEGER, v TEXT); INSERT INTO t ${rows(20, "i, 'v' || i")}; CREATE TABLE u (id INTEGER PRIMARY KEY); INSERT INTO u VALUES (1);`);
     damageCellPointers(source, 't', 4);
