@@ -25,11 +25,12 @@ Exit codes:
   1  internal error (a bug: please report it with the stack trace)
   2  usage error (bad command line)
   3  mapping or config invalid (nothing was changed)
-  4  source unreadable (missing, not SQLite, corrupt)
+  4  source unreadable (missing, not SQLite, truncated, corrupt, locked, needs recovery)
   5  load failed (the live schema is unchanged)
   6  verification mismatch (no cutover was done)
   7  rollback needs a human
-  8  completed with quarantined rows (see the report; --allow-quarantine to accept)`;
+  8  completed with quarantined rows (see the report; --allow-quarantine to accept)
+  9  the cutover IS done, but the report could not be written (summary and rollback command on stdout/stderr)`;
 
 const CONFIG_HELP = `
 Configuration:
@@ -174,7 +175,9 @@ ${EXIT_CODES_HELP}`);
       .option('--diff-limit <n>', 'differing rows listed per table when verification fails', positiveInt('diff-limit'), 100)
       .option('--no-snapshot', 'read the source directly instead of a consistent snapshot')
       .option('--snapshot-dir <dir>', 'where source snapshots are kept', '.sqlite2pg/snapshots')
-      .option('--snapshot-retention-days <n>', 'delete snapshots older than this', positiveInt('snapshot-retention-days'), 30)
+      .option('--snapshot-retention-days <n>', 'delete snapshots older than this (only those sqlite2pg listed in its manifest)', positiveInt('snapshot-retention-days'), 30)
+      .option('--keep-snapshot', 'keep the snapshot even when the run does not cut over (dry run, failure, quarantine stop)')
+      .option('--skip-integrity-check', 'do not run PRAGMA quick_check on the source before loading (huge files; reported as skipped)')
       .addHelpText('after', `
 Examples:
   $ sqlite2pg migrate examples/shop.db --mappings examples/shop-mappings
@@ -227,7 +230,9 @@ ${EXIT_CODES_HELP}`),
         enabled: setting(cmd, 'snapshot', snap?.enabled) !== false,
         dir: setting(cmd, 'snapshotDir', snap?.dir),
         retentionDays: setting(cmd, 'snapshotRetentionDays', snap?.retentionDays),
+        keep: Boolean(flags['keepSnapshot']),
       },
+      skipIntegrityCheck: Boolean(flags['skipIntegrityCheck']),
       events: live ? live.events : progressEvents(out),
       signal: controller.signal,
     };
@@ -244,6 +249,17 @@ ${EXIT_CODES_HELP}`),
     }
     await live?.finish();
     renderSummary(out, r, embedded);
+    if (r.reportError) {
+      const done = r.result.cutover.performed;
+      out.error(out.color.red(`error: the report could not be written to ${r.reportPath} (${r.reportError}).`));
+      if (done) {
+        out.error(out.color.bold('The cutover IS done: the live schema now holds the migrated, verified tables. Nothing needs to be rerun.'));
+        if (r.result.cutover.rollbackCommand) out.error(`  to undo it: ${r.result.cutover.rollbackCommand}`);
+        out.error('  Keep this output (the summary is on stdout; sqlite2pg status lists the run as cut-over) as the record of the run, and free space in the reports directory.');
+      } else {
+        out.error('  No cutover was done: the live schema is unchanged. Free space in the reports directory and run again.');
+      }
+    }
     if (flags.json) out.json(runJson(r));
     state.exit = r.exitCode;
   });

@@ -74,7 +74,7 @@ export function renderSummary(out: Output, r: RunOutcome, embedded: boolean): vo
   }
   if (res.quarantineDir) lines.push(`  quarantined rows: ${res.quarantineDir}`);
   if (res.untranslated.length) lines.push(`  ${plural(res.untranslated.length, 'object')} could not be translated and ${res.untranslated.length === 1 ? 'needs' : 'need'} a manual follow-up (listed in the report)`);
-  lines.push(`  report: ${r.reportPath}`);
+  lines.push(r.reportError ? `  report: NOT WRITTEN (${r.reportError})` : `  report: ${r.reportPath}`);
   if (res.cutover.performed && res.cutover.rollbackCommand) lines.push(`  rollback: ${res.cutover.rollbackCommand}`);
   if (embedded) {
     lines.push('');

@@ -220,3 +220,8 @@ export async function keptSchemas(client: pg.ClientBase): Promise<KeptSchema[]> 
   );
   return r.rows.map((x) => ({ schema: x.schema, kind: /^sqlite2pg_(\w+?)_/.exec(x.schema)![1] as KeptSchema['kind'], tables: Number(x.tables), bytes: Number(x.bytes) }));
 }
+
+/** The run's snapshot file, or null once it was deleted (a run that did not cut over keeps none unless asked). */
+export async function recordRunSnapshot(client: pg.ClientBase, runId: string, snapshotPath: string | null): Promise<void> {
+  await client.query(`UPDATE ${J}.runs SET snapshot_path = $2 WHERE run_id = $1`, [runId, snapshotPath]);
+}

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type pg from 'pg';
 import { MigrateError } from '../errors.js';
-import { openSqlite, type SqliteDb } from '../source/sqlite-db.js';
+import { explainSqliteError, openSqlite, type SqliteDb } from '../source/sqlite-db.js';
 import { copyChunk, type ChunkTask } from './copy-chunk.js';
 import { QuarantinePart } from './quarantine-files.js';
 import { throttledRows } from './throttled-rows.js';
@@ -96,7 +96,8 @@ if (parentPort) {
         } satisfies LaneReply);
       } catch (e) {
         part.close();
-        port.postMessage({ type: 'error', error: serializeError(e) } satisfies LaneReply);
+        // A damaged page (SQLITE_CORRUPT) is the source's problem: exit 4, naming the table.
+        port.postMessage({ type: 'error', error: serializeError(explainSqliteError(e, data.sourcePath, msg.task.table.source) ?? e) } satisfies LaneReply);
       }
     })();
   });

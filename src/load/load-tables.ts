@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import type { Plan, TablePlan } from '../model/plan.js';
 import type { QuarantineEntry } from '../model/run-result.js';
-import { openSqlite, type SqliteDb } from '../source/sqlite-db.js';
+import { explainSqliteError, openSqlite, type SqliteDb } from '../source/sqlite-db.js';
 import { splitRowidRanges } from '../source/read-rows.js';
 import { ChecksumAccumulator } from '../verify/checksum.js';
 import { existsSync } from 'node:fs';
@@ -153,9 +153,10 @@ export async function loadTables(plan: Plan, options: LoadOptions, t0: number): 
   const inThreadLane = async (): Promise<void> => {
     const client = await options.connect();
     const db = openSqlite(options.sourcePath);
+    let current: ChunkTask | undefined;
     try {
       while (failure === null && next < tasks.length) {
-        const task = tasks[next++]!;
+        const task = (current = tasks[next++]!);
         startTask(task);
         const part = options.quarantine.part(task.table.source, task.chunk);
         const out = await copyChunk(client, db, options.schema, task, part, (n) => options.onRows?.(task.table, n), options.signal);
@@ -163,7 +164,8 @@ export async function loadTables(plan: Plan, options: LoadOptions, t0: number): 
         await finishChunk(task, out, part);
       }
     } catch (e) {
-      failure ??= e;
+      // A damaged page (SQLITE_CORRUPT) is the source's problem: exit 4, naming the table.
+      failure ??= explainSqliteError(e, options.sourcePath, current?.table.source) ?? e;
     } finally {
       db.close();
       await client.end().catch(() => undefined);

@@ -6,7 +6,26 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { LoadError } from '../errors.js';
 import type { QuarantineEntry } from '../model/run-result.js';
+
+/** A failed write of a quarantine file (a full disk, most often) as the load error it is: exit 5, naming the file. */
+function quarantineWriteError(path: string, e: unknown): LoadError {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new LoadError('E_QUARANTINE_WRITE', `Could not write the quarantine file ${path} (${code ?? (e as Error).message}${code === 'ENOSPC' ? ': no space left on the device' : ''}); the load stopped, as a row that cannot be recorded cannot be quarantined.`, {
+    cause: e,
+    hint: 'The live schema is unchanged. Free space in the reports directory (or pass --reports <dir> on a bigger disk), then continue with: sqlite2pg migrate <source> --resume.',
+  });
+}
+
+/** Run a file-system write of the quarantine files, turning its failure into quarantineWriteError. */
+function writing<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw quarantineWriteError(path, e);
+  }
+}
 
 /** A file-system-safe name for a table: unsafe characters replaced, plus a hash when anything changed. */
 export function safeFileStem(name: string): string {
@@ -43,11 +62,13 @@ export class QuarantinePart {
   }
 
   add(r: QuarantineRecord): void {
-    if (this.#fd === null) {
-      mkdirSync(join(this.#path, '..'), { recursive: true });
-      this.#fd = openSync(this.#path, 'w');
-    }
-    writeSync(this.#fd, JSON.stringify(r) + '\n');
+    writing(this.#path, () => {
+      if (this.#fd === null) {
+        mkdirSync(join(this.#path, '..'), { recursive: true });
+        this.#fd = openSync(this.#path, 'w');
+      }
+      writeSync(this.#fd, JSON.stringify(r) + '\n');
+    });
     this.#count++;
     if (this.#sample.length < 5) this.#sample.push(r);
   }
@@ -83,15 +104,17 @@ export class QuarantineDir {
     for (const p of parts) p.close();
     if (withRows.length === 0) return null;
     const file = join(this.dir, `${safeFileStem(table)}.jsonl`);
-    mkdirSync(this.dir, { recursive: true });
-    const out = openSync(file, 'a');
+    const out = writing(file, () => {
+      mkdirSync(this.dir, { recursive: true });
+      return openSync(file, 'a');
+    });
     const buf = Buffer.alloc(1 << 20);
     try {
       for (const p of withRows) {
         // Copied in 1 MiB pieces: a part can be large when many rows fail.
         const src = openSync(p.path, 'r');
         try {
-          for (let n = readSync(src, buf); n > 0; n = readSync(src, buf)) writeSync(out, buf, 0, n);
+          for (let n = readSync(src, buf); n > 0; n = readSync(src, buf)) writing(file, () => writeSync(out, buf, 0, n));
         } finally {
           closeSync(src);
         }

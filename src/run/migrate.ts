@@ -9,7 +9,8 @@
 import { join, resolve } from 'node:path';
 import { ExitCode, MigrateError, UsageError, VerifyError, type ExitCodeValue } from '../errors.js';
 import type { ObjectCounts, Outcome, RunResult } from '../model/run-result.js';
-import { checkSqliteFile } from '../source/sqlite-db.js';
+import { checkSqliteFile, explainSqliteError } from '../source/sqlite-db.js';
+import { discardSnapshot } from '../source/snapshot.js';
 import { checkTargetWritable, connectTarget, targetError, type TargetSettings } from '../load/target.js';
 import type { TableLoad } from '../load/load-tables.js';
 import { interruptedError } from '../load/copy-chunk.js';
@@ -18,12 +19,12 @@ import { QuarantineDir } from '../load/quarantine-files.js';
 import type { TableVerification } from '../verify/verify-tables.js';
 import { JOURNAL_SCHEMA, ensureJournal, runSchemaName, setRunStatus, type RunRow } from '../cutover/journal.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
-import { reportStem, writeReports } from './write-report.js';
+import { checkReportsDir, reportStem, writeReports } from './write-report.js';
 import { NO_CUTOVER, NO_OBJECTS, targetFacts } from './run-result-parts.js';
 import { TOOL_VERSION } from '../version.js';
 import { StepLog, type RunEvents } from './step-log.js';
 import { newRunId, prepare } from './phases/prepare.js';
-import { readSource, type SnapshotSettings } from './phases/source-phase.js';
+import { checkSourceSettings, readSource, settleSnapshot, type SnapshotSettings } from './phases/source-phase.js';
 import { checkServer, findResumable } from './phases/target-phase.js';
 import { createStaging, journalRun } from './phases/stage-phase.js';
 import { loadPhase } from './phases/load-phase.js';
@@ -51,6 +52,8 @@ export interface MigrateOptions {
   readonly orphans: 'not-valid' | 'fail';
   readonly fold: 'none' | 'snake' | 'lower';
   readonly snapshot: SnapshotSettings;
+  /** Skip `PRAGMA quick_check` of the source (huge files); the report says it was skipped. */
+  readonly skipIntegrityCheck?: boolean;
   /** Continue the newest interrupted run of this schema instead of starting a new one. */
   readonly resume: boolean;
   readonly events?: RunEvents;
@@ -62,6 +65,8 @@ export interface RunOutcome {
   readonly reportPath: string;
   readonly jsonPath: string;
   readonly exitCode: ExitCodeValue;
+  /** Why the report files could not be written (then exit 9 after a cutover), else null. */
+  readonly reportError?: string | null;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -75,18 +80,34 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
 
   // --- Pre-flight: nothing touches the target until all of this passed. ---
   const { sizeBytes } = await checkSqliteFile(o.sourcePath);
+  await checkSourceSettings(o);
+  await checkReportsDir(o.reportsDir);
   const resumed: RunRow | null = o.resume ? await findResumable(o.target, o.schema) : null;
   if (resumed) runId = resumed.run_id;
   const bytes = await readSource(o, runId, resumed, log);
-  const { plan, mappingHash, warnings: planWarnings } = await log.timed('read catalog and plan', 'pre', () => prepare(o, bytes.readPath, sizeBytes));
-  for (const w of planWarnings) log.warn(w);
-  if (resumed && resumed.mapping_hash !== null && resumed.mapping_hash !== mappingHash) {
-    // Kept tables were loaded under the old rules: mixing them with new ones would prove nothing.
-    throw new UsageError(`Cannot resume run ${resumed.run_id}: the mapping files changed since it started.`, { hint: 'Start a new run without --resume (or restore the mapping files it used).' });
+  let prepared: Awaited<ReturnType<typeof prepare>>;
+  let admin: Awaited<ReturnType<typeof connectTarget>>;
+  let lock: Awaited<ReturnType<typeof connectTarget>>;
+  try {
+    prepared = await log.timed('read catalog and plan', 'pre', () => prepare(o, bytes.readPath, sizeBytes));
+    if (resumed && resumed.mapping_hash !== null && resumed.mapping_hash !== prepared.mappingHash) {
+      // Kept tables were loaded under the old rules: mixing them with new ones would prove nothing.
+      throw new UsageError(`Cannot resume run ${resumed.run_id}: the mapping files changed since it started.`, { hint: 'Start a new run without --resume (or restore the mapping files it used).' });
+    }
+    for (const w of prepared.warnings) log.warn(w);
+    admin = await connectTarget(o.target);
+    const a = admin;
+    lock = await connectTarget(o.target).catch(async (e: unknown) => {
+      await a.end().catch(() => undefined);
+      throw e;
+    });
+  } catch (e) {
+    // Stopped before it started: the snapshot it just took is of no use (unless asked for).
+    if (bytes.snapshotTaken && bytes.snapshotPath && !o.snapshot.keep) await discardSnapshot(bytes.snapshotPath).catch(() => undefined);
+    throw explainSqliteError(e, bytes.readPath) ?? e;
   }
+  const { plan, mappingHash } = prepared;
 
-  const admin = await connectTarget(o.target);
-  const lock = await connectTarget(o.target);
   const staging = resumed?.staging_schema ?? runSchemaName('staging', runId);
   const previous = runSchemaName('previous', runId);
   const reportBase = reportStem(startedAt, o.sourcePath, o.mode);
@@ -102,6 +123,8 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
   let error: MigrateError | null = null;
   let locked = false;
   let journaled = false;
+  /** The staging schema exists and is kept on failure: `--resume` can continue the run. */
+  let staged = false;
   let outcome: Outcome = 'passed';
   let exitCode: ExitCodeValue = ExitCode.ok;
 
@@ -117,6 +140,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     const keptNames = new Set(kept.map((k) => k.table.source));
     const toLoad = plan.tables.filter((t) => !keptNames.has(t.source));
     await createStaging(admin, { staging, runId, resumed: resumed !== null }, toLoad, log);
+    staged = true;
 
     const loaded = await loadPhase(admin, { ...plan, tables: toLoad }, { readPath: bytes.readPath, staging, runId, target: o.target, lanes: o.lanes, chunkRows: o.chunkRows, quarantine, ...(o.signal ? { signal: o.signal } : {}) }, completed, log);
     loads = [...kept, ...loaded];
@@ -149,11 +173,13 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     await setRunStatus(admin, runId, o.mode === 'cutover' && cutover.performed ? 'cut-over' : o.mode === 'dry-run' ? 'dry-run' : 'failed');
   } catch (e) {
     if (loads.length === 0) loads = [...completed];
-    error = e instanceof MigrateError ? e : targetError(e) ?? new MigrateError('E_INTERNAL', ExitCode.internal, (e as Error).message, { cause: e });
+    // A damaged page met mid-run is the source's fault (exit 4), not a bug; a target condition is exit 5.
+    error = e instanceof MigrateError ? e : explainSqliteError(e, bytes.readPath) ?? targetError(e) ?? new MigrateError('E_INTERNAL', ExitCode.internal, (e as Error).message, { cause: e });
     outcome = error.exitCode === ExitCode.verify ? 'verify-mismatch' : 'failed';
     exitCode = error.exitCode;
     if (journaled) await setRunStatus(admin, runId, 'failed', { error: error.message }).catch(() => undefined);
   } finally {
+    await settleSnapshot(journaled ? admin : null, runId, bytes, { cutOver: cutover.performed, keep: Boolean(o.snapshot.keep), resumable: error !== null && staged }, log).catch(() => undefined);
     if (locked) await releaseTargetLock(lock, o.schema).catch(() => undefined);
     await lock.end().catch(() => undefined);
     await admin.end().catch(() => undefined);
@@ -178,6 +204,21 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     cutover,
     error,
   });
-  const { reportPath, jsonPath } = await writeReports(result, reportsDir, reportBase);
-  return { result, reportPath, jsonPath, exitCode };
+  try {
+    const { reportPath, jsonPath } = await writeReports(result, reportsDir, reportBase);
+    return { result, reportPath, jsonPath, exitCode, reportError: null };
+  } catch (e) {
+    // Never a crash here: after a cutover the live schema HAS changed, and the caller must say so.
+    const code = (e as NodeJS.ErrnoException).code;
+    const msg = (e as Error).message;
+    const why = code && !msg.startsWith(code) ? `${code}: ${msg}` : msg;
+    return {
+      result,
+      reportPath: join(reportsDir, `${reportBase}.md`),
+      jsonPath: join(reportsDir, `${reportBase}.json`),
+      // Done but unrecorded (9); without a cutover the run's own outcome stands, a passed one becomes a failure to report (5: nothing live changed).
+      exitCode: cutover.performed ? ExitCode.reportFailed : exitCode === ExitCode.ok ? ExitCode.load : exitCode,
+      reportError: why,
+    };
+  }
 }

@@ -11,12 +11,13 @@
  * Measured on the benchmark's 352 MiB database: the locked copy takes 0.8–1.1 s (with its
  * fdatasync), the backup API plus a second read to hash ~2 s.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { lstat, mkdir, open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { SourceError } from '../errors.js';
+import { SourceError, UsageError } from '../errors.js';
+import { explainSqliteError } from './sqlite-db.js';
 
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -44,7 +45,9 @@ export async function takeSnapshot(sourcePath: string, dir: string, runId: strin
     await db.backup(dest);
   } catch (e) {
     await rm(dest, { force: true }).catch(() => undefined);
-    throw new SourceError('E_SNAPSHOT', `Could not snapshot ${sourcePath} into ${dest}: ${(e as Error).message}`, { cause: e, hint: 'Check free disk space and permissions of the snapshot directory, or pass --no-snapshot.' });
+    // A problem of the source itself (locked, hot journal, WAL in a read-only directory, corrupt)
+    // says so; only what remains is about the snapshot directory.
+    throw explainSqliteError(e, sourcePath) ?? new SourceError('E_SNAPSHOT', `Could not snapshot ${sourcePath} into ${dest}: ${(e as Error).message}`, { cause: e, hint: 'Check free disk space and permissions of the snapshot directory, or pass --no-snapshot.' });
   } finally {
     db.close();
   }
@@ -69,22 +72,174 @@ async function copyAndHash(from: string, to: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** Remove snapshots older than `days`; returns the removed file names. */
-export async function pruneSnapshots(dir: string, days: number, now: number): Promise<string[]> {
-  let names: string[];
+/**
+ * The manifest of a snapshot directory, `sqlite2pg-snapshots.json`: every snapshot sqlite2pg wrote
+ * there, with its size and sha256. Pruning deletes only files listed here whose size and sha256
+ * still match: a name pattern or a file's age proves nothing (a user's own `app.db`, backup or
+ * README in the same directory must never be touched). Rewritten atomically (temp file, fsync,
+ * rename), so a crash leaves the old manifest or the new one, never half of one. Two runs writing
+ * the same directory at once can lose each other's entry: a snapshot then stays on disk (never a
+ * wrong deletion).
+ */
+export const SNAPSHOT_MANIFEST = 'sqlite2pg-snapshots.json';
+
+export interface SnapshotEntry {
+  /** File name inside the snapshot directory. */
+  readonly file: string;
+  readonly runId: string;
+  readonly source: string;
+  readonly sha256: string;
+  readonly sizeBytes: number;
+  readonly createdAt: string;
+  /** Why a run that did not cut over kept it (`--keep-snapshot`, `resume`), else null. */
+  readonly kept: string | null;
+}
+
+interface Manifest {
+  readonly tool: 'sqlite2pg';
+  readonly version: 1;
+  readonly snapshots: readonly SnapshotEntry[];
+}
+
+export async function readSnapshotManifest(dir: string): Promise<SnapshotEntry[]> {
+  let text: string;
   try {
-    names = await readdir(dir);
-  } catch {
-    return [];
+    text = await readFile(join(dir, SNAPSHOT_MANIFEST), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
   }
+  try {
+    const m = JSON.parse(text) as Partial<Manifest>;
+    if (m.tool !== 'sqlite2pg' || !Array.isArray(m.snapshots)) throw new Error('not a sqlite2pg manifest');
+    // An entry naming anything but a plain file of this directory is ignored, never followed.
+    return m.snapshots.filter((x) => typeof x?.file === 'string' && x.file === basename(x.file) && x.file !== SNAPSHOT_MANIFEST && typeof x.sha256 === 'string' && typeof x.sizeBytes === 'number');
+  } catch (e) {
+    throw new SourceError('E_SNAPSHOT_MANIFEST', `The snapshot manifest ${join(dir, SNAPSHOT_MANIFEST)} cannot be read (${(e as Error).message}).`, {
+      cause: e,
+      hint: 'Restore it or move it away (sqlite2pg then prunes nothing it did not list), and run again.',
+    });
+  }
+}
+
+async function writeSnapshotManifest(dir: string, entries: readonly SnapshotEntry[]): Promise<void> {
+  const path = join(dir, SNAPSHOT_MANIFEST);
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const body: Manifest = { tool: 'sqlite2pg', version: 1, snapshots: entries };
+  const fh = await open(tmp, 'wx');
+  try {
+    await fh.writeFile(`${JSON.stringify(body, null, 2)}\n`);
+    await fh.datasync();
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
+  await fh.close();
+  await rename(tmp, path);
+}
+
+/** Read-modify-write of the manifest. */
+async function updateManifest(dir: string, change: (entries: SnapshotEntry[]) => SnapshotEntry[]): Promise<void> {
+  const entries = change(await readSnapshotManifest(dir));
+  try {
+    await writeSnapshotManifest(dir, entries);
+  } catch (e) {
+    throw new SourceError('E_SNAPSHOT_MANIFEST', `Could not write the snapshot manifest ${join(dir, SNAPSHOT_MANIFEST)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`, {
+      cause: e,
+      hint: 'Check free disk space and permissions of the snapshot directory, or pass --no-snapshot.',
+    });
+  }
+}
+
+/** Record a snapshot just taken. */
+export async function recordSnapshot(dir: string, e: SnapshotEntry): Promise<void> {
+  await updateManifest(dir, (all) => [...all.filter((x) => x.file !== e.file), e]);
+}
+
+/** Mark a listed snapshot as kept by a run that did not cut over, and why. */
+export async function markSnapshotKept(path: string, reason: string): Promise<void> {
+  const dir = dirname(path);
+  await updateManifest(dir, (all) => all.map((x) => (x.file === basename(path) ? { ...x, kept: reason } : x)));
+}
+
+/** Whether the file still is the snapshot the entry describes (same size, same sha256). */
+async function stillOurs(dir: string, e: SnapshotEntry): Promise<'same' | 'missing' | 'changed'> {
+  const p = join(dir, e.file);
+  const s = await lstat(p).catch(() => null);
+  if (s === null) return 'missing';
+  if (!s.isFile() || s.size !== e.sizeBytes) return 'changed';
+  return (await sha256File(p)) === e.sha256 ? 'same' : 'changed';
+}
+
+/** Delete one snapshot this run took (listed in the manifest, unchanged); returns whether it did. */
+export async function discardSnapshot(path: string): Promise<boolean> {
+  const dir = dirname(path);
+  const entry = (await readSnapshotManifest(dir)).find((x) => x.file === basename(path));
+  if (!entry) return false;
+  const state = await stillOurs(dir, entry);
+  if (state === 'same') await rm(join(dir, entry.file));
+  await updateManifest(dir, (all) => all.filter((x) => x.file !== entry.file));
+  return state === 'same';
+}
+
+export interface PruneResult {
+  readonly removed: readonly string[];
+  /** Listed files that no longer match their entry: left alone, and dropped from the manifest. */
+  readonly leftAlone: readonly string[];
+}
+
+/**
+ * Remove the snapshots listed in the manifest that are older than `days`, except `keep` (the
+ * current run's), and only when the file still has the listed size and sha256. Nothing that is
+ * not in the manifest is ever touched.
+ */
+export async function pruneSnapshots(dir: string, days: number, now: number, keep: readonly string[] = []): Promise<PruneResult> {
+  const entries = await readSnapshotManifest(dir);
   const removed: string[] = [];
-  for (const n of names) {
-    const p = join(dir, n);
-    const s = await stat(p);
-    if (s.isFile() && now - s.mtimeMs > days * 86_400_000) {
-      await rm(p);
-      removed.push(n);
+  const leftAlone: string[] = [];
+  const gone = new Set<string>();
+  for (const e of entries) {
+    if (keep.includes(e.file)) continue;
+    const created = Date.parse(e.createdAt);
+    if (!Number.isFinite(created) || now - created <= days * 86_400_000) continue;
+    const state = await stillOurs(dir, e);
+    if (state === 'same') {
+      await rm(join(dir, e.file));
+      removed.push(e.file);
+    } else if (state === 'changed') {
+      leftAlone.push(e.file);
     }
+    gone.add(e.file);
   }
-  return removed;
+  if (gone.size) await updateManifest(dir, (all) => all.filter((x) => !gone.has(x.file)));
+  return { removed, leftAlone };
+}
+
+/** `path` with symlinks resolved, also when its last parts do not exist yet. */
+async function realpathLoose(path: string): Promise<string> {
+  const abs = resolve(path);
+  try {
+    return await realpath(abs);
+  } catch {
+    const parent = dirname(abs);
+    return parent === abs ? abs : join(await realpathLoose(parent), basename(abs));
+  }
+}
+
+/**
+ * Refuse a snapshot directory that holds the source: its own directory, or any directory above
+ * it. Snapshots belong in a directory of their own, away from the application's files (the
+ * manifest already keeps pruning to sqlite2pg's own files; this keeps the two apart on disk, so
+ * an operator cleaning one never hits the other).
+ */
+export async function checkSnapshotDir(dir: string, sourcePath: string): Promise<void> {
+  const snap = await realpathLoose(dir);
+  const sourceDir = dirname(await realpathLoose(sourcePath));
+  const rel = relative(snap, sourceDir);
+  if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
+    throw new UsageError(`The snapshot directory ${dir} ${rel === '' ? 'is the directory' : 'contains the directory'} of the source ${sourcePath}: snapshots need a directory of their own.`, {
+      hint: 'Pass --snapshot-dir <a new empty directory> (the default is .sqlite2pg/snapshots), or --no-snapshot.',
+    });
+  }
 }

@@ -26,7 +26,7 @@ describe('exit codes and help', () => {
     expect(r.stdout).toMatch(/sqlite2pg\.config\.json/);
     expect(r.stdout).toMatch(/then \$DATABASE_URL/);
     expect(r.stdout).toMatch(/NO_COLOR/);
-    for (const code of [0, 1, 2, 3, 4, 5, 6, 7, 8]) expect(r.stdout).toMatch(new RegExp(`^  ${code}  `, 'm'));
+    for (const code of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]) expect(r.stdout).toMatch(new RegExp(`^  ${code}  `, 'm'));
   });
 
   it.each(['migrate', 'plan', 'validate', 'verify', 'status', 'rollback', 'embedded'])('%s --help exits 0 with examples and the exit codes', async (command) => {
