@@ -341,7 +341,7 @@ export async function rehearseSwap(client: pg.ClientBase, plan: Plan, live: stri
     if (!t) continue;
     const word = relWord[t.kind] ?? 'relation';
     const alter = t.kind === 'type' ? 'ALTER TYPE' : t.kind === 'i' || t.kind === 'I' ? 'ALTER INDEX' : t.kind === 'S' ? 'ALTER SEQUENCE' : t.kind === 'v' ? 'ALTER VIEW' : t.kind === 'm' ? 'ALTER MATERIALIZED VIEW' : 'ALTER TABLE';
-    problems.push(`the name ${x.name} is taken in schema ${live} by a ${word}${t.belongs ? ` of table ${t.belongs}` : ''} that the cutover does not move, and the run brings in a ${x.what} of that name (${word === 'type' ? 'type' : 'relation'} names are per schema, not per table). Fix: ${alter} ${qualify(live, x.name)} RENAME TO …; (or rename ours in the mapping)`);
+    problems.push(`the name ${x.name} is taken in schema ${live} by ${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}${t.belongs ? ` of table ${t.belongs}` : ''} that the cutover does not move, and the run brings in a ${x.what} of that name (${word === 'type' ? 'type' : 'relation'} names are per schema, not per table). Fix: ${alter} ${qualify(live, x.name)} RENAME TO …; (or rename ours in the mapping)`);
   }
   if (incoming.functions.length) {
     const fns = await client.query<{ name: string }>(`SELECT p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = ANY($2) AND p.pronargs = 0`, [live, [...incoming.functions]]);
