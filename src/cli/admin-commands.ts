@@ -68,10 +68,11 @@ export async function runRollback(out: Output, target: TargetSettings, o: { sche
       }
       const aside = runSchemaName('rolledback', run.run_id);
       const start = Date.now();
+      let back: Awaited<ReturnType<typeof swapBack>> = { foreignKeys: [], leftPointingAside: [] };
       await client.query('BEGIN');
       try {
         await client.query(`SET LOCAL lock_timeout = '10s'`);
-        await swapBack(client, { live: o.schema, previous: run.previous_schema, aside, moved, runId: run.run_id, log: (s) => out.verbose(s) });
+        back = await swapBack(client, { live: o.schema, previous: run.previous_schema, aside, moved, runId: run.run_id, log: (s) => out.verbose(s) });
         await client.query('COMMIT');
       } catch (e) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -79,8 +80,10 @@ export async function runRollback(out: Output, target: TargetSettings, o: { sche
       }
       const ms = Date.now() - start;
       out.result(`Rolled back run ${run.run_id} in ${ms} ms: ${moved.tables.length} tables moved to ${aside}${run.previous_schema ? `, ${moved.previous.length} previous objects restored from ${run.previous_schema}` : ''}.`);
+      for (const fk of back.foreignKeys) out.warn(`foreign key ${fk.constraint} re-pointed to the restored ${fk.references}${fk.validated ? ', validated' : ` NOT VALID: ${fk.orphans} of its rows reference nothing there; fix them, then run ${fk.validateCommand}`}`);
+      for (const line of back.leftPointingAside) out.warn(line);
       if (out.options.json) {
-        out.json({ exitCode: ExitCode.ok, runId: run.run_id, schema: o.schema, ms, tablesMovedTo: aside, tables: moved.tables, restoredFrom: run.previous_schema, restored: moved.previous });
+        out.json({ exitCode: ExitCode.ok, runId: run.run_id, schema: o.schema, ms, tablesMovedTo: aside, tables: moved.tables, restoredFrom: run.previous_schema, restored: moved.previous, foreignKeys: back.foreignKeys });
       }
       return ExitCode.ok;
     } finally {

@@ -4,10 +4,17 @@
  */
 import type pg from 'pg';
 import { quoteIdent } from '../plan/identifiers.js';
+import { lockHeldSql } from './lock-key.js';
 
 export const JOURNAL_SCHEMA = 'sqlite2pg';
 
 export type RunStatus = 'running' | 'loaded' | 'failed' | 'dry-run' | 'cut-over' | 'superseded' | 'rolled-back';
+
+/**
+ * The state a listing shows: the journal's status, except that a run recorded as `running` whose
+ * process is gone is `interrupted` (never stored: it is read from the lock, see listRuns).
+ */
+export type RunState = RunStatus | 'interrupted';
 
 const J = quoteIdent(JOURNAL_SCHEMA);
 
@@ -72,7 +79,8 @@ export async function ensureJournal(client: pg.ClientBase): Promise<void> {
 export interface RunRow {
   run_id: string;
   mode: string;
-  status: RunStatus;
+  /** As recorded; from listRuns, the state now (`interrupted` for a dead `running` run). */
+  status: RunState;
   target_schema: string;
   staging_schema: string;
   previous_schema: string | null;
@@ -140,9 +148,25 @@ export async function recordTable(client: pg.ClientBase, runId: string, t: { sou
   );
 }
 
-export async function listRuns(client: pg.ClientBase, schema?: string): Promise<RunRow[]> {
-  const r = await client.query<RunRow>(`SELECT * FROM ${J}.runs ${schema ? 'WHERE target_schema = $1' : ''} ORDER BY started_at DESC LIMIT 50`, schema ? [schema] : []);
-  return r.rows;
+/** A run as listed: `status` is its state now, `journal_status` what the journal records. */
+export interface ListedRun extends RunRow {
+  journal_status: RunStatus;
+}
+
+/**
+ * The newest runs, newest first. A run recorded as `running` is shown `interrupted` when its
+ * process is gone (killed, crashed, lost its connection): nobody holds the target lock of its
+ * schema, or a newer run of the schema started (which it could only do once the lock was free).
+ * The lock is session-level, so it goes with the connection of a dead process.
+ */
+export async function listRuns(client: pg.ClientBase, schema?: string): Promise<ListedRun[]> {
+  const r = await client.query<RunRow & { interrupted: boolean }>(
+    `SELECT r.*, r.status = 'running' AND (NOT ${lockHeldSql('r.target_schema')}
+       OR EXISTS (SELECT 1 FROM ${J}.runs n WHERE n.target_schema = r.target_schema AND n.started_at > r.started_at)) AS interrupted
+     FROM ${J}.runs r ${schema ? 'WHERE r.target_schema = $1' : ''} ORDER BY r.started_at DESC LIMIT 50`,
+    schema ? [schema] : [],
+  );
+  return r.rows.map(({ interrupted, ...row }) => ({ ...row, journal_status: row.status as RunStatus, status: interrupted ? 'interrupted' : row.status }));
 }
 
 export async function journalExists(client: pg.ClientBase): Promise<boolean> {

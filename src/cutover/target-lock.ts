@@ -6,10 +6,7 @@ import type pg from 'pg';
 import { LoadError } from '../errors.js';
 import { JOURNAL_SCHEMA, journalExists } from './journal.js';
 import { quoteIdent } from '../plan/identifiers.js';
-
-export function lockKeySql(): string {
-  return `hashtextextended('sqlite2pg:' || $1, 0)`;
-}
+import { lockKeySql } from './lock-key.js';
 
 export async function acquireTargetLock(client: pg.ClientBase, schema: string): Promise<void> {
   const r = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${lockKeySql()}) AS ok`, [schema]);

@@ -172,8 +172,9 @@ export async function copyChunk(
     }
 
     const stream = client.query(copyFrom(sql));
+    const rows = batches();
     try {
-      await pipeline(Readable.from(batches()), stream);
+      await pipeline(Readable.from(rows), stream);
     } catch (e) {
       if (e instanceof MigrateError) throw e;
       const pgErr = e as PgDatabaseError;
@@ -196,6 +197,11 @@ export async function copyChunk(
         });
       }
       throw new LoadError('E_COPY', `COPY into ${t.target} failed: ${pgErr.message}`, { cause: e, hint: pgErr.detail ?? 'The staging schema was left as is; the live schema is unchanged.' });
+    } finally {
+      // A failed COPY leaves the generator suspended inside its for…of over the SQLite iterator;
+      // the stream's destroy returns it only asynchronously. Close it here, before a retry reads
+      // the same connection again or the caller closes it ("connection is busy").
+      await rows.return(undefined);
     }
     const loaded = Number((stream as unknown as { rowCount: number }).rowCount);
     if (loaded !== sent) {

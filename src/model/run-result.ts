@@ -83,6 +83,28 @@ export interface ObjectCounts {
   readonly views: number;
 }
 
+/** A live object of the same name as a migrated one, moved aside by the cutover. */
+export interface SwapReplaced {
+  readonly kind: 'table' | 'view' | 'materialized-view' | 'foreign-table';
+  readonly name: string;
+}
+
+/** An object outside the migration that depends on a live object the cutover moves aside. */
+export interface SwapDependentResult {
+  readonly kind: string;
+  readonly object: string;
+  readonly on: string;
+  readonly action: string;
+}
+
+export interface ForeignKeyRepoint {
+  readonly constraint: string;
+  readonly references: string;
+  readonly validated: boolean;
+  readonly orphans: number;
+  readonly validateCommand: string | null;
+}
+
 export type Outcome = 'passed' | 'passed-with-quarantine' | 'verify-mismatch' | 'failed';
 export type Mode = 'cutover' | 'dry-run' | 'verify';
 
@@ -125,6 +147,12 @@ export interface RunResult {
     readonly previousSchema: string | null;
     readonly rollbackCommand: string | null;
     readonly rollbackDescription: string | null;
+    /** Live objects of the same names that the cutover moved aside (a dry run: would move). */
+    readonly replaces?: readonly SwapReplaced[];
+    /** Objects outside the migration depending on those, with what was done or is to do. */
+    readonly dependents?: readonly SwapDependentResult[];
+    /** Foreign keys of other tables re-pointed to the new tables (a dry run: orphans counted against the staging data). */
+    readonly foreignKeys?: readonly ForeignKeyRepoint[];
   };
   readonly error: { readonly code: string; readonly message: string; readonly hint: string | null } | null;
 }

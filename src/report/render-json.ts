@@ -62,6 +62,9 @@ const CUTOVER_KEYS = {
   previousSchema: true,
   rollbackCommand: true,
   rollbackDescription: true,
+  replaces: true,
+  dependents: true,
+  foreignKeys: true,
 } as const satisfies KeyOrder<RunResult['cutover']>;
 const TABLE_KEYS = {
   source: true,

@@ -139,13 +139,13 @@ function atAGlance(run: RunResult): string {
   }
   const cutover = run.cutover;
   if (cutover.performed) {
-    items.push(`**Change:** the migrated tables are live in schema ${live} of ${where}${cutover.ms === null ? '' : `; the swap took ${formatMs(cutover.ms)}`}.`);
+    items.push(`**Change:** the migrated tables are live in schema ${live} of ${where}${replacedNote(cutover, 'replacing')}${cutover.ms === null ? '' : `; the swap took ${formatMs(cutover.ms)}`}.`);
     if (cutover.rollbackCommand !== null) items.push(`**Undo:** ${inlineCode(cutover.rollbackCommand)} (see Rollback).`);
   } else if (run.mode === 'verify') {
     items.push('**Change:** none: this run only compared.');
   } else {
     const why = run.mode === 'dry-run' ? 'dry run' : run.outcome === 'passed-with-quarantine' ? 'rows were quarantined and not accepted' : run.outcome === 'verify-mismatch' ? 'verification failed' : 'the run failed';
-    items.push(`**Change:** none (${why}): schema ${live} of ${where} was not touched.`);
+    items.push(`**Change:** none (${why}): schema ${live} of ${where} was not touched${run.mode === 'dry-run' ? replacedNote(cutover, 'a cutover would move aside') : ''}.`);
     const wall = run.mode === 'dry-run' ? dryRunWallMs(run) : null;
     if (wall !== null) items.push(`**Window:** a real run would take about ${formatMs(wall)}, measured by this dry run (see Rollback).`);
   }
@@ -153,6 +153,14 @@ function atAGlance(run: RunResult): string {
   if (run.error !== null && run.outcome !== 'verify-mismatch') items.push(`**Error:** ${inlineCode(run.error.code)} (see Error).`);
   if (run.untranslated.length > 0) items.push(`**By hand:** ${plural(run.untranslated.length, 'object')} could not be translated (see Manual follow-ups).`);
   return items.map((i) => `- ${i}`).join('\n');
+}
+
+/** `, replacing `customers`, `orders` (moved aside into `sqlite2pg_previous_…`)`: the live objects of the same names. */
+function replacedNote(cutover: RunResult['cutover'], verb: string): string {
+  const names = cutover.replaces ?? [];
+  if (names.length === 0) return '';
+  const into = cutover.previousSchema ? ` (moved aside into ${inlineCode(cutover.previousSchema)})` : '';
+  return `${verb === 'replacing' ? ', ' : '; '}${verb} the live ${names.map((n) => `${n.kind === 'table' ? '' : `${n.kind.replace('-', ' ')} `}${inlineCode(n.name)}`).join(', ')}${into}`;
 }
 
 function modeText(run: RunResult): string {

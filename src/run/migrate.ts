@@ -30,6 +30,7 @@ import { createStaging, journalRun } from './phases/stage-phase.js';
 import { loadPhase } from './phases/load-phase.js';
 import { verifyPhase } from './phases/verify-phase.js';
 import { cutoverPhase, dropStaging } from './phases/cutover-phase.js';
+import { checkSwap, rehearseForeignKeys } from './phases/swap-check-phase.js';
 import { assembleRunResult, castSamples, tableResult } from './phases/run-result.js';
 
 export type { RunEvents } from './step-log.js';
@@ -133,6 +134,8 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     await checkTargetWritable(admin, o.schema, JOURNAL_SCHEMA);
     await acquireTargetLock(lock, o.schema);
     locked = true;
+    // The swap rehearsed before anything is written: a cutover that would fail stops the run here.
+    const rehearsal = await checkSwap(admin, plan, { live: o.schema, previous, mode: o.mode }, log);
     await ensureJournal(admin);
     const run = { runId, mode: o.mode, schema: o.schema, staging, sourcePath: resolve(o.sourcePath), snapshotPath: bytes.snapshotPath, sha256: bytes.sha256, size: sizeBytes, mappingHash, version: TOOL_VERSION };
     const kept = await journalRun(admin, plan, run, resumed, log);
@@ -166,9 +169,10 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     }
 
     if (o.mode === 'cutover' && exitCode === ExitCode.ok) {
-      cutover = await cutoverPhase(admin, plan, { live: o.schema, staging, previous, runId, embedded: o.embedded }, log);
-    } else if (!o.keepStaging) {
-      await dropStaging(admin, staging, log);
+      cutover = await cutoverPhase(admin, plan, { live: o.schema, staging, previous, runId, embedded: o.embedded, orphans: o.orphans }, log);
+    } else {
+      if (o.mode === 'dry-run') cutover = { ...NO_CUTOVER, replaces: rehearsal.replaces, dependents: rehearsal.dependents, foreignKeys: await rehearseForeignKeys(admin, rehearsal, staging, log) };
+      if (!o.keepStaging) await dropStaging(admin, staging, log);
     }
     await setRunStatus(admin, runId, o.mode === 'cutover' && cutover.performed ? 'cut-over' : o.mode === 'dry-run' ? 'dry-run' : 'failed');
   } catch (e) {

@@ -226,30 +226,37 @@ export async function pinpointDifferences(client: pg.ClientBase, db: SqliteDb, s
   const out: DifferingRow[] = [];
   const src = sourceRows(db, t, keyTargets, options.skipKeys);
   const tgt = targetRows(client, schema, t, keyTargets);
-  let s = src.next();
-  let g = await tgt.next();
   const changed: { key: readonly string[]; label: string; canon: readonly (string | null)[] }[] = [];
   let truncated = false;
   const full = (): boolean => out.length + changed.length >= options.limit;
-  while (!s.done || !g.done) {
-    if (full()) {
-      truncated = true;
-      break;
+  // Both sides are walked by hand (next(), not for…of), so stopping early at the limit, or an
+  // error, must close them explicitly: an open SQLite iterator keeps its connection busy (no
+  // other statement, no close()), an open cursor keeps its transaction.
+  try {
+    let s = src.next();
+    let g = await tgt.next();
+    while (!s.done || !g.done) {
+      if (full()) {
+        truncated = true;
+        break;
+      }
+      const c = s.done ? 1 : g.done ? -1 : compareKeys(s.value.keyCanon, g.value.keyCanon, keyCasts);
+      if (c < 0 && !s.done) {
+        out.push({ key: s.value.label, kind: 'missing-in-target', columns: [] });
+        s = src.next();
+      } else if (c > 0 && !g.done) {
+        out.push({ key: g.value.label, kind: 'extra-in-target', columns: [] });
+        g = await tgt.next();
+      } else if (!s.done && !g.done) {
+        if (s.value.digest !== g.value.digest) changed.push({ key: g.value.keyCanon, label: s.value.label, canon: s.value.canon! });
+        s = src.next();
+        g = await tgt.next();
+      }
     }
-    const c = s.done ? 1 : g.done ? -1 : compareKeys(s.value.keyCanon, g.value.keyCanon, keyCasts);
-    if (c < 0 && !s.done) {
-      out.push({ key: s.value.label, kind: 'missing-in-target', columns: [] });
-      s = src.next();
-    } else if (c > 0 && !g.done) {
-      out.push({ key: g.value.label, kind: 'extra-in-target', columns: [] });
-      g = await tgt.next();
-    } else if (!s.done && !g.done) {
-      if (s.value.digest !== g.value.digest) changed.push({ key: g.value.keyCanon, label: s.value.label, canon: s.value.canon! });
-      s = src.next();
-      g = await tgt.next();
-    }
+  } finally {
+    src.return(undefined);
+    await tgt.return(undefined);
   }
-  await tgt.return(undefined);
   for (const ch of changed) {
     const tv = await targetValues(client, schema, t, keyTargets, ch.key);
     const columns = t.columns

@@ -79,7 +79,8 @@ describe('cutover, dry-run and rollback against a target with existing objects',
     expect(old.rows[0]!.n).toBe('42');
     // Someone else's view still reads the previous table: the report says so.
     const report = JSON.parse(readFileSync(run.stdout.match(/report: (.*)\.md/)![1]! + '.json', 'utf8'));
-    expect(report.warnings.join('\n')).toMatch(/public\.customer_emails depends on customers/);
+    expect(report.warnings.join('\n')).toMatch(/public\.customer_emails keeps reading the previous customers \(moved into sqlite2pg_previous_\w+\): re-create it/);
+    expect(report.cutover.dependents.map((d: { kind: string; object: string }) => `${d.kind} ${d.object}`)).toEqual(['view public.customer_emails']);
     expect(report.cutover.performed).toBe(true);
     expect(report.cutover.rollbackCommand).toMatch(/^npx sqlite2pg rollback --run \S+ --schema public/);
   });
@@ -133,10 +134,18 @@ describe('a cutover that fails is rolled back by its own transaction', () => {
   beforeAll(async () => {
     db = await createTestDatabase('cutover_fail');
     work = tempDir('cutover-fail');
-    // An unrelated index already owns the name of one of our indexes: index names are per schema,
-    // so moving our table into the live schema must fail, and with it the whole swap.
+    // An unrelated index takes the name of one of our indexes after the pre-load rehearsal checked
+    // it was free (here: as soon as we build ours in staging): index names are per schema, so
+    // moving our table into the live schema must fail, and with it the whole swap.
     await db.query(`CREATE TABLE public.unrelated (x int)`);
-    await db.query(`CREATE INDEX customers_email_key ON public.unrelated (x)`);
+    await db.query(`CREATE FUNCTION public.take_name() RETURNS event_trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() WHERE schema_name LIKE 'sqlite2pg_staging_%' AND object_identity LIKE '%.customers_email_key')
+           AND to_regclass('public.customers_email_key') IS NULL THEN
+          CREATE INDEX customers_email_key ON public.unrelated (x);
+        END IF;
+      END $$`);
+    await db.query(`CREATE EVENT TRIGGER take_name ON ddl_command_end WHEN TAG IN ('CREATE INDEX') EXECUTE FUNCTION public.take_name()`);
   });
   afterAll(async () => db?.drop());
 

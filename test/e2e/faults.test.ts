@@ -41,6 +41,17 @@ async function runStatus(db: TestDatabase): Promise<string[]> {
   return r.rows.map((x) => x.status);
 }
 
+/** Poll `sqlite2pg status` until its output matches (the server ends a dead client's backends within moments). */
+async function statusShows(db: TestDatabase, pattern: RegExp, timeoutMs = 10_000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await runCli(['status', '--target', db.url]);
+    if (pattern.test(s.stdout)) return true;
+    if (Date.now() > end) throw new Error(`status never matched ${pattern}:\n${s.stdout}${s.stderr}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
 describe('faults during the load', () => {
   let work: string;
   let source: string;
@@ -93,6 +104,10 @@ describe('faults during the load', () => {
     const r = await running;
     expect(r.signal).toBe('SIGKILL');
     expect(await runStatus(db)).toEqual(['running']);
+    // The journal still says running; status tells from the target lock that its process is gone.
+    expect(await statusShows(db, /^\S+ {2}interrupted /m)).toBe(true);
+    const listed = JSON.parse((await runCli(['status', '--target', db.url, '--json'])).stdout);
+    expect(listed.runs.map((x: { status: string; journal_status: string }) => `${x.status}/${x.journal_status}`)).toEqual(['interrupted/running']);
     // Resuming under different mapping files would mix tables loaded under two sets of rules.
     const changed = join(work, 'changed-mappings');
     mkdirSync(changed, { recursive: true });
@@ -121,6 +136,9 @@ describe('faults during the load', () => {
     const db = await fresh('fault_concurrent');
     const first = runCli(migrate(db));
     await waitForCopy(db);
+    // A run that is working is shown running, not interrupted.
+    const during = await runCli(['status', '--target', db.url]);
+    expect(during.stdout).toMatch(/^\S+ {2}running {5}/m);
     const started = Date.now();
     const second = await runCli(migrate(db));
     expect(second.code, second.stderr).toBe(5);

@@ -17,6 +17,8 @@ export interface CutoverPhaseOptions {
   readonly previous: string;
   readonly runId: string;
   readonly embedded: boolean;
+  /** Foreign keys of other tables whose rows reference nothing in the new table: re-pointed NOT VALID (default) or the cutover fails. */
+  readonly orphans?: 'not-valid' | 'fail';
 }
 
 /** After the swap: every identity's next value must be past max(id), or the application's first INSERT fails. */
@@ -55,13 +57,19 @@ export async function cutoverPhase(admin: pg.ClientBase, plan: Plan, o: CutoverP
     try {
       // Fail fast rather than queue behind a long transaction of the application.
       await admin.query(`SET LOCAL lock_timeout = '10s'`);
-      swap = await swapIn(admin, { live: o.live, staging: o.staging, previous: o.previous, runId: o.runId, ...(log.events.sql ? { log: log.events.sql } : {}) });
+      swap = await swapIn(admin, { live: o.live, staging: o.staging, previous: o.previous, runId: o.runId, orphans: o.orphans ?? 'not-valid', ...(log.events.sql ? { log: log.events.sql } : {}) });
       await admin.query('COMMIT');
     } catch (e) {
       await admin.query('ROLLBACK').catch(() => undefined);
       throw new LoadError('E_CUTOVER', `Cutover failed and was rolled back: ${(e as Error).message}`, { cause: e, hint: `The live schema is unchanged; the loaded data is still in ${o.staging}.` });
     }
-    for (const d of swap.dependents) log.note([`${d}: it still reads the previous table, now in ${o.previous}; re-create it if it should read the new data`]);
+    // What depends on the objects moved aside: said loudly (console and report), with what to do.
+    for (const d of swap.dependentObjects) if (d.kind !== 'foreign-key') log.warn(d.action.replaceAll('the sqlite2pg_previous_… schema', o.previous));
+    for (const fk of swap.foreignKeys) {
+      if (fk.validated) log.warn(`foreign key ${fk.constraint} was re-pointed to the new ${fk.references} (it referenced the table moved into ${o.previous}), and its rows were validated`);
+      else if (fk.orphans > 0) log.warn(`foreign key ${fk.constraint} was re-pointed to the new ${fk.references} NOT VALID: ${fk.orphans} of its rows reference${fk.orphans === 1 ? 's' : ''} no row of the new table (new writes are checked, these rows are not); fix them, then run ${fk.validateCommand}`);
+      else log.warn(`foreign key ${fk.constraint} was re-pointed to the new ${fk.references} and kept NOT VALID, as it was; validate it with ${fk.validateCommand}`);
+    }
     log.note(await identitySmokeTest(admin, o.live, plan));
     const counters = await writeCounters(admin, o.live, swap.moved.tables);
     await admin.query(`UPDATE ${quoteIdent('sqlite2pg')}.runs SET write_counters = $2 WHERE run_id = $1`, [o.runId, JSON.stringify(counters)]);
@@ -73,6 +81,9 @@ export async function cutoverPhase(admin: pg.ClientBase, plan: Plan, o: CutoverP
       rollbackDescription: swap.moved.previous.length
         ? `moves the ${swap.moved.tables.length} migrated tables out of ${o.live} into a new schema sqlite2pg_rolledback_…, and moves the ${swap.moved.previous.length} previous objects back from ${o.previous}, in one transaction`
         : `moves the ${swap.moved.tables.length} migrated tables out of ${o.live} into a new schema sqlite2pg_rolledback_… (kept, not dropped), in one transaction; ${o.live} had no tables of these names before`,
+      replaces: swap.moved.previous.map((p) => ({ kind: p.kind, name: p.name })),
+      dependents: swap.dependentObjects,
+      foreignKeys: swap.foreignKeys,
     };
   });
 }
