@@ -1,11 +1,13 @@
 /**
  * One offline migration run, composed of its phases (src/run/phases/): pre-flight (source file,
- * resume lookup) → source bytes (snapshot) → catalog, mappings, plan → target checks → journal and
- * staging tables → load → keys, indexes, constraints → verify → cutover (or dry-run cleanup) →
+ * resume lookup, mappings checked against the live source's catalog read-only, target connection
+ * and checks) → source bytes (snapshot) → catalog and plan of the snapshot, whose schema must be
+ * the one checked → journal and staging tables → load → keys, indexes, constraints → verify → cutover (or dry-run cleanup) →
  * report. Pre-flight problems throw before anything touches the target. After that, every
  * outcome is recorded in the RunResult and the journal; the live schema changes only in the
  * cutover transaction.
  */
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ExitCode, MigrateError, UsageError, VerifyError, type ExitCodeValue } from '../errors.js';
 import type { ObjectCounts, Outcome, RunResult } from '../model/run-result.js';
@@ -73,26 +75,54 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
   let runId = newRunId(startedAt);
   const log = new StepLog(startedAt.getTime(), o.events);
 
-  // --- Pre-flight: nothing touches the target until all of this passed. ---
+  // --- Pre-flight: every check that can fail fast runs before the snapshot copies the source. ---
+  // 1. The source file, and the run being resumed (if any).
   const { sizeBytes } = await checkSqliteFile(o.sourcePath);
   const resumed: RunRow | null = o.resume ? await findResumable(o.target, o.schema) : null;
   if (resumed) runId = resumed.run_id;
-  const bytes = await readSource(o, runId, resumed, log);
-  const { plan, mappingHash, warnings: planWarnings } = await log.timed('read catalog and plan', 'pre', () => prepare(o, bytes.readPath, sizeBytes));
+  // 2. The mappings against the live source's catalog, read-only (a resumed run reads its snapshot below).
+  const live = resumed ? null : await log.timed('check mappings', 'pre', () => prepare(o, o.sourcePath, sizeBytes));
+  // 3. The target: connection (password, database), version, encoding, privileges.
+  const admin = await connectTarget(o.target);
+  const lock = await connectTarget(o.target).catch(async (e: unknown) => {
+    await admin.end().catch(() => undefined);
+    throw e;
+  });
+  const closeTarget = async (): Promise<void> => {
+    await lock.end().catch(() => undefined);
+    await admin.end().catch(() => undefined);
+  };
+  let snapshotTaken: string | null = null;
+  const pre = await (async () => {
+    const version = await checkServer(admin, o.target.database);
+    // 4. Only now the copy; then the plan from the bytes the run reads, whose schema must be the one checked.
+    const read = await readSource(o, runId, resumed, log);
+    if (!resumed) snapshotTaken = read.snapshotPath;
+    const p = live && read.readPath === o.sourcePath ? live : await log.timed('read catalog and plan', 'pre', () => prepare(o, read.readPath, sizeBytes));
+    if (live && p.schemaHash !== live.schemaHash) {
+      throw new MigrateError('E_SOURCE_SCHEMA_CHANGED', ExitCode.capture, `The schema of ${o.sourcePath} changed between the pre-flight check and the snapshot.`, { hint: 'An application changed its tables while the run started; run again once the schema is stable.' });
+    }
+    return { serverVersion: version, bytes: read, prepared: p };
+  })().catch(async (e: unknown) => {
+    await closeTarget();
+    if (snapshotTaken) await rm(snapshotTaken, { force: true }).catch(() => undefined);
+    throw e;
+  });
+  const { bytes, prepared } = pre;
+  const serverVersion: string | null = pre.serverVersion;
+  const { plan, mappingHash, warnings: planWarnings } = prepared;
   for (const w of planWarnings) log.warn(w);
   if (resumed && resumed.mapping_hash !== null && resumed.mapping_hash !== mappingHash) {
     // Kept tables were loaded under the old rules: mixing them with new ones would prove nothing.
+    await closeTarget();
     throw new UsageError(`Cannot resume run ${resumed.run_id}: the mapping files changed since it started.`, { hint: 'Start a new run without --resume (or restore the mapping files it used).' });
   }
 
-  const admin = await connectTarget(o.target);
-  const lock = await connectTarget(o.target);
   const staging = resumed?.staging_schema ?? runSchemaName('staging', runId);
   const previous = runSchemaName('previous', runId);
   const reportBase = reportStem(startedAt, o.sourcePath, o.mode);
   const reportsDir = resolve(o.reportsDir);
   const quarantine = new QuarantineDir(join(reportsDir, reportBase, 'quarantine'));
-  let serverVersion: string | null = null;
   let loads: TableLoad[] = [];
   /** Tables whose load finished, so a failed run still reports what it did. */
   const completed: TableLoad[] = [];
@@ -106,7 +136,6 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
   let exitCode: ExitCodeValue = ExitCode.ok;
 
   try {
-    serverVersion = await checkServer(admin, o.target.database);
     await acquireTargetLock(lock, o.schema);
     locked = true;
     await ensureJournal(admin);

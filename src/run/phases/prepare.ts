@@ -25,6 +25,8 @@ export interface Prepared {
   readonly plan: Plan;
   /** sha256 of the mapping files' content: a resumed run must use the same rules. */
   readonly mappingHash: string;
+  /** sha256 of the source's schema (sqlite_schema rows): the pre-flight read and the snapshot must agree. */
+  readonly schemaHash: string;
   readonly warnings: string[];
 }
 
@@ -36,8 +38,11 @@ export function newRunId(now: Date): string {
 export async function prepare(o: PrepareOptions, readPath: string, sizeBytes: number): Promise<Prepared> {
   const db = openSqlite(readPath);
   let catalog: Catalog;
+  let schemaHash: string;
   try {
     catalog = introspectSqlite(db, o.sourcePath, sizeBytes);
+    const rows = db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name').all();
+    schemaHash = createHash('sha256').update(JSON.stringify(rows)).digest('hex');
   } finally {
     db.close();
   }
@@ -51,5 +56,5 @@ export async function prepare(o: PrepareOptions, readPath: string, sizeBytes: nu
   const mappingHash = createHash('sha256')
     .update(JSON.stringify([...mappings.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, m]) => [k, m.mapping])))
     .digest('hex');
-  return { catalog, plan, mappingHash, warnings: [...v.warnings, ...plan.warnings] };
+  return { catalog, plan, mappingHash, schemaHash, warnings: [...v.warnings, ...plan.warnings] };
 }
