@@ -1,6 +1,7 @@
 /**
  * sqlite2pg command line. The only module that reads argv, prints, and decides the exit code.
  */
+import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, MigrateError, UsageError, type ExitCodeValue } from '../errors.js';
 import { DEFAULT_EMBEDDED_DIR, readEmbeddedState, isEmbeddedRunning, startEmbedded, stopEmbedded } from '../embedded/embedded-server.js';
@@ -10,23 +11,36 @@ import { renderJson } from '../report/render-json.js';
 import { TOOL_VERSION } from '../version.js';
 import { CONFIG_FILE, CONFIG_SCHEMA_FILE, loadConfig, type FileConfig } from '../config/load-config.js';
 import { Output } from './output.js';
+import { commandName } from './command-name.js';
+import { shellQuote } from '../report/hints.js';
 import { LiveProgress } from './live-progress.js';
 import { renderSummary, progressEvents, renderPlanSummary } from './progress.js';
 import { runPlan } from '../run/plan-run.js';
 import { verifyTarget } from '../run/verify-run.js';
 import { runRollback, runStatus } from './admin-commands.js';
+import { runPrune } from './prune-command.js';
 
-export const EXIT_CODES_HELP = `
-Exit codes:
-  0  success
-  1  internal error (a bug: please report it with the stack trace)
-  2  usage error (bad command line)
-  3  mapping or config invalid (nothing was changed)
-  4  source unreadable (missing, not SQLite, corrupt)
-  5  load failed (the live schema is unchanged)
-  6  verification mismatch (no cutover was done)
-  7  rollback needs a human
-  8  completed with quarantined rows (see the report; --allow-quarantine to accept)`;
+const EXIT_CODE_TEXT: Record<number, string> = {
+  0: 'success',
+  1: 'internal error (a bug: please report it with the stack trace)',
+  2: 'usage error (bad command line, or no target to read)',
+  3: 'mapping or config invalid (nothing was changed)',
+  4: 'source unreadable (missing, not SQLite, corrupt)',
+  5: 'target unreachable, or load failed (the live schema is unchanged)',
+  6: 'verification mismatch (no cutover was done)',
+  7: 'rollback needs a human',
+  8: 'NOT CUT OVER: rows were quarantined (read the quarantine files; --allow-quarantine to accept)',
+  9: 'the cutover IS done, but the report could not be written',
+  10: 'fallback refused: a PostgreSQL value cannot go back into SQLite exactly',
+  11: 'the source schema changed during the run (or online capture broke): no cutover',
+};
+
+/** The "Exit codes:" block of a command's --help: only the codes that command can return. */
+export function exitCodesHelp(codes: readonly number[]): string {
+  return `\nExit codes:\n${codes.map((c) => `  ${String(c).padEnd(2)} ${EXIT_CODE_TEXT[c]}`).join('\n')}`;
+}
+
+export const EXIT_CODES_HELP = exitCodesHelp([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
 
 const CONFIG_HELP = `
 Configuration:
@@ -96,12 +110,18 @@ async function setUp(flags: CommonFlags, state: CliState, needsTarget = true): P
  * Resolve the target (flag → config file → DATABASE_URL → PG*), starting the embedded server when
  * none is configured.
  */
-export async function targetOrEmbedded(flag: string | undefined, config: FileConfig | null, out: Output): Promise<{ target: TargetSettings; embedded: boolean }> {
+export async function targetOrEmbedded(flag: string | undefined, config: FileConfig | null, out: Output, existing: { command: string; args?: string } | null = null): Promise<{ target: TargetSettings; embedded: boolean }> {
   const t = flag ? targetFromUrl(flag, 'flag') : config?.target ? targetFromUrl(config.target, 'flag') : resolveTarget(undefined, process.env);
   if (t) {
     out.addSecrets(t.secrets);
     out.verbose(`target: ${t.display} (from ${flag ? '--target' : config?.target ? config.file : t.source})`);
     return { target: t, embedded: false };
+  }
+  if (existing && !(await readEmbeddedState(DEFAULT_EMBEDDED_DIR))) {
+    // Commands that read what a migration left must not start a new, empty server and find nothing there.
+    throw new UsageError(`No target given, and there is no embedded PostgreSQL in this folder (${resolve(DEFAULT_EMBEDDED_DIR)}): ${existing.command} needs the database a migration went into.`, {
+      hint: `Pass it: ${commandName()} ${existing.command}${existing.args ? ` ${existing.args}` : ''} --target 'postgres://user:***@host:5432/db' (or set DATABASE_URL, the PG* variables, or "target" in ${CONFIG_FILE}), or run it from the folder where you ran migrate with the embedded server.`,
+    });
   }
   out.info('No target given (--target, config file, DATABASE_URL or PG* variables): using the embedded PostgreSQL in ./.sqlite2pg');
   const { server, startedNow } = await startEmbedded(DEFAULT_EMBEDDED_DIR);
@@ -165,7 +185,7 @@ Examples:
   $ sqlite2pg migrate app.db --config deploy/sqlite2pg.config.json --json > result.json
 ${CONFIG_HELP}
 ${OUTPUT_HELP}
-${EXIT_CODES_HELP}`),
+${exitCodesHelp([0, 1, 2, 3, 4, 5, 6, 8, 9, 11])}`),
   ).action(async (source: string, flags: CommonFlags & Record<string, unknown>, cmd: Command) => {
     const { out, config } = await setUp(flags, state);
     const { target, embedded } = await targetOrEmbedded(flags['target'] as string | undefined, config, out);
@@ -245,7 +265,7 @@ Examples:
   $ sqlite2pg plan app.db --sample 100000      # faster on a big database
   $ sqlite2pg plan app.db --check              # in CI: are the mapping files up to date?
 ${CONFIG_HELP}
-${EXIT_CODES_HELP}`),
+${exitCodesHelp([0, 1, 2, 3, 4])}`),
   ).action(async (source: string, flags: CommonFlags & { sample?: number; check?: boolean; force?: boolean }, cmd: Command) => {
     const { out, config } = await setUp(flags, state, false);
     const mappings = setting<string>(cmd, 'mappings', config?.mappings);
@@ -272,10 +292,10 @@ Examples:
   $ sqlite2pg verify app.db --target postgres://app@db.internal/app
   $ sqlite2pg verify app.db --schema app --diff-limit 10 --json | jq '.tables[] | select(.checksum.match == false)'
 ${CONFIG_HELP}
-${EXIT_CODES_HELP}`),
+${exitCodesHelp([0, 1, 2, 3, 4, 5, 6])}`),
   ).action(async (source: string, flags: CommonFlags & Record<string, unknown>, cmd: Command) => {
     const { out, config } = await setUp(flags, state);
-    const { target, embedded } = await targetOrEmbedded(flags['target'] as string | undefined, config, out);
+    const { target, embedded } = await targetOrEmbedded(flags['target'] as string | undefined, config, out, { command: 'verify', args: shellQuote(source) });
     const r = await verifyTarget({
       sourcePath: source,
       target,
@@ -303,10 +323,10 @@ Examples:
   $ sqlite2pg status --target postgres://app@db.internal/app
   $ sqlite2pg status --schema public --json | jq '.runs[0]'
 ${CONFIG_HELP}
-${EXIT_CODES_HELP}`),
+${exitCodesHelp([0, 1, 2, 5])}`),
   ).action(async (flags: CommonFlags & { target?: string }, cmd: Command) => {
     const { out, config } = await setUp(flags, state);
-    const { target } = await targetOrEmbedded(flags.target, config, out);
+    const { target } = await targetOrEmbedded(flags.target, config, out, { command: 'status' });
     state.exit = await runStatus(out, target, setting<string | undefined>(cmd, 'schema', config?.schema));
   });
 
@@ -323,11 +343,33 @@ Examples:
   $ sqlite2pg rollback --target postgres://app@db.internal/app                 # the last cutover of public
   $ sqlite2pg rollback --run 20240501T100000Z-a1b2c3 --schema app              # the run named in the report
 ${CONFIG_HELP}
-${EXIT_CODES_HELP}`),
+${exitCodesHelp([0, 1, 2, 5, 7])}`),
   ).action(async (flags: CommonFlags & { target?: string; run?: string; force?: boolean }, cmd: Command) => {
     const { out, config } = await setUp(flags, state);
-    const { target } = await targetOrEmbedded(flags.target, config, out);
+    const { target } = await targetOrEmbedded(flags.target, config, out, { command: 'rollback' });
     state.exit = await runRollback(out, target, { schema: setting<string>(cmd, 'schema', config?.schema), runId: flags.run ?? null, force: Boolean(flags.force) });
+  });
+
+  addCommon(
+    program
+      .command('prune')
+      .alias('clean')
+      .description("remove what runs left behind: kept schemas (staging of dead runs, previous, rolled back) and kept snapshots; never the live schema (Flyway's clean, minus the live data)")
+      .option('-t, --target <url>', TARGET_FLAG_HELP)
+      .option('--dry-run', 'list what would be removed, and its size; change nothing')
+      .option('--older-than <days>', 'only what runs finished at least this many days ago', positiveInt('older-than'))
+      .option('--all', "also the live run's previous schema and snapshot (what its rollback and fallback need)")
+      .addHelpText('after', `
+Examples:
+  $ sqlite2pg prune --dry-run --target postgres://app@db.internal/app        # what would go, with sizes
+  $ sqlite2pg prune --older-than 7 --target postgres://app@db.internal/app   # what is a week old
+  $ sqlite2pg prune --all --target postgres://app@db.internal/app            # once the migration is accepted
+${CONFIG_HELP}
+${exitCodesHelp([0, 1, 2, 5])}`),
+  ).action(async (flags: CommonFlags & { target?: string; dryRun?: boolean; olderThan?: number; all?: boolean }) => {
+    const { out, config } = await setUp(flags, state);
+    const { target } = await targetOrEmbedded(flags.target, config, out, { command: 'prune' });
+    state.exit = await runPrune(out, target, { dryRun: Boolean(flags.dryRun), olderThanDays: flags.olderThan ?? null, all: Boolean(flags.all) });
   });
 
   const embedded = program
@@ -338,7 +380,7 @@ Examples:
   $ sqlite2pg embedded start
   $ psql "$(sqlite2pg embedded url)"
   $ sqlite2pg embedded stop
-${EXIT_CODES_HELP}`);
+${exitCodesHelp([0, 1, 2])}`);
   const jsonFlag = (c: Command): Command => c.option('--json', 'print one JSON object on stdout');
   const say = (flags: { json?: boolean }, text: string, value: Record<string, unknown>): void => {
     process.stdout.write(flags.json ? `${JSON.stringify({ exitCode: 0, ...value }, null, 2)}\n` : `${text}\n`);
