@@ -11,8 +11,9 @@ import { renderJson } from '../report/render-json.js';
 import { TOOL_VERSION } from '../version.js';
 import { CONFIG_FILE, CONFIG_SCHEMA_FILE, loadConfig, type FileConfig } from '../config/load-config.js';
 import { Output } from './output.js';
-import { commandName } from './command-name.js';
-import { shellQuote } from '../report/hints.js';
+import { commandName, invocationOf } from './invocation.js';
+import { personalizeHint, shellQuote } from '../report/hints.js';
+import type { Invocation } from '../model/run-result.js';
 import { LiveProgress } from './live-progress.js';
 import { renderSummary, progressEvents, renderPlanSummary } from './progress.js';
 import { runPlan } from '../run/plan-run.js';
@@ -70,6 +71,11 @@ interface CommonFlags {
 class CliState {
   exit: ExitCodeValue = ExitCode.ok;
   out: Output | null = null;
+  /** The arguments as given, for the report's record of the command line. */
+  argv: readonly string[] = [];
+  /** How the command was run, and its source file: what error hints build their commands from. */
+  invocation: Invocation | null = null;
+  source: string | null = null;
 }
 
 function addCommon(cmd: Command): Command {
@@ -128,6 +134,14 @@ export async function targetOrEmbedded(flag: string | undefined, config: FileCon
   out.addSecrets([server.password]);
   if (startedNow) out.info(`Started embedded PostgreSQL on 127.0.0.1:${server.port}`);
   return { target: targetFromUrl(server.url, 'embedded'), embedded: true };
+}
+
+/** Record how this command was run (for the report and for copy-paste-ready hints in errors). */
+function remember(state: CliState, out: Output, source: string | null, o: { target: TargetSettings; embedded: boolean; flags: CommonFlags & Record<string, unknown>; schema: string }): Invocation {
+  const inv = invocationOf({ argv: state.argv, redact: (t) => out.redact(t), target: o.target, embedded: o.embedded, targetFlag: typeof o.flags['target'] === 'string', configFlag: o.flags.config, schema: o.schema });
+  state.invocation = inv;
+  state.source = source;
+  return inv;
 }
 
 /** The --json object of a run: its exit code, report paths, and the report JSON itself (same key order). */
@@ -189,6 +203,7 @@ ${exitCodesHelp([0, 1, 2, 3, 4, 5, 6, 8, 9, 11])}`),
   ).action(async (source: string, flags: CommonFlags & Record<string, unknown>, cmd: Command) => {
     const { out, config } = await setUp(flags, state);
     const { target, embedded } = await targetOrEmbedded(flags['target'] as string | undefined, config, out);
+    const invocation = remember(state, out, source, { target, embedded, flags, schema: setting(cmd, 'schema', config?.schema) });
     const controller = new AbortController();
     const onSignal = (sig: NodeJS.Signals): void => {
       if (controller.signal.aborted) {
@@ -232,6 +247,7 @@ ${exitCodesHelp([0, 1, 2, 3, 4, 5, 6, 8, 9, 11])}`),
       },
       events: live ? live.events : progressEvents(out),
       signal: controller.signal,
+      invocation,
     };
     live?.start();
     let r: RunOutcome;
@@ -296,7 +312,9 @@ ${exitCodesHelp([0, 1, 2, 3, 4, 5, 6])}`),
   ).action(async (source: string, flags: CommonFlags & Record<string, unknown>, cmd: Command) => {
     const { out, config } = await setUp(flags, state);
     const { target, embedded } = await targetOrEmbedded(flags['target'] as string | undefined, config, out, { command: 'verify', args: shellQuote(source) });
+    const invocation = remember(state, out, source, { target, embedded, flags, schema: setting(cmd, 'schema', config?.schema) });
     const r = await verifyTarget({
+      invocation,
       sourcePath: source,
       target,
       embedded,
@@ -427,6 +445,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     c.commands.forEach(deep);
   });
   const json = wantsJson(argv);
+  state.argv = argv;
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return state.exit;
@@ -445,7 +464,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (e instanceof MigrateError) {
       out.error(out.color.red(`error: ${e.message}`));
       for (const p of e.problems) out.error(`  - ${p}`);
-      if (e.hint) out.error(`  ${e.hint}`);
+      if (e.hint) out.error(`  ${state.invocation ? personalizeHint(e.hint, state.invocation, state.source) : e.hint}`);
       return fail(e.exitCode, { code: e.code, message: e.message, hint: e.hint ?? null, problems: e.problems });
     }
     out.error(out.color.red(`internal error: ${(e as Error)?.stack ?? String(e)}`));

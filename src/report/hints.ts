@@ -3,20 +3,9 @@
  * the flags that name the same target again (the password as `***`, or `"$DATABASE_URL"`). Pure.
  */
 
-/** How the user ran the tool, for the hints and the report's change-ticket record. */
-export interface Invocation {
-  /** What the user typed to run it: `sqlite2pg`, or `npx sqlite2pg` in a checkout. */
-  readonly command: string;
-  /** The arguments after the command name, with the password redacted. */
-  readonly argv: readonly string[];
-  /** Flags that point a later command at the same target: `--target 'postgres://u:***@h/db'`, `--config f.json`, or '' when the environment or the embedded default names it. */
-  readonly targetArgs: string;
-  /** `--schema x` when it is not `public`, else ''. */
-  readonly schemaArgs: string;
-  /** OS user and host name of who ran it. */
-  readonly user: string;
-  readonly host: string;
-}
+import type { Invocation } from '../model/run-result.js';
+
+export type { Invocation } from '../model/run-result.js';
 
 /** Quote a word for a POSIX shell when it needs it. */
 export function shellQuote(word: string): string {

@@ -10,7 +10,7 @@
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ExitCode, MigrateError, UsageError, VerifyError, type ExitCodeValue } from '../errors.js';
-import type { ObjectCounts, Outcome, RunResult } from '../model/run-result.js';
+import type { Invocation, ObjectCounts, Outcome, RunResult } from '../model/run-result.js';
 import { checkSqliteFile } from '../source/sqlite-db.js';
 import { connectTarget, type TargetSettings } from '../load/target.js';
 import type { TableLoad } from '../load/load-tables.js';
@@ -21,6 +21,7 @@ import type { TableVerification } from '../verify/verify-tables.js';
 import { ensureJournal, runSchemaName, setRunStatus, type RunRow } from '../cutover/journal.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
 import { reportStem, writeReports } from './write-report.js';
+import { personalizeHint } from '../report/hints.js';
 import { NO_CUTOVER, NO_OBJECTS, targetFacts } from './run-result-parts.js';
 import { TOOL_VERSION } from '../version.js';
 import { StepLog, type RunEvents } from './step-log.js';
@@ -57,6 +58,8 @@ export interface MigrateOptions {
   readonly resume: boolean;
   readonly events?: RunEvents;
   readonly signal?: AbortSignal;
+  /** Who ran it and how, for the report and its hints. */
+  readonly invocation?: Invocation;
 }
 
 export interface RunOutcome {
@@ -171,6 +174,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
 
     if (o.mode === 'cutover' && exitCode === ExitCode.ok) {
       cutover = await cutoverPhase(admin, plan, { live: o.schema, staging, previous, runId, embedded: o.embedded }, log);
+      if (cutover.rollbackCommand) cutover = { ...cutover, rollbackCommand: personalizeHint(cutover.rollbackCommand, o.invocation, null) };
     } else if (!o.keepStaging) {
       await dropStaging(admin, staging, log);
     }
@@ -205,6 +209,8 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     quarantineDir: tables.some((t) => t.quarantineFile) ? quarantine.dir : null,
     cutover,
     error,
+    invocation: o.invocation,
+    mappingFiles: prepared.mappingFiles,
   });
   const { reportPath, jsonPath } = await writeReports(result, reportsDir, reportBase);
   return { result, reportPath, jsonPath, exitCode };

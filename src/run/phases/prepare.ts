@@ -4,9 +4,12 @@
  * target is touched.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { ConfigError } from '../../errors.js';
 import type { Catalog } from '../../model/catalog.js';
 import type { Plan } from '../../model/plan.js';
+import type { MappingFile } from '../../model/run-result.js';
 import { buildPlan } from '../../plan/build-plan.js';
 import { openSqlite } from '../../source/sqlite-db.js';
 import { introspectSqlite } from '../../source/introspect-sqlite.js';
@@ -27,6 +30,8 @@ export interface Prepared {
   readonly mappingHash: string;
   /** sha256 of the source's schema (sqlite_schema rows): the pre-flight read and the snapshot must agree. */
   readonly schemaHash: string;
+  /** Each mapping file read, with the sha256 of its bytes (the change ticket's record). */
+  readonly mappingFiles: MappingFile[];
   readonly warnings: string[];
 }
 
@@ -53,8 +58,12 @@ export async function prepare(o: PrepareOptions, readPath: string, sizeBytes: nu
     throw new ConfigError(`${errors.length} problem${errors.length > 1 ? 's' : ''} in the mapping files in ${o.mappingsDir}:`, { problems: errors, hint: 'Fix them and run again; nothing was changed in the target.' });
   }
   const plan = buildPlan(catalog, mappings, { schema: o.schema, fold: o.fold });
+  const mappingFiles: MappingFile[] = [];
+  for (const m of [...mappings.values()].sort((a, b) => (a.file < b.file ? -1 : 1))) {
+    mappingFiles.push({ file: resolve(m.file), sha256: createHash('sha256').update(await readFile(m.file)).digest('hex') });
+  }
   const mappingHash = createHash('sha256')
     .update(JSON.stringify([...mappings.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, m]) => [k, m.mapping])))
     .digest('hex');
-  return { catalog, plan, mappingHash, schemaHash, warnings: [...v.warnings, ...plan.warnings] };
+  return { catalog, plan, mappingHash, schemaHash, mappingFiles, warnings: [...v.warnings, ...plan.warnings] };
 }
