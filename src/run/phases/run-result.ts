@@ -45,15 +45,15 @@ export function writeFreeze(steps: readonly StepResult[], t0: number, cutoverPer
   const firstRead = steps.filter((s) => s.section === 'data').sort((a, b) => a.startMs - b.startMs)[0];
   const start = snapshot ?? firstRead;
   if (!start) return null;
-  const cutover = steps.find((s) => s.step === 'cutover' && s.section === 'cutover' && s.status === 'ok');
-  const counted = cutoverPerformed && cutover ? [cutover] : steps.filter((s) => s.step !== 'drop staging schema' && s.status !== 'skipped');
+  const cutover = steps.filter((s) => s.section === 'cutover' && s.status === 'ok' && s.step !== 'drop staging schema');
+  const counted = cutoverPerformed && cutover.length ? cutover : steps.filter((s) => s.step !== 'drop staging schema' && s.status !== 'skipped');
   const end = Math.max(...counted.map((s) => s.startMs + s.ms));
   return {
     startedAt: new Date(t0 + start.startMs).toISOString(),
     endedAt: new Date(t0 + end).toISOString(),
     ms: end - start.startMs,
     from: snapshot ? 'snapshot' : 'first read',
-    until: cutoverPerformed && cutover ? 'cutover' : 'estimate',
+    until: cutoverPerformed && cutover.length ? 'cutover' : 'estimate',
   };
 }
 
