@@ -137,8 +137,8 @@ export async function targetOrEmbedded(flag: string | undefined, config: FileCon
 }
 
 /** Record how this command was run (for the report and for copy-paste-ready hints in errors). */
-function remember(state: CliState, out: Output, source: string | null, o: { target: TargetSettings; embedded: boolean; flags: CommonFlags & Record<string, unknown>; schema: string }): Invocation {
-  const inv = invocationOf({ argv: state.argv, redact: (t) => out.redact(t), target: o.target, embedded: o.embedded, targetFlag: typeof o.flags['target'] === 'string', configFlag: o.flags.config, schema: o.schema });
+function remember(state: CliState, out: Output, source: string | null, o: { target: TargetSettings; embedded: boolean; flags: CommonFlags & { target?: unknown }; schema: string }): Invocation {
+  const inv = invocationOf({ argv: state.argv, redact: (t) => out.redact(t), target: o.target, embedded: o.embedded, targetFlag: typeof o.flags.target === 'string', configFlag: o.flags.config, schema: o.schema });
   state.invocation = inv;
   state.source = source;
   return inv;
@@ -209,7 +209,7 @@ ${exitCodesHelp([0, 1, 2, 3, 4, 5, 6, 8, 9, 11])}`),
       if (controller.signal.aborted) {
         // A second interrupt: stop now. The cutover is one transaction, so the live schema is
         // either untouched or fully switched; the journal says which (sqlite2pg status).
-        out.error(`${sig} received again: exiting now. Check with: sqlite2pg status; continue with: sqlite2pg migrate <source> --resume`);
+        out.error(`${sig} received again: exiting now. ${personalizeHint('Check with: sqlite2pg status; continue with: sqlite2pg migrate <source> --resume', invocation, source)}`);
         process.exit(130);
       }
       out.warn(`${sig} received: stopping after the current batch; the live schema is not touched. Press Ctrl-C again to exit at once.`);
@@ -286,7 +286,7 @@ ${exitCodesHelp([0, 1, 2, 3, 4])}`),
     const { out, config } = await setUp(flags, state, false);
     const mappings = setting<string>(cmd, 'mappings', config?.mappings);
     const r = await runPlan({ sourcePath: source, mappingsDir: mappings, sample: flags.sample ?? null, check: Boolean(flags.check), force: Boolean(flags.force), onTable: (t, n) => out.verbose(`profiling ${t} (${n} rows)`) });
-    renderPlanSummary(out, r, mappings, Boolean(flags.check));
+    renderPlanSummary(out, r, mappings, Boolean(flags.check), source);
     const exit = flags.check && r.files.wouldChange.length ? ExitCode.config : ExitCode.ok;
     if (flags.json) out.json({ exitCode: exit, mappings, tables: r.tables.map(({ profile: _p, ...t }) => t), files: r.files });
     state.exit = exit;
@@ -344,8 +344,9 @@ ${CONFIG_HELP}
 ${exitCodesHelp([0, 1, 2, 5])}`),
   ).action(async (flags: CommonFlags & { target?: string }, cmd: Command) => {
     const { out, config } = await setUp(flags, state);
-    const { target } = await targetOrEmbedded(flags.target, config, out, { command: 'status' });
-    state.exit = await runStatus(out, target, setting<string | undefined>(cmd, 'schema', config?.schema));
+    const { target, embedded } = await targetOrEmbedded(flags.target, config, out, { command: 'status' });
+    const invocation = remember(state, out, null, { target, embedded, flags, schema: 'public' });
+    state.exit = await runStatus(out, target, setting<string | undefined>(cmd, 'schema', config?.schema), invocation);
   });
 
   addCommon(
@@ -405,7 +406,7 @@ ${exitCodesHelp([0, 1, 2])}`);
   };
   jsonFlag(embedded.command('start').description('start it in the background (initialising it on first use)')).action(async (flags: { json?: boolean }) => {
     const { server, startedNow } = await startEmbedded(DEFAULT_EMBEDDED_DIR);
-    say(flags, `${startedNow ? 'Started' : 'Already running'}: embedded PostgreSQL on 127.0.0.1:${server.port} (data in ${server.dataDir}).\nConnection URL: npx sqlite2pg embedded url`, { running: true, startedNow, port: server.port, dataDir: server.dataDir });
+    say(flags, `${startedNow ? 'Started' : 'Already running'}: embedded PostgreSQL on 127.0.0.1:${server.port} (data in ${server.dataDir}).\nConnection URL: ${commandName()} embedded url`, { running: true, startedNow, port: server.port, dataDir: server.dataDir });
   });
   jsonFlag(embedded.command('stop').description('stop it')).action(async (flags: { json?: boolean }) => {
     const stopped = await stopEmbedded(DEFAULT_EMBEDDED_DIR);
@@ -413,13 +414,13 @@ ${exitCodesHelp([0, 1, 2])}`);
   });
   jsonFlag(embedded.command('url').description('print its connection URL (includes the password: it is a local throwaway server)')).action(async (flags: { json?: boolean }) => {
     const s = await readEmbeddedState(DEFAULT_EMBEDDED_DIR);
-    if (!s) throw new UsageError('There is no embedded PostgreSQL here yet.', { hint: 'Run: npx sqlite2pg embedded start' });
+    if (!s) throw new UsageError('There is no embedded PostgreSQL here yet.', { hint: `Run: ${commandName()} embedded start` });
     say(flags, s.url, { url: s.url });
   });
   jsonFlag(embedded.command('status').description('say whether it is running')).action(async (flags: { json?: boolean }) => {
     const s = await readEmbeddedState(DEFAULT_EMBEDDED_DIR);
     const running = s ? await isEmbeddedRunning(s) : false;
-    say(flags, s ? `${running ? 'running' : 'stopped'}: 127.0.0.1:${s.port}, data in ${s.dataDir}` : 'not initialised (npx sqlite2pg embedded start)', {
+    say(flags, s ? `${running ? 'running' : 'stopped'}: 127.0.0.1:${s.port}, data in ${s.dataDir}` : `not initialised (${commandName()} embedded start)`, {
       initialised: Boolean(s),
       running,
       port: s?.port ?? null,

@@ -18,7 +18,7 @@ import { interruptedError } from '../load/copy-chunk.js';
 import { buildPostLoad } from '../load/post-load.js';
 import { QuarantineDir } from '../load/quarantine-files.js';
 import type { TableVerification } from '../verify/verify-tables.js';
-import { ensureJournal, runSchemaName, setRunStatus, type RunRow } from '../cutover/journal.js';
+import { ensureJournal, runSchemaName, setRunOperator, setRunStatus, type RunRow } from '../cutover/journal.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
 import { reportStem, writeReports } from './write-report.js';
 import { personalizeHint } from '../report/hints.js';
@@ -145,6 +145,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     const run = { runId, mode: o.mode, schema: o.schema, staging, sourcePath: resolve(o.sourcePath), snapshotPath: bytes.snapshotPath, sha256: bytes.sha256, size: sizeBytes, mappingHash, version: TOOL_VERSION };
     const kept = await journalRun(admin, plan, run, resumed, log);
     journaled = true;
+    if (o.invocation) await setRunOperator(admin, runId, `${o.invocation.user}@${o.invocation.host}`);
     const keptNames = new Set(kept.map((k) => k.table.source));
     const toLoad = plan.tables.filter((t) => !keptNames.has(t.source));
     await createStaging(admin, { staging, runId, resumed: resumed !== null }, toLoad, log);
