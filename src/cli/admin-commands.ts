@@ -11,6 +11,7 @@ import type { Invocation } from '../model/run-result.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
 import { swapBack, writeCounters } from '../cutover/swap.js';
 import type { Output } from './output.js';
+import { writeRollbackReport } from '../run/rollback-report.js';
 
 /** `2026-12-04 14:26:23`: UTC, to the second, for the status table. */
 function utc(d: Date | null): string {
@@ -70,7 +71,7 @@ const KEPT_MEANING: Record<KeptSchema['kind'], string> = {
   rolledback: 'the tables a rollback moved out of the live schema',
 };
 
-export async function runRollback(out: Output, target: TargetSettings, o: { schema: string; runId: string | null; force: boolean }): Promise<ExitCodeValue> {
+export async function runRollback(out: Output, target: TargetSettings, o: { schema: string; runId: string | null; force: boolean; reportsDir?: string; invocation?: Invocation }): Promise<ExitCodeValue> {
   const client = await connectTarget(target);
   const lock = await connectTarget(target);
   try {
@@ -94,6 +95,7 @@ export async function runRollback(out: Output, target: TargetSettings, o: { sche
       }
       const aside = runSchemaName('rolledback', run.run_id);
       const start = Date.now();
+      const startedAt = new Date(start).toISOString();
       await client.query('BEGIN');
       try {
         await client.query(`SET LOCAL lock_timeout = '10s'`);
@@ -104,9 +106,18 @@ export async function runRollback(out: Output, target: TargetSettings, o: { sche
         throw new RollbackError('E_ROLLBACK_FAILED', `Rollback failed and was undone, the live schema is as it was: ${(e as Error).message}`, { cause: e, hint: 'Read the error, fix what blocks it (e.g. a lock held by the application), and run rollback again.' });
       }
       const ms = Date.now() - start;
-      out.result(`Rolled back run ${run.run_id} in ${ms} ms: ${moved.tables.length} tables moved to ${aside}${run.previous_schema ? `, ${moved.previous.length} previous objects restored from ${run.previous_schema}` : ''}.`);
+      // The rollback's own short report, for the change ticket (the rollback is committed: a failure to write it is said, not fatal).
+      const report = await writeRollbackReport(
+        { runId: run.run_id, schema: o.schema, targetUrl: target.display, startedAt, ms, tables: moved.tables, views: moved.views, functions: moved.functions, aside, restoredFrom: run.previous_schema, restored: moved.previous, forcedOver: written, ...(o.invocation ? { invocation: o.invocation } : {}) },
+        o.reportsDir ?? 'reports',
+      ).catch((e: unknown) => {
+        out.warn(`The rollback is done, but its report could not be written: ${(e as Error).message}`);
+        return null;
+      });
+      const views = moved.views.length ? ` and ${plural(moved.views.length, 'view')}` : '';
+      out.result(`Rolled back run ${run.run_id} in ${ms} ms: ${plural(moved.tables.length, 'table')}${views} moved to ${aside}${run.previous_schema ? `, ${plural(moved.previous.length, 'previous object')} restored from ${run.previous_schema}` : ''}.${report ? `\n  report: ${report}` : ''}`);
       if (out.options.json) {
-        out.json({ exitCode: ExitCode.ok, runId: run.run_id, schema: o.schema, ms, tablesMovedTo: aside, tables: moved.tables, restoredFrom: run.previous_schema, restored: moved.previous });
+        out.json({ exitCode: ExitCode.ok, runId: run.run_id, schema: o.schema, ms, tablesMovedTo: aside, tables: moved.tables, views: moved.views, restoredFrom: run.previous_schema, restored: moved.previous, report });
       }
       return ExitCode.ok;
     } finally {

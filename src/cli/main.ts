@@ -357,16 +357,19 @@ ${exitCodesHelp([0, 1, 2, 5])}`),
       .option('-s, --schema <name>', 'live target schema', 'public')
       .option('--run <id>', 'the run to roll back (default: the last cutover of the schema)')
       .option('--force', 'roll back even though the migrated tables were written to after the cutover')
+      .option('--reports <dir>', 'where the rollback report goes', 'reports')
       .addHelpText('after', `
 Examples:
   $ sqlite2pg rollback --target postgres://app@db.internal/app                 # the last cutover of public
   $ sqlite2pg rollback --run 20240501T100000Z-a1b2c3 --schema app              # the run named in the report
 ${CONFIG_HELP}
 ${exitCodesHelp([0, 1, 2, 5, 7])}`),
-  ).action(async (flags: CommonFlags & { target?: string; run?: string; force?: boolean }, cmd: Command) => {
+  ).action(async (flags: CommonFlags & { target?: string; run?: string; force?: boolean; reports?: string }, cmd: Command) => {
     const { out, config } = await setUp(flags, state);
-    const { target } = await targetOrEmbedded(flags.target, config, out, { command: 'rollback' });
-    state.exit = await runRollback(out, target, { schema: setting<string>(cmd, 'schema', config?.schema), runId: flags.run ?? null, force: Boolean(flags.force) });
+    const { target, embedded } = await targetOrEmbedded(flags.target, config, out, { command: 'rollback' });
+    const schema = setting<string>(cmd, 'schema', config?.schema);
+    const invocation = remember(state, out, null, { target, embedded, flags, schema });
+    state.exit = await runRollback(out, target, { schema, runId: flags.run ?? null, force: Boolean(flags.force), reportsDir: setting<string>(cmd, 'reports', config?.reports), invocation });
   });
 
   addCommon(

@@ -23,6 +23,7 @@ describe('operator words and the change-ticket report', () => {
   let mappingSha: string;
   let stopped: CliResult;
   let passed: CliResult;
+  let stoppedMd: string;
   /** The target URL as a hint must print it: the password replaced by ***. */
   let shown: string;
   const args = (...extra: string[]): string[] => ['migrate', source, '--target', db.url, '--mappings', mappings, '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap'), ...extra];
@@ -47,6 +48,8 @@ describe('operator words and the change-ticket report', () => {
     if (u.password) u.password = '***';
     shown = u.toString();
     stopped = await runCli(args());
+    // Read now: two runs in the same second share a report name (the second would overwrite it).
+    stoppedMd = reportOf(stopped);
     passed = await runCli(args('--allow-quarantine'));
   });
   afterAll(async () => db?.drop());
@@ -61,7 +64,7 @@ describe('operator words and the change-ticket report', () => {
   });
 
   it('the exit-8 report says NOT CUT OVER in its title and summary, and what to do next', () => {
-    const md = reportOf(stopped);
+    const md = stoppedMd;
     expect(md.split('\n')[0]).toBe('# sqlite2pg migration report — NOT CUT OVER');
     expect(md).toContain('**NOT CUT OVER: 1 row quarantined in 1 table (4 of 5 rows loaded)**');
     expect(md).toMatch(/## Next steps\n\n1\. \*\*Read the quarantine files\*\* in `.*quarantine`/);
@@ -109,7 +112,7 @@ describe('operator words and the change-ticket report', () => {
     const r = await runCli(['status', '--target', db.url]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split('\n');
-    const head = lines.find((l) => /^ {2}run +mode +state +started +duration +rows +operator +mapping hash$/.test(l));
+    const head = lines.find((l) => /^ {2}run +schema +mode +state +started \(UTC\) +duration +rows +operator +mapping hash$/.test(l));
     expect(head, r.stdout).toBeTruthy();
     expect(r.stdout).toMatch(/cutover +cut-over +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
     expect(r.stdout).toMatch(/cutover +failed /);
@@ -131,7 +134,7 @@ describe('operator words and the change-ticket report', () => {
     expect(files).toHaveLength(1);
     const md = readFileSync(join(reports, files[0]!), 'utf8');
     expect(md).toMatch(/^# sqlite2pg rollback report\n/);
-    expect(md).toContain(`| Run by    | \`${userInfo().username}@${hostname()}\``);
+    expect(md).toMatch(new RegExp(`\\| Run by +\\| \`${userInfo().username}@${hostname()}\``));
     expect(md).toMatch(/Tables moved out of `public` +\| 2 /);
     expect(md).toMatch(/Views moved out of `public` +\| 1 /);
     expect(r.stdout).toMatch(/report: .*-rollback\.md/);
