@@ -5,7 +5,7 @@
  */
 import type { RunEvents, RunOutcome } from '../run/migrate.js';
 import type { PlanRunResult } from '../run/plan-run.js';
-import { formatInt, formatMs, plural } from '../report/format.js';
+import { followUpCounts, formatInt, formatMs, plural } from '../report/format.js';
 import { summaryLine } from '../report/format.js';
 import type { Output } from './output.js';
 import { textTable } from '../report/text-table.js';
@@ -102,7 +102,7 @@ export function renderSummary(out: Output, r: RunOutcome, embedded: boolean): vo
     lines.push(`    fix the rows in SQLite or the mapping files and run again:  ${again}`);
     lines.push(`    or accept that they stay out of PostgreSQL and cut over:     ${again} --allow-quarantine`);
   }
-  if (res.mode !== 'verify' && res.untranslated.length) lines.push(`  ${plural(res.untranslated.length, 'object')} could not be translated and ${res.untranslated.length === 1 ? 'needs' : 'need'} a manual follow-up (listed in the report)`);
+  if (res.mode !== 'verify' && res.untranslated.length) lines.push(`  manual follow-ups (listed in the report): ${followUpCounts(res.untranslated)}`);
   lines.push(`  report: ${r.reportPath}`);
   if (res.cutover.performed && res.cutover.rollbackCommand) lines.push(`  rollback: ${res.cutover.rollbackCommand}`);
   if (embedded) {

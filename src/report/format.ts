@@ -170,3 +170,18 @@ export function sum(values: readonly number[]): number {
 function pad2(n: number): string {
   return String(n).padStart(2, '0');
 }
+
+/**
+ * A follow-up whose object WAS translated (its reason starts with `translated:`, e.g. an
+ * `updated_at` touch trigger rebuilt in PostgreSQL): a review, not something left untranslated.
+ */
+export function isTranslatedReview(item: { readonly reason: string }): boolean {
+  return item.reason.startsWith('translated:');
+}
+
+/** `1 object could not be translated, 1 translated object to review`: the follow-ups counted by kind of work. */
+export function followUpCounts(items: readonly { readonly reason: string }[]): string {
+  const reviews = items.filter(isTranslatedReview).length;
+  const rewrites = items.length - reviews;
+  return [rewrites ? `${plural(rewrites, 'object')} could not be translated` : null, reviews ? `${plural(reviews, 'translated object')} to review` : null].filter((x) => x !== null).join(', ');
+}

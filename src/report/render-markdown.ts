@@ -20,7 +20,9 @@ import {
   formatInt,
   formatMs,
   formatOffset,
+  followUpCounts,
   formatRate,
+  isTranslatedReview,
   plural,
   stoppedByQuarantine,
   sum,
@@ -177,7 +179,7 @@ function atAGlance(run: RunResult): string {
   }
   // A mismatch is already the Proof line; any other error gets its code here.
   if (run.error !== null && run.outcome !== 'verify-mismatch') items.push(`**Error:** ${inlineCode(run.error.code)} (see Error).`);
-  if (run.mode !== 'verify' && run.untranslated.length > 0) items.push(`**By hand:** ${plural(run.untranslated.length, 'object')} could not be translated (see Manual follow-ups).`);
+  if (run.mode !== 'verify' && run.untranslated.length > 0) items.push(`**By hand:** ${followUpCounts(run.untranslated)} (see Manual follow-ups).`);
   return items.map((i) => `- ${i}`).join('\n');
 }
 
@@ -590,8 +592,10 @@ function renderFollowUps(items: readonly Untranslated[]): string {
   if (items.length === 0) return '## Manual follow-ups\n\nNone: every object of the source schema was translated.';
   const parts = [
     '## Manual follow-ups',
-    `${plural(items.length, 'object')} could not be translated automatically. Check each one off once it is ` +
-      'recreated by hand in PostgreSQL, or once it is agreed that it is not needed.',
+    items.every(isTranslatedReview)
+      ? `${plural(items.length, 'translated object')} to review. Check each one off once it is reviewed.`
+      : `${followUpCounts(items).replace(/could not be translated/, 'could not be translated automatically')}. Check each one off once it is ` +
+        'recreated (or reviewed) by hand in PostgreSQL, or once it is agreed that it is not needed.',
   ];
   for (const kind of Object.keys(KIND_TITLES) as Untranslated['kind'][]) {
     const group = items.filter((i) => i.kind === kind);

@@ -333,6 +333,15 @@ describe('Manual follow-ups', () => {
     expect(f.match(/not translated/g)).toHaveLength(1);
   });
 
+  it('does not count a translated trigger as untranslated', () => {
+    const review: Untranslated = { object: 'trigger notes_touch on notes', kind: 'trigger', reason: 'translated: PostgreSQL trigger notes_touch sets created = now() BEFORE each UPDATE; review it', sql: null };
+    const md = renderMarkdown({ ...cleanCutoverRun(), untranslated: [review] });
+    expect(md).toContain('- **By hand:** 1 translated object to review (see Manual follow-ups).');
+    expect(md).not.toMatch(/could not be translated/);
+    const both = renderMarkdown({ ...cleanCutoverRun(), untranslated: [...cleanCutoverRun().untranslated, review] });
+    expect(both).toContain('- **By hand:** 2 objects could not be translated, 1 translated object to review (see Manual follow-ups).');
+  });
+
   it('says when there is nothing to do', () => {
     expect(section(renderMarkdown({ ...cleanCutoverRun(), untranslated: [] }), 'Manual follow-ups')).toBe(
       '## Manual follow-ups\n\nNone: every object of the source schema was translated.\n',
