@@ -84,7 +84,7 @@ export function renderSummary(out: Output, r: RunOutcome, embedded: boolean): vo
   const color = r.exitCode === 0 ? out.color.green : r.exitCode === 8 ? out.color.yellow : out.color.red;
   // On a terminal a blank line sets the result apart from the task list above it.
   const lines: string[] = out.tty ? [''] : [];
-  if (res.tables.length > 0 && res.mode !== 'verify') lines.push(summaryTable(res), '');
+  if (res.tables.length > 0 && res.mode !== 'verify' && !out.options.quiet) lines.push(summaryTable(res), '');
   lines.push(color.bold(summaryLine(res)));
   const rows = res.tables.reduce((n, t) => n + t.rowsLoaded, 0);
   const q = res.tables.reduce((n, t) => n + t.rowsQuarantined, 0);
