@@ -285,7 +285,7 @@ ${exitCodesHelp([0, 1, 2, 3, 4])}`),
   ).action(async (source: string, flags: CommonFlags & { sample?: number; check?: boolean; force?: boolean }, cmd: Command) => {
     const { out, config } = await setUp(flags, state, false);
     const mappings = setting<string>(cmd, 'mappings', config?.mappings);
-    const r = await runPlan({ sourcePath: source, mappingsDir: mappings, sample: flags.sample ?? null, check: Boolean(flags.check), force: Boolean(flags.force), onTable: (t, n) => out.verbose(`profiling ${t} (${n} rows)`) });
+    const r = await runPlan({ sourcePath: source, mappingsDir: mappings, sample: flags.sample ?? null, check: Boolean(flags.check), force: Boolean(flags.force), onTable: (t, n) => out.verbose(`profiling ${t} (${n === 1 ? '1 row' : `${n} rows`})`) });
     renderPlanSummary(out, r, mappings, Boolean(flags.check), source);
     const exit = flags.check && r.files.wouldChange.length ? ExitCode.config : ExitCode.ok;
     if (flags.json) out.json({ exitCode: exit, mappings, tables: r.tables.map(({ profile: _p, ...t }) => t), files: r.files });

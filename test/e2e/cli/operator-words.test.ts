@@ -108,6 +108,19 @@ describe('operator words and the change-ticket report', () => {
     expect(next).toContain('`sqlite2pg fallback`');
   });
 
+  it('plan: -q prints only the result line; without it, the hint names the real source and mapping directory', async () => {
+    const dir = join(work, 'plan-mappings');
+    const quiet = await runCli(['plan', source, '--mappings', dir, '-q']);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    // Only what needs a look (the notes, e.g. 'forty-two' in an INTEGER column) and the result line.
+    expect(quiet.stdout).not.toMatch(/^items: \d/m);
+    expect(quiet.stdout).toMatch(/^items: ! /m);
+    expect(quiet.stdout.trim().split('\n').at(-1)).toMatch(/^Mapping files in .*plan-mappings: \d+ written, \d+ unchanged\.$/);
+    const loud = await runCli(['plan', source, '--mappings', dir]);
+    expect(loud.stdout).toMatch(/^items: 3 rows/m);
+    expect(loud.stdout).toContain(`then run: sqlite2pg migrate ${source} --mappings ${dir} --dry-run`);
+  });
+
   it('status prints a labelled table of the runs, and --json', async () => {
     const r = await runCli(['status', '--target', db.url]);
     expect(r.code, r.stderr).toBe(0);
