@@ -333,6 +333,15 @@ describe('Manual follow-ups', () => {
     expect(f.match(/not translated/g)).toHaveLength(1);
   });
 
+  it('a verify-only report does not claim casts or follow-ups it did not look at', () => {
+    const run: RunResult = { ...cleanCutoverRun(), mode: 'verify', cutover: { performed: false, ms: null, previousSchema: null, rollbackCommand: null, rollbackDescription: null } };
+    const md = renderMarkdown(run);
+    expect(section(md, 'Schema')).toContain('### Casts\n\nNot looked at: verify applies no casts');
+    expect(section(md, 'Schema')).not.toContain('Values converted on the way');
+    expect(section(md, 'Manual follow-ups')).toMatch(/^## Manual follow-ups\n\nNot looked at: verify compares the data only/);
+    expect(md).not.toMatch(/\*\*By hand:\*\*/);
+  });
+
   it('does not count a translated trigger as untranslated', () => {
     const review: Untranslated = { object: 'trigger notes_touch on notes', kind: 'trigger', reason: 'translated: PostgreSQL trigger notes_touch sets created = now() BEFORE each UPDATE; review it', sql: null };
     const md = renderMarkdown({ ...cleanCutoverRun(), untranslated: [review] });
