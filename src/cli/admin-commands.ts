@@ -3,14 +3,24 @@
  */
 import { ExitCode, RollbackError, type ExitCodeValue } from '../errors.js';
 import { connectTarget, type TargetSettings } from '../load/target.js';
-import { journalExists, keptSchemas, listRuns, runSchemaName, type KeptSchema } from '../cutover/journal.js';
-import { formatBytes } from '../report/format.js';
+import { journalExists, keptSchemas, listRuns, runRowTotals, runSchemaName, type KeptSchema } from '../cutover/journal.js';
+import { formatBytes, formatInt, formatMs, plural } from '../report/format.js';
+import { textTable } from '../report/text-table.js';
+import { personalizeHint } from '../report/hints.js';
+import type { Invocation } from '../model/run-result.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
 import { swapBack, writeCounters } from '../cutover/swap.js';
 import type { Output } from './output.js';
+import { writeRollbackReport } from '../run/rollback-report.js';
 
-export async function runStatus(out: Output, target: TargetSettings, schema: string | undefined): Promise<ExitCodeValue> {
+/** `2026-12-04 14:26:23`: UTC, to the second, for the status table. */
+function utc(d: Date | null): string {
+  return d ? d.toISOString().slice(0, 19).replace('T', ' ') : '';
+}
+
+export async function runStatus(out: Output, target: TargetSettings, schema: string | undefined, inv?: Invocation): Promise<ExitCodeValue> {
   const client = await connectTarget(target);
+  const cmd = (text: string): string => personalizeHint(text, inv, null);
   try {
     if (!(await journalExists(client))) {
       out.result(`No sqlite2pg runs recorded in ${target.display}.`);
@@ -19,17 +29,34 @@ export async function runStatus(out: Output, target: TargetSettings, schema: str
     }
     const runs = await listRuns(client, schema);
     const kept = await keptSchemas(client);
+    const totals = await runRowTotals(client, runs.map((r) => r.run_id));
+    const rows = runs.map((r) => ({ ...r, operator: r.operator ?? null, rows: totals.get(r.run_id) ?? 0 }));
     if (out.options.json) {
       const current = runs.find((r) => r.status === 'cut-over');
-      out.json({ exitCode: ExitCode.ok, target: target.display, live: current?.run_id ?? null, runs, keptSchemas: kept });
+      out.json({ exitCode: ExitCode.ok, target: target.display, live: current?.run_id ?? null, runs: rows, keptSchemas: kept });
       return ExitCode.ok;
     }
-    const lines = runs.map((r) => `${r.run_id}  ${r.status.padEnd(11)} ${r.mode.padEnd(8)} schema=${r.target_schema}  started=${r.started_at.toISOString()}  source=${r.source_path}${r.error ? `  error: ${r.error}` : ''}`);
+    const lines: string[] = [];
     const live = runs.find((r) => r.status === 'cut-over');
-    lines.unshift(live ? `Live: run ${live.run_id} (cut over ${live.cutover_at?.toISOString()}); roll back with: npx sqlite2pg rollback --run ${live.run_id} --schema ${live.target_schema}` : 'No cut-over run is live.');
+    lines.push(live ? `Live: run ${live.run_id} in schema ${live.target_schema} (cut over ${utc(live.cutover_at)} UTC); roll back with: ${cmd(`sqlite2pg rollback --run ${live.run_id} --schema ${live.target_schema}`)}` : 'No cut-over run is live.');
+    lines.push('');
+    // Flyway's `info`: one labelled row per run, newest first.
+    const columns = [{ header: 'run' }, { header: 'schema' }, { header: 'mode' }, { header: 'state' }, { header: 'started (UTC)' }, { header: 'duration', align: 'right' as const }, { header: 'rows', align: 'right' as const }, { header: 'operator' }, { header: 'mapping hash' }];
+    lines.push(
+      textTable(
+        columns,
+        rows.map((r) => [r.run_id, r.target_schema, r.mode, r.status, utc(r.started_at), r.finished_at ? formatMs(r.finished_at.getTime() - r.started_at.getTime()) : '', formatInt(r.rows), r.operator ?? '', r.mapping_hash?.slice(0, 12) ?? '']),
+        '  ',
+      ),
+    );
+    const failed = runs.filter((r) => r.error);
+    if (failed.length) {
+      lines.push('', 'Errors:');
+      for (const r of failed) lines.push(`  ${r.run_id}: ${r.error}`);
+    }
     if (kept.length) {
-      lines.push('', 'Schemas kept by sqlite2pg (nothing is dropped for you; drop one with DROP SCHEMA <name> CASCADE once it is not needed):');
-      for (const k of kept) lines.push(`  ${k.schema}  ${k.tables} tables, ${formatBytes(k.bytes)}: ${KEPT_MEANING[k.kind]}`);
+      lines.push('', `Schemas kept by sqlite2pg (see what prune would drop with: ${cmd('sqlite2pg prune --dry-run')}):`);
+      for (const k of kept) lines.push(`  ${k.schema}  ${plural(k.tables, 'table')}, ${formatBytes(k.bytes)}: ${KEPT_MEANING[k.kind]}`);
     }
     out.result(lines.join('\n'));
     return ExitCode.ok;
@@ -44,7 +71,7 @@ const KEPT_MEANING: Record<KeptSchema['kind'], string> = {
   rolledback: 'the tables a rollback moved out of the live schema',
 };
 
-export async function runRollback(out: Output, target: TargetSettings, o: { schema: string; runId: string | null; force: boolean }): Promise<ExitCodeValue> {
+export async function runRollback(out: Output, target: TargetSettings, o: { schema: string; runId: string | null; force: boolean; reportsDir?: string; invocation?: Invocation }): Promise<ExitCodeValue> {
   const client = await connectTarget(target);
   const lock = await connectTarget(target);
   try {
@@ -69,6 +96,7 @@ export async function runRollback(out: Output, target: TargetSettings, o: { sche
       const aside = runSchemaName('rolledback', run.run_id);
       const start = Date.now();
       let back: Awaited<ReturnType<typeof swapBack>> = { foreignKeys: [], leftPointingAside: [] };
+      const startedAt = new Date(start).toISOString();
       await client.query('BEGIN');
       try {
         await client.query(`SET LOCAL lock_timeout = '10s'`);
@@ -79,11 +107,20 @@ export async function runRollback(out: Output, target: TargetSettings, o: { sche
         throw new RollbackError('E_ROLLBACK_FAILED', `Rollback failed and was undone, the live schema is as it was: ${(e as Error).message}`, { cause: e, hint: 'Read the error, fix what blocks it (e.g. a lock held by the application), and run rollback again.' });
       }
       const ms = Date.now() - start;
-      out.result(`Rolled back run ${run.run_id} in ${ms} ms: ${moved.tables.length} tables moved to ${aside}${run.previous_schema ? `, ${moved.previous.length} previous objects restored from ${run.previous_schema}` : ''}.`);
+      // The rollback's own short report, for the change ticket (the rollback is committed: a failure to write it is said, not fatal).
+      const report = await writeRollbackReport(
+        { runId: run.run_id, schema: o.schema, targetUrl: target.display, startedAt, ms, tables: moved.tables, views: moved.views, functions: moved.functions, aside, restoredFrom: run.previous_schema, restored: moved.previous, forcedOver: written, ...(o.invocation ? { invocation: o.invocation } : {}) },
+        o.reportsDir ?? 'reports',
+      ).catch((e: unknown) => {
+        out.warn(`The rollback is done, but its report could not be written: ${(e as Error).message}`);
+        return null;
+      });
+      const views = moved.views.length ? ` and ${plural(moved.views.length, 'view')}` : '';
+      out.result(`Rolled back run ${run.run_id} in ${ms} ms: ${plural(moved.tables.length, 'table')}${views} moved to ${aside}${run.previous_schema ? `, ${plural(moved.previous.length, 'previous object')} restored from ${run.previous_schema}` : ''}.${report ? `\n  report: ${report}` : ''}`);
       for (const fk of back.foreignKeys) out.warn(`foreign key ${fk.constraint} re-pointed to the restored ${fk.references}${fk.validated ? ', validated' : ` NOT VALID: ${fk.orphans} of its rows reference nothing there; fix them, then run ${fk.validateCommand}`}`);
       for (const line of back.leftPointingAside) out.warn(line);
       if (out.options.json) {
-        out.json({ exitCode: ExitCode.ok, runId: run.run_id, schema: o.schema, ms, tablesMovedTo: aside, tables: moved.tables, restoredFrom: run.previous_schema, restored: moved.previous, foreignKeys: back.foreignKeys });
+        out.json({ exitCode: ExitCode.ok, runId: run.run_id, schema: o.schema, ms, tablesMovedTo: aside, tables: moved.tables, views: moved.views, restoredFrom: run.previous_schema, restored: moved.previous, foreignKeys: back.foreignKeys, report });
       }
       return ExitCode.ok;
     } finally {

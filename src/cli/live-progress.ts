@@ -329,7 +329,7 @@ export class LiveProgress implements LineSink {
       const rows = tables.reduce((n, t) => n + (t.result?.rows ?? t.done), 0);
       const finished = tables.filter((t) => t.result !== null).length;
       const rate = `${formatInt(rowsPerSecond(rows, elapsed))} rows/s`;
-      if (p.end === null) facts.push(`${formatInt(tables.length - finished)} running, ${formatInt(finished)} done`, `${formatInt(rows)} rows`, rate);
+      if (p.end === null) facts.push(`${formatInt(tables.length - finished)} running, ${formatInt(finished)} done`, plural(rows, 'row'), rate);
       else if (finished === tables.length) facts.push(`${plural(finished, 'table')}, ${plural(rows, 'row')} in ${formatMs(elapsed)}`, rate);
       else facts.push(`${formatInt(finished)} of ${plural(tables.length, 'table')} done, ${plural(rows, 'row')} in ${formatMs(elapsed)}`);
     } else if (p.checked > 0) {

@@ -1,6 +1,7 @@
 /**
  * sqlite2pg command line. The only module that reads argv, prints, and decides the exit code.
  */
+import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, MigrateError, UsageError, type ExitCodeValue } from '../errors.js';
 import { DEFAULT_EMBEDDED_DIR, readEmbeddedState, isEmbeddedRunning, startEmbedded, stopEmbedded } from '../embedded/embedded-server.js';
@@ -12,25 +13,38 @@ import { renderJson } from '../report/render-json.js';
 import { TOOL_VERSION } from '../version.js';
 import { CONFIG_FILE, CONFIG_SCHEMA_FILE, loadConfig, type FileConfig } from '../config/load-config.js';
 import { Output } from './output.js';
+import { commandName, invocationOf } from './invocation.js';
+import { personalizeHint, shellQuote } from '../report/hints.js';
+import type { Invocation } from '../model/run-result.js';
 import { LiveProgress } from './live-progress.js';
 import { renderSummary, progressEvents, renderPlanSummary } from './progress.js';
 import { runPlan } from '../run/plan-run.js';
 import { verifyTarget } from '../run/verify-run.js';
 import { runRollback, runStatus } from './admin-commands.js';
 import { VALIDATE_EXIT_CODES_HELP, validateAction, validateOptions } from './validate-command.js';
+import { runPrune } from './prune-command.js';
 
-export const EXIT_CODES_HELP = `
-Exit codes:
-  0  success
-  1  internal error (a bug: please report it with the stack trace)
-  2  usage error (bad command line)
-  3  mapping or config invalid (nothing was changed)
-  4  source unreadable (missing, not SQLite, truncated, corrupt, locked, needs recovery)
-  5  load failed (the live schema is unchanged)
-  6  verification mismatch (no cutover was done)
-  7  rollback needs a human
-  8  completed with quarantined rows (see the report; --allow-quarantine to accept)
-  9  the cutover IS done, but the report could not be written (summary and rollback command on stdout/stderr)`;
+const EXIT_CODE_TEXT: Record<number, string> = {
+  0: 'success',
+  1: 'internal error (a bug: please report it with the stack trace)',
+  2: 'usage error (bad command line, or no target to read)',
+  3: 'mapping or config invalid (nothing was changed)',
+  4: 'source unreadable (missing, not SQLite, truncated, corrupt, locked, needs recovery)',
+  5: 'target unreachable, or load failed (the live schema is unchanged)',
+  6: 'verification mismatch (no cutover was done)',
+  7: 'rollback needs a human',
+  8: 'NOT CUT OVER: rows were quarantined (read the quarantine files; --allow-quarantine to accept)',
+  9: 'the cutover IS done, but the report could not be written',
+  10: 'fallback refused: a PostgreSQL value cannot go back into SQLite exactly',
+  11: 'the source schema changed during the run (or online capture broke): no cutover',
+};
+
+/** The "Exit codes:" block of a command's --help: only the codes that command can return. */
+export function exitCodesHelp(codes: readonly number[]): string {
+  return `\nExit codes:\n${codes.map((c) => `  ${String(c).padEnd(2)} ${EXIT_CODE_TEXT[c]}`).join('\n')}`;
+}
+
+export const EXIT_CODES_HELP = exitCodesHelp([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
 
 const CONFIG_HELP = `
 Configuration:
@@ -60,6 +74,11 @@ interface CommonFlags {
 class CliState {
   exit: ExitCodeValue = ExitCode.ok;
   out: Output | null = null;
+  /** The arguments as given, for the report's record of the command line. */
+  argv: readonly string[] = [];
+  /** How the command was run, and its source file: what error hints build their commands from. */
+  invocation: Invocation | null = null;
+  source: string | null = null;
 }
 
 function addCommon(cmd: Command): Command {
@@ -115,18 +134,32 @@ async function setUp(flags: CommonFlags, state: CliState, needsTarget = true): P
  * Resolve the target (flag → config file → DATABASE_URL → PG*), starting the embedded server when
  * none is configured.
  */
-export async function targetOrEmbedded(flag: string | undefined, config: FileConfig | null, out: Output): Promise<{ target: TargetSettings; embedded: boolean }> {
+export async function targetOrEmbedded(flag: string | undefined, config: FileConfig | null, out: Output, existing: { command: string; args?: string } | null = null): Promise<{ target: TargetSettings; embedded: boolean }> {
   const t = flag ? targetFromUrl(flag, 'flag') : config?.target ? targetFromUrl(config.target, 'flag') : resolveTarget(undefined, process.env);
   if (t) {
     out.addSecrets(t.secrets);
     out.verbose(`target: ${t.display} (from ${flag ? '--target' : config?.target ? config.file : t.source})`);
     return { target: t, embedded: false };
   }
+  if (existing && !(await readEmbeddedState(DEFAULT_EMBEDDED_DIR))) {
+    // Commands that read what a migration left must not start a new, empty server and find nothing there.
+    throw new UsageError(`No target given, and there is no embedded PostgreSQL in this folder (${resolve(DEFAULT_EMBEDDED_DIR)}): ${existing.command} needs the database a migration went into.`, {
+      hint: `Pass it: ${commandName()} ${existing.command}${existing.args ? ` ${existing.args}` : ''} --target 'postgres://user:***@host:5432/db' (or set DATABASE_URL, the PG* variables, or "target" in ${CONFIG_FILE}), or run it from the folder where you ran migrate with the embedded server.`,
+    });
+  }
   out.info('No target given (--target, config file, DATABASE_URL or PG* variables): using the embedded PostgreSQL in ./.sqlite2pg');
   const { server, startedNow } = await startEmbedded(DEFAULT_EMBEDDED_DIR);
   out.addSecrets([server.password]);
   if (startedNow) out.info(`Started embedded PostgreSQL on 127.0.0.1:${server.port}`);
   return { target: targetFromUrl(server.url, 'embedded'), embedded: true };
+}
+
+/** Record how this command was run (for the report and for copy-paste-ready hints in errors). */
+function remember(state: CliState, out: Output, source: string | null, o: { target: TargetSettings; embedded: boolean; flags: CommonFlags & { target?: unknown }; schema: string }): Invocation {
+  const inv = invocationOf({ argv: state.argv, redact: (t) => out.redact(t), target: o.target, embedded: o.embedded, targetFlag: typeof o.flags.target === 'string', configFlag: o.flags.config, schema: o.schema });
+  state.invocation = inv;
+  state.source = source;
+  return inv;
 }
 
 /** The --json object of a run: its exit code, report paths, and the report JSON itself (same key order). */
@@ -186,16 +219,17 @@ Examples:
   $ sqlite2pg migrate app.db --config deploy/sqlite2pg.config.json --json > result.json
 ${CONFIG_HELP}
 ${OUTPUT_HELP}
-${EXIT_CODES_HELP}`),
+${exitCodesHelp([0, 1, 2, 3, 4, 5, 6, 8, 9, 11])}`),
   ).action(async (source: string, flags: CommonFlags & Record<string, unknown>, cmd: Command) => {
     const { out, config } = await setUp(flags, state);
     const { target, embedded } = await targetOrEmbedded(flags['target'] as string | undefined, config, out);
+    const invocation = remember(state, out, source, { target, embedded, flags, schema: setting(cmd, 'schema', config?.schema) });
     const controller = new AbortController();
     const onSignal = (sig: NodeJS.Signals): void => {
       if (controller.signal.aborted) {
         // A second interrupt: stop now. The cutover is one transaction, so the live schema is
         // either untouched or fully switched; the journal says which (sqlite2pg status).
-        out.error(`${sig} received again: exiting now. Check with: sqlite2pg status; continue with: sqlite2pg migrate <source> --resume`);
+        out.error(`${sig} received again: exiting now. ${personalizeHint('Check with: sqlite2pg status; continue with: sqlite2pg migrate <source> --resume', invocation, source)}`);
         process.exit(130);
       }
       out.warn(`${sig} received: stopping after the current batch; the live schema is not touched. Press Ctrl-C again to exit at once.`);
@@ -235,6 +269,7 @@ ${EXIT_CODES_HELP}`),
       skipIntegrityCheck: Boolean(flags['skipIntegrityCheck']),
       events: live ? live.events : progressEvents(out),
       signal: controller.signal,
+      invocation,
     };
     live?.start();
     let r: RunOutcome;
@@ -281,12 +316,12 @@ Examples:
   $ sqlite2pg plan app.db --sample 100000      # faster on a big database
   $ sqlite2pg plan app.db --check              # in CI: are the mapping files up to date?
 ${CONFIG_HELP}
-${EXIT_CODES_HELP}`),
+${exitCodesHelp([0, 1, 2, 3, 4])}`),
   ).action(async (source: string, flags: CommonFlags & { sample?: number; check?: boolean; force?: boolean }, cmd: Command) => {
     const { out, config } = await setUp(flags, state, false);
     const mappings = setting<string>(cmd, 'mappings', config?.mappings);
-    const r = await runPlan({ sourcePath: source, mappingsDir: mappings, sample: flags.sample ?? null, check: Boolean(flags.check), force: Boolean(flags.force), schema: setting(cmd, 'schema', config?.schema), fold: setting(cmd, 'fold', config?.fold), onTable: (t, n) => out.verbose(`profiling ${t} (${n} rows)`) });
-    renderPlanSummary(out, r, mappings, Boolean(flags.check));
+    const r = await runPlan({ sourcePath: source, mappingsDir: mappings, sample: flags.sample ?? null, check: Boolean(flags.check), force: Boolean(flags.force), schema: setting(cmd, 'schema', config?.schema), fold: setting(cmd, 'fold', config?.fold), onTable: (t, n) => out.verbose(`profiling ${t} (${n === 1 ? '1 row' : `${n} rows`})`) });
+    renderPlanSummary(out, r, mappings, Boolean(flags.check), source);
     const exit = flags.check && r.files.wouldChange.length ? ExitCode.config : ExitCode.ok;
     if (flags.json) out.json({ exitCode: exit, mappings, tables: r.tables.map(({ profile: _p, ...t }) => t), typeRules: r.typeRules, typeRuleNotes: r.typeRuleNotes, preview: r.preview, files: r.files });
     state.exit = exit;
@@ -325,11 +360,13 @@ Examples:
   $ sqlite2pg verify app.db --target postgres://app@db.internal/app
   $ sqlite2pg verify app.db --schema app --diff-limit 10 --json | jq '.tables[] | select(.checksum.match == false)'
 ${CONFIG_HELP}
-${EXIT_CODES_HELP}`),
+${exitCodesHelp([0, 1, 2, 3, 4, 5, 6])}`),
   ).action(async (source: string, flags: CommonFlags & Record<string, unknown>, cmd: Command) => {
     const { out, config } = await setUp(flags, state);
-    const { target, embedded } = await targetOrEmbedded(flags['target'] as string | undefined, config, out);
+    const { target, embedded } = await targetOrEmbedded(flags['target'] as string | undefined, config, out, { command: 'verify', args: shellQuote(source) });
+    const invocation = remember(state, out, source, { target, embedded, flags, schema: setting(cmd, 'schema', config?.schema) });
     const r = await verifyTarget({
+      invocation,
       sourcePath: source,
       target,
       embedded,
@@ -356,11 +393,12 @@ Examples:
   $ sqlite2pg status --target postgres://app@db.internal/app
   $ sqlite2pg status --schema public --json | jq '.runs[0]'
 ${CONFIG_HELP}
-${EXIT_CODES_HELP}`),
+${exitCodesHelp([0, 1, 2, 5])}`),
   ).action(async (flags: CommonFlags & { target?: string }, cmd: Command) => {
     const { out, config } = await setUp(flags, state);
-    const { target } = await targetOrEmbedded(flags.target, config, out);
-    state.exit = await runStatus(out, target, schemaSetting<string | undefined>(cmd, config?.schema));
+    const { target, embedded } = await targetOrEmbedded(flags.target, config, out, { command: 'status' });
+    const invocation = remember(state, out, null, { target, embedded, flags, schema: 'public' });
+    state.exit = await runStatus(out, target, schemaSetting<string | undefined>(cmd, config?.schema), invocation);
   });
 
   addCommon(
@@ -371,16 +409,41 @@ ${EXIT_CODES_HELP}`),
       .option('-s, --schema <name>', 'live target schema', 'public')
       .option('--run <id>', 'the run to roll back (default: the last cutover of the schema)')
       .option('--force', 'roll back even though the migrated tables were written to after the cutover')
+      .option('--reports <dir>', 'where the rollback report goes', 'reports')
       .addHelpText('after', `
 Examples:
   $ sqlite2pg rollback --target postgres://app@db.internal/app                 # the last cutover of public
   $ sqlite2pg rollback --run 20240501T100000Z-a1b2c3 --schema app              # the run named in the report
 ${CONFIG_HELP}
-${EXIT_CODES_HELP}`),
-  ).action(async (flags: CommonFlags & { target?: string; run?: string; force?: boolean }, cmd: Command) => {
+${exitCodesHelp([0, 1, 2, 5, 7])}`),
+  ).action(async (flags: CommonFlags & { target?: string; run?: string; force?: boolean; reports?: string }, cmd: Command) => {
     const { out, config } = await setUp(flags, state);
-    const { target } = await targetOrEmbedded(flags.target, config, out);
-    state.exit = await runRollback(out, target, { schema: schemaSetting<string>(cmd, config?.schema), runId: flags.run ?? null, force: Boolean(flags.force) });
+    const { target, embedded } = await targetOrEmbedded(flags.target, config, out, { command: 'rollback' });
+    const schema = schemaSetting<string>(cmd, config?.schema);
+    const invocation = remember(state, out, null, { target, embedded, flags, schema });
+    state.exit = await runRollback(out, target, { schema, runId: flags.run ?? null, force: Boolean(flags.force), reportsDir: setting<string>(cmd, 'reports', config?.reports), invocation });
+  });
+
+  addCommon(
+    program
+      .command('prune')
+      .alias('clean')
+      .description("remove what runs left behind: kept schemas (staging of dead runs, previous, rolled back) and kept snapshots; never the live schema (Flyway's clean, minus the live data)")
+      .option('-t, --target <url>', TARGET_FLAG_HELP)
+      .option('--dry-run', 'list what would be removed, and its size; change nothing')
+      .option('--older-than <days>', 'only what runs finished at least this many days ago', positiveInt('older-than'))
+      .option('--all', "also the live run's previous schema and snapshot (what its rollback and fallback need)")
+      .addHelpText('after', `
+Examples:
+  $ sqlite2pg prune --dry-run --target postgres://app@db.internal/app        # what would go, with sizes
+  $ sqlite2pg prune --older-than 7 --target postgres://app@db.internal/app   # what is a week old
+  $ sqlite2pg prune --all --target postgres://app@db.internal/app            # once the migration is accepted
+${CONFIG_HELP}
+${exitCodesHelp([0, 1, 2, 5])}`),
+  ).action(async (flags: CommonFlags & { target?: string; dryRun?: boolean; olderThan?: number; all?: boolean }) => {
+    const { out, config } = await setUp(flags, state);
+    const { target } = await targetOrEmbedded(flags.target, config, out, { command: 'prune' });
+    state.exit = await runPrune(out, target, { dryRun: Boolean(flags.dryRun), olderThanDays: flags.olderThan ?? null, all: Boolean(flags.all) });
   });
 
   const embedded = program
@@ -391,14 +454,14 @@ Examples:
   $ sqlite2pg embedded start
   $ psql "$(sqlite2pg embedded url)"
   $ sqlite2pg embedded stop
-${EXIT_CODES_HELP}`);
+${exitCodesHelp([0, 1, 2])}`);
   const jsonFlag = (c: Command): Command => c.option('--json', 'print one JSON object on stdout');
   const say = (flags: { json?: boolean }, text: string, value: Record<string, unknown>): void => {
     process.stdout.write(flags.json ? `${JSON.stringify({ exitCode: 0, ...value }, null, 2)}\n` : `${text}\n`);
   };
   jsonFlag(embedded.command('start').description('start it in the background (initialising it on first use)')).action(async (flags: { json?: boolean }) => {
     const { server, startedNow } = await startEmbedded(DEFAULT_EMBEDDED_DIR);
-    say(flags, `${startedNow ? 'Started' : 'Already running'}: embedded PostgreSQL on 127.0.0.1:${server.port} (data in ${server.dataDir}).\nConnection URL: npx sqlite2pg embedded url`, { running: true, startedNow, port: server.port, dataDir: server.dataDir });
+    say(flags, `${startedNow ? 'Started' : 'Already running'}: embedded PostgreSQL on 127.0.0.1:${server.port} (data in ${server.dataDir}).\nConnection URL: ${commandName()} embedded url`, { running: true, startedNow, port: server.port, dataDir: server.dataDir });
   });
   jsonFlag(embedded.command('stop').description('stop it')).action(async (flags: { json?: boolean }) => {
     const stopped = await stopEmbedded(DEFAULT_EMBEDDED_DIR);
@@ -406,13 +469,13 @@ ${EXIT_CODES_HELP}`);
   });
   jsonFlag(embedded.command('url').description('print its connection URL (includes the password: it is a local throwaway server)')).action(async (flags: { json?: boolean }) => {
     const s = await readEmbeddedState(DEFAULT_EMBEDDED_DIR);
-    if (!s) throw new UsageError('There is no embedded PostgreSQL here yet.', { hint: 'Run: npx sqlite2pg embedded start' });
+    if (!s) throw new UsageError('There is no embedded PostgreSQL here yet.', { hint: `Run: ${commandName()} embedded start` });
     say(flags, s.url, { url: s.url });
   });
   jsonFlag(embedded.command('status').description('say whether it is running')).action(async (flags: { json?: boolean }) => {
     const s = await readEmbeddedState(DEFAULT_EMBEDDED_DIR);
     const running = s ? await isEmbeddedRunning(s) : false;
-    say(flags, s ? `${running ? 'running' : 'stopped'}: 127.0.0.1:${s.port}, data in ${s.dataDir}` : 'not initialised (npx sqlite2pg embedded start)', {
+    say(flags, s ? `${running ? 'running' : 'stopped'}: 127.0.0.1:${s.port}, data in ${s.dataDir}` : `not initialised (${commandName()} embedded start)`, {
       initialised: Boolean(s),
       running,
       port: s?.port ?? null,
@@ -438,6 +501,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     c.commands.forEach(deep);
   });
   const json = wantsJson(argv);
+  state.argv = argv;
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return state.exit;
@@ -458,7 +522,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (e instanceof MigrateError) {
       out.error(out.color.red(`error: ${e.message}`));
       for (const p of e.problems) out.error(`  - ${p}`);
-      if (e.hint) out.error(`  ${e.hint}`);
+      if (e.hint) out.error(`  ${state.invocation ? personalizeHint(e.hint, state.invocation, state.source) : e.hint}`);
       return fail(e.exitCode, { code: e.code, message: e.message, hint: e.hint ?? null, problems: e.problems });
     }
     out.error(out.color.red(`internal error: ${(e as Error)?.stack ?? String(e)}`));

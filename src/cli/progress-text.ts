@@ -35,7 +35,7 @@ export function rowsProgress(done: number, total: number, elapsedMs: number): st
 export function rowsDone(rows: number, ms: number, quarantined: number, width = 0): string {
   const rate = ms > 0 && rows > 0 ? ` · ${formatInt((rows * 1000) / ms)} rows/s` : '';
   const q = quarantined > 0 ? ` · ${formatInt(quarantined)} quarantined` : '';
-  return `${formatInt(rows).padStart(width)} rows in ${formatMs(ms)}${rate}${q}`;
+  return `${formatInt(rows).padStart(width)} ${rows === 1 ? 'row' : 'rows'} in ${formatMs(ms)}${rate}${q}`;
 }
 
 /** A fixed-width bar: `█████░░░░░` (or `#####-----` where Unicode is not available). */

@@ -5,9 +5,12 @@
  */
 import type { RunEvents, RunOutcome } from '../run/migrate.js';
 import type { PlanRunResult } from '../run/plan-run.js';
-import { formatInt, formatMs, plural } from '../report/format.js';
+import { followUpCounts, formatInt, formatMs, plural } from '../report/format.js';
 import { summaryLine } from '../report/format.js';
 import type { Output } from './output.js';
+import { textTable } from '../report/text-table.js';
+import { personalizeHint, shellQuote } from '../report/hints.js';
+import { commandName } from './invocation.js';
 import { firstLine, rowsDone, rowsProgress } from './progress-text.js';
 
 /** Seconds between two progress lines of one table. */
@@ -60,35 +63,67 @@ export function progressEvents(out: Output): RunEvents {
   };
 }
 
+/** The pgloader-style table at the end of a run: one line per table, then the total. */
+export function summaryTable(res: RunOutcome['result']): string {
+  const rows = res.tables.map((t) => [t.target, formatInt(t.rowsRead), formatInt(t.rowsLoaded), formatInt(t.rowsQuarantined), formatMs(t.ms)]);
+  const total = (f: (t: RunOutcome['result']['tables'][number]) => number): string => formatInt(res.tables.reduce((n, t) => n + f(t), 0));
+  const data = res.steps.filter((s) => s.section === 'data' && s.status !== 'skipped');
+  const wall = data.length ? Math.max(...data.map((s) => s.startMs + s.ms)) - Math.min(...data.map((s) => s.startMs)) : res.tables.reduce((n, t) => n + t.ms, 0);
+  rows.push(['Total', total((t) => t.rowsRead), total((t) => t.rowsLoaded), total((t) => t.rowsQuarantined), formatMs(wall)]);
+  const columns = [{ header: 'table' }, { header: 'read', align: 'right' as const }, { header: 'loaded', align: 'right' as const }, { header: 'quarantined', align: 'right' as const }, { header: 'time', align: 'right' as const }];
+  const text = textTable(columns, rows, '  ').split('\n');
+  // A rule above the total, as pgloader prints it.
+  text.splice(text.length - 1, 0, text[1]!);
+  return text.join('\n');
+}
+
 export function renderSummary(out: Output, r: RunOutcome, embedded: boolean): void {
   const res = r.result;
+  const inv = res.invocation;
+  const hint = (text: string): string => personalizeHint(text, inv, res.source.path);
   const color = r.exitCode === 0 ? out.color.green : r.exitCode === 8 ? out.color.yellow : out.color.red;
   // On a terminal a blank line sets the result apart from the task list above it.
-  const lines: string[] = out.tty ? ['', color.bold(summaryLine(res))] : [color.bold(summaryLine(res))];
+  const lines: string[] = out.tty ? [''] : [];
+  if (res.tables.length > 0 && res.mode !== 'verify' && !out.options.quiet) lines.push(summaryTable(res), '');
+  lines.push(color.bold(summaryLine(res)));
   const rows = res.tables.reduce((n, t) => n + t.rowsLoaded, 0);
   const q = res.tables.reduce((n, t) => n + t.rowsQuarantined, 0);
-  lines.push(`  ${plural(res.tables.length, 'table')}, ${plural(rows, 'row')} loaded${q ? `, ${formatInt(q)} quarantined` : ''}; the run took ${formatMs(res.ms)}`);
+  lines.push(`  ${plural(res.tables.length, 'table')}, ${plural(rows, 'row')} ${res.mode === 'verify' ? 'compared' : 'loaded'}${q ? `, ${formatInt(q)} quarantined` : ''}; the run took ${formatMs(res.ms)}`);
   if (res.error) {
     lines.push(`  error: ${res.error.message}`);
-    if (res.error.hint) lines.push(`  ${res.error.hint}`);
+    if (res.error.hint) lines.push(`  ${hint(res.error.hint)}`);
   }
   if (res.quarantineDir) lines.push(`  quarantined rows: ${res.quarantineDir}`);
-  if (res.untranslated.length) lines.push(`  ${plural(res.untranslated.length, 'object')} could not be translated and ${res.untranslated.length === 1 ? 'needs' : 'need'} a manual follow-up (listed in the report)`);
+  if (r.exitCode === 8) {
+    // Exit 8: the run stopped before the cutover; say how to go on.
+    const again = `${inv?.command ?? commandName()} migrate ${shellQuote(res.source.path)}${inv?.targetArgs ? ` ${inv.targetArgs}` : ''}${inv?.schemaArgs ? ` ${inv.schemaArgs}` : ''}`;
+    lines.push(color.bold(`  NOT CUT OVER: ${plural(q, 'row')} ${q === 1 ? 'was' : 'were'} quarantined; the live schema ${res.target.schema} was not changed.`));
+    lines.push('  To go on: read the quarantine files above (each row with its reason), then either');
+    lines.push(`    fix the rows in SQLite or the mapping files and run again:  ${again}`);
+    lines.push(`    or accept that they stay out of PostgreSQL and cut over:     ${again} --allow-quarantine`);
+  }
+  if (res.mode !== 'verify' && res.untranslated.length) lines.push(`  manual follow-ups (listed in the report): ${followUpCounts(res.untranslated)}`);
   lines.push(r.reportError ? `  report: NOT WRITTEN (${r.reportError})` : `  report: ${r.reportPath}`);
   if (res.cutover.performed && res.cutover.rollbackCommand) lines.push(`  rollback: ${res.cutover.rollbackCommand}`);
   if (embedded) {
+    const cmd = inv?.command ?? commandName();
     lines.push('');
     lines.push(`The embedded PostgreSQL keeps running at 127.0.0.1:${res.target.port} (database ${res.target.database}, schema ${res.target.schema}).`);
-    lines.push('  connect:  psql "$(npx sqlite2pg embedded url)"');
-    lines.push('  stop:     npx sqlite2pg embedded stop      start again: npx sqlite2pg embedded start');
+    lines.push(`  connect:  psql "$(${cmd} embedded url)"`);
+    lines.push(`  stop:     ${cmd} embedded stop      start again: ${cmd} embedded start`);
   }
   out.result(lines.join('\n'));
 }
 
-export function renderPlanSummary(out: Output, r: PlanRunResult, dir: string, check: boolean): void {
+export function renderPlanSummary(out: Output, r: PlanRunResult, dir: string, check: boolean, source = '<source>'): void {
   const lines: string[] = [];
   for (const t of r.tables) {
-    lines.push(`${out.color.bold(t.table)}: ${formatInt(t.rows)} rows${t.proposed.length ? '' : ', built-in defaults'}`);
+    // -q: only what needs a look (the notes) and the result line.
+    if (out.options.quiet) {
+      for (const n of t.notes) lines.push(out.color.yellow(`${t.table}: ! ${n}`));
+      continue;
+    }
+    lines.push(`${out.color.bold(t.table)}: ${plural(t.rows, 'row')}${t.proposed.length ? '' : ', built-in defaults'}`);
     for (const p of t.proposed) lines.push(`  ${p.column} → ${p.rule}`);
     for (const n of t.notes) lines.push(out.color.yellow(`  ! ${n}`));
   }
@@ -107,12 +142,12 @@ export function renderPlanSummary(out: Output, r: PlanRunResult, dir: string, ch
   }
   for (const f of p.flags) lines.push(out.color.yellow(`  ! ${f}`));
   const f = r.files;
-  lines.push('');
+  if (lines.length) lines.push('');
   if (check) {
-    lines.push(f.wouldChange.length ? out.color.yellow(`${f.wouldChange.length} mapping file(s) in ${dir} would change: ${f.wouldChange.join(', ')}`) : `The mapping files in ${dir} are up to date.`);
+    lines.push(f.wouldChange.length ? out.color.yellow(`${plural(f.wouldChange.length, 'mapping file')} in ${dir} would change: ${f.wouldChange.join(', ')}`) : `The mapping files in ${dir} are up to date.`);
   } else {
     lines.push(`Mapping files in ${dir}: ${f.written.length} written, ${f.unchanged.length} unchanged${f.skippedHandEdited.length ? `, ${f.skippedHandEdited.length} hand-edited left alone (use --force to overwrite): ${f.skippedHandEdited.join(', ')}` : ''}.`);
-    lines.push('Review them (each proposal carries its evidence), then run: sqlite2pg migrate <source> --dry-run');
+    if (!out.options.quiet) lines.push(`Review them (each proposal carries its evidence), then run: ${commandName()} migrate ${shellQuote(source)}${dir === 'mappings' ? '' : ` --mappings ${shellQuote(dir)}`} --dry-run`);
   }
   out.result(lines.join('\n'));
 }

@@ -43,6 +43,7 @@ export const JOURNAL_DDL = [
   )`,
   `ALTER TABLE ${J}.runs ADD COLUMN IF NOT EXISTS snapshot_path text`,
   `ALTER TABLE ${J}.runs ADD COLUMN IF NOT EXISTS supersedes text`,
+  `ALTER TABLE ${J}.runs ADD COLUMN IF NOT EXISTS operator text`,
   `CREATE TABLE IF NOT EXISTS ${J}.run_tables (
     run_id text NOT NULL REFERENCES ${J}.runs (run_id) ON DELETE CASCADE,
     source_table text NOT NULL,
@@ -97,6 +98,8 @@ export interface RunRow {
   error: string | null;
   snapshot_path: string | null;
   supersedes: string | null;
+  /** `user@host` who started it (journals of older versions: absent or null). */
+  operator?: string | null;
 }
 
 /** What cutover moved: new objects into the live schema, old ones aside into previous_schema. */
@@ -146,6 +149,17 @@ export async function recordTable(client: pg.ClientBase, runId: string, t: { sou
        rows_quarantined = EXCLUDED.rows_quarantined, checksum_count = EXCLUDED.checksum_count, checksum_sum = EXCLUDED.checksum_sum, updated_at = now()`,
     [runId, t.source, t.target, t.state, t.rowsRead, t.rowsLoaded, t.rowsQuarantined, t.count, t.sum],
   );
+}
+
+/** Record who started a run (`user@host`), for status and the change ticket. */
+export async function setRunOperator(client: pg.ClientBase, runId: string, operator: string): Promise<void> {
+  await client.query(`UPDATE ${J}.runs SET operator = $2 WHERE run_id = $1`, [runId, operator]);
+}
+
+/** Rows loaded per run, from its per-table records. */
+export async function runRowTotals(client: pg.ClientBase, runIds: readonly string[]): Promise<Map<string, number>> {
+  const r = await client.query<{ run_id: string; rows: string }>(`SELECT run_id, coalesce(sum(rows_loaded), 0)::text AS rows FROM ${J}.run_tables WHERE run_id = ANY($1) GROUP BY run_id`, [runIds]);
+  return new Map(r.rows.map((x) => [x.run_id, Number(x.rows)]));
 }
 
 /** A run as listed: `status` is its state now, `journal_status` what the journal records. */

@@ -4,7 +4,7 @@
  */
 import type { Untranslated } from './plan.js';
 
-export const RUN_RESULT_VERSION = 1;
+export const RUN_RESULT_VERSION = 2;
 
 export type StepStatus = 'ok' | 'failed' | 'skipped' | 'rolled-back' | 'failed-to-rollback';
 export type Section = 'pre' | 'data' | 'post' | 'verify' | 'cutover';
@@ -60,6 +60,8 @@ export interface TableResult {
   /** First few quarantined rows (all of them are in the quarantine file). */
   readonly quarantineSample: readonly QuarantineEntry[];
   readonly quarantineFile: string | null;
+  /** No primary key (issue #12): verified by count and checksum only, its SQLite rowids not kept. */
+  readonly keyless?: boolean;
 }
 
 export interface CastSample {
@@ -103,6 +105,40 @@ export interface ForeignKeyRepoint {
   readonly validated: boolean;
   readonly orphans: number;
   readonly validateCommand: string | null;
+}
+
+/** Who ran a command, and how: the change ticket's record, and what hints build their commands from. */
+export interface Invocation {
+  /** What the user typed to run the tool: `sqlite2pg`, or `npx sqlite2pg` in a checkout. */
+  readonly command: string;
+  /** The arguments after the command name, passwords redacted. */
+  readonly argv: readonly string[];
+  /** Flags that point a later command at the same target: `--target 'postgres://u:***@h/db'`, `--config f.json`, or '' when the environment or the embedded default names it. */
+  readonly targetArgs: string;
+  /** `--schema x` when it is not `public`, else ''. */
+  readonly schemaArgs: string;
+  /** OS user and host name. */
+  readonly user: string;
+  readonly host: string;
+}
+
+/** One mapping file the run read, and the sha256 of its bytes. */
+export interface MappingFile {
+  readonly file: string;
+  readonly sha256: string;
+}
+
+/**
+ * How long writes to the SQLite source had to be stopped: from the snapshot (or, without one, the
+ * first read of the rows) to the cutover commit. What the approver schedules, not the swap's ms.
+ */
+export interface WriteFreeze {
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly ms: number;
+  readonly from: 'snapshot' | 'first read';
+  /** `cutover`: measured to the commit; `estimate`: a dry run's or a stopped run's wall clock, what a cutover would need. */
+  readonly until: 'cutover' | 'estimate';
 }
 
 export type Outcome = 'passed' | 'passed-with-quarantine' | 'verify-mismatch' | 'failed';
@@ -155,4 +191,9 @@ export interface RunResult {
     readonly foreignKeys?: readonly ForeignKeyRepoint[];
   };
   readonly error: { readonly code: string; readonly message: string; readonly hint: string | null } | null;
+  /** Who ran it, the exact command line (password redacted). Absent in reports of older versions. */
+  readonly invocation?: Invocation;
+  /** The mapping files read, with their sha256. */
+  readonly mappingFiles?: readonly MappingFile[];
+  readonly writeFreeze?: WriteFreeze | null;
 }

@@ -101,7 +101,8 @@ export function tableVerified(table: TableResult): boolean {
  * The outcome of a run in one line of plain text (no Markdown), for the top of the report and
  * the last line the CLI prints. Examples:
  * `PASSED: 11 tables, 15,607 rows, verified`,
- * `PASSED WITH QUARANTINE: 3 rows quarantined in 1 table (15,604 of 15,607 rows loaded)`,
+ * `NOT CUT OVER: 3 rows quarantined in 1 table (15,604 of 15,607 rows loaded)` (exit 8),
+ * `PASSED WITH QUARANTINE (accepted): 3 rows quarantined …` (with --allow-quarantine),
  * `VERIFICATION MISMATCH: 2 tables differ`, `FAILED: <first line of the error message>`,
  * each prefixed with `DRY RUN — ` for a dry run.
  */
@@ -115,6 +116,8 @@ function outcomeText(run: RunResult): string {
   const loaded = sum(tables.map((t) => t.rowsLoaded));
   switch (run.outcome) {
     case 'passed': {
+      const accepted = sum(tables.map((t) => t.rowsQuarantined));
+      if (accepted > 0) return `PASSED WITH QUARANTINE (accepted): ${quarantineText(tables)}`;
       const unverified = tables.filter((t) => !tableVerified(t)).length;
       const verified =
         unverified === 0
@@ -124,15 +127,9 @@ function outcomeText(run: RunResult): string {
             : `${plural(unverified, 'table')} not verified`;
       return `PASSED: ${plural(tables.length, 'table')}, ${plural(loaded, 'row')}, ${verified}`;
     }
-    case 'passed-with-quarantine': {
-      const quarantined = tables.filter((t) => t.rowsQuarantined > 0);
-      const rows = sum(quarantined.map((t) => t.rowsQuarantined));
-      const read = sum(tables.map((t) => t.rowsRead));
-      return (
-        `PASSED WITH QUARANTINE: ${plural(rows, 'row')} quarantined in ${plural(quarantined.length, 'table')} ` +
-        `(${formatInt(loaded)} of ${formatInt(read)} rows loaded)`
-      );
-    }
+    case 'passed-with-quarantine':
+      // Exit 8 stops before the cutover; only a report of an older version could say otherwise.
+      return `${run.cutover.performed ? 'PASSED WITH QUARANTINE' : 'NOT CUT OVER'}: ${quarantineText(tables)}`;
     case 'verify-mismatch': {
       const differing = tables.filter(tableDiffers).length;
       if (differing > 0) return `VERIFICATION MISMATCH: ${plural(differing, 'table')} ${differing === 1 ? 'differs' : 'differ'}`;
@@ -141,6 +138,20 @@ function outcomeText(run: RunResult): string {
     case 'failed':
       return `FAILED: ${run.error ? oneLine(run.error.message) : 'no error was recorded'}`;
   }
+}
+
+/** `3 rows quarantined in 1 table (15,604 of 15,607 rows loaded)`. */
+function quarantineText(tables: RunResult['tables']): string {
+  const quarantined = tables.filter((t) => t.rowsQuarantined > 0);
+  const rows = sum(quarantined.map((t) => t.rowsQuarantined));
+  const read = sum(tables.map((t) => t.rowsRead));
+  const loaded = sum(tables.map((t) => t.rowsLoaded));
+  return `${plural(rows, 'row')} quarantined in ${plural(quarantined.length, 'table')} (${formatInt(loaded)} of ${plural(read, 'row')} loaded)`;
+}
+
+/** Whether a run stopped before its cutover because rows were quarantined (exit 8). */
+export function stoppedByQuarantine(run: RunResult): boolean {
+  return run.outcome === 'passed-with-quarantine' && !run.cutover.performed;
 }
 
 /** The first non-empty line of a message, trimmed: a summary must stay on one line. */
@@ -158,4 +169,19 @@ export function sum(values: readonly number[]): number {
 
 function pad2(n: number): string {
   return String(n).padStart(2, '0');
+}
+
+/**
+ * A follow-up whose object WAS translated (its reason starts with `translated:`, e.g. an
+ * `updated_at` touch trigger rebuilt in PostgreSQL): a review, not something left untranslated.
+ */
+export function isTranslatedReview(item: { readonly reason: string }): boolean {
+  return item.reason.startsWith('translated:');
+}
+
+/** `1 object could not be translated, 1 translated object to review`: the follow-ups counted by kind of work. */
+export function followUpCounts(items: readonly { readonly reason: string }[]): string {
+  const reviews = items.filter(isTranslatedReview).length;
+  const rewrites = items.length - reviews;
+  return [rewrites ? `${plural(rewrites, 'object')} could not be translated` : null, reviews ? `${plural(reviews, 'translated object')} to review` : null].filter((x) => x !== null).join(', ');
 }

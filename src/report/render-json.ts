@@ -5,12 +5,15 @@
 import type {
   CastSample,
   DifferingRow,
+  Invocation,
+  MappingFile,
   ObjectCounts,
   QuarantineEntry,
   RunResult,
   StepResult,
   TableChecksum,
   TableResult,
+  WriteFreeze,
 } from '../model/run-result.js';
 import type { Untranslated } from '../model/plan.js';
 
@@ -24,6 +27,7 @@ const RUN_KEYS = {
   version: true,
   runId: true,
   tool: true,
+  invocation: true,
   mode: true,
   outcome: true,
   startedAt: true,
@@ -31,6 +35,8 @@ const RUN_KEYS = {
   ms: true,
   source: true,
   target: true,
+  mappingFiles: true,
+  writeFreeze: true,
   error: true,
   tables: true,
   steps: true,
@@ -42,6 +48,9 @@ const RUN_KEYS = {
   cutover: true,
 } as const satisfies KeyOrder<RunResult>;
 
+const INVOCATION_KEYS = { command: true, argv: true, targetArgs: true, schemaArgs: true, user: true, host: true } as const satisfies KeyOrder<Invocation>;
+const MAPPING_FILE_KEYS = { file: true, sha256: true } as const satisfies KeyOrder<MappingFile>;
+const WRITE_FREEZE_KEYS = { startedAt: true, endedAt: true, ms: true, from: true, until: true } as const satisfies KeyOrder<WriteFreeze>;
 const TOOL_KEYS = { name: true, version: true } as const satisfies KeyOrder<RunResult['tool']>;
 const SOURCE_KEYS = { path: true, sizeBytes: true, sha256: true, snapshotPath: true } as const satisfies KeyOrder<
   RunResult['source']
@@ -80,6 +89,7 @@ const TABLE_KEYS = {
   verifyMs: true,
   quarantineSample: true,
   quarantineFile: true,
+  keyless: true,
 } as const satisfies KeyOrder<TableResult>;
 const CHECKSUM_KEYS = { source: true, target: true, match: true } as const satisfies KeyOrder<TableChecksum>;
 const DIFFERING_ROW_KEYS = { key: true, kind: true, columns: true } as const satisfies KeyOrder<DifferingRow>;
@@ -126,6 +136,9 @@ export function renderJson(run: RunResult): string {
   const ordered = {
     ...pick(run, RUN_KEYS),
     tool: pick(run.tool, TOOL_KEYS),
+    ...(run.invocation === undefined ? {} : { invocation: pick(run.invocation, INVOCATION_KEYS) }),
+    ...(run.mappingFiles === undefined ? {} : { mappingFiles: run.mappingFiles.map((m) => pick(m, MAPPING_FILE_KEYS)) }),
+    ...(run.writeFreeze === undefined ? {} : { writeFreeze: run.writeFreeze === null ? null : pick(run.writeFreeze, WRITE_FREEZE_KEYS) }),
     source: pick(run.source, SOURCE_KEYS),
     target: pick(run.target, TARGET_KEYS),
     error: run.error === null ? null : pick(run.error, ERROR_KEYS),

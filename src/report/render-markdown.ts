@@ -20,8 +20,11 @@ import {
   formatInt,
   formatMs,
   formatOffset,
+  followUpCounts,
   formatRate,
+  isTranslatedReview,
   plural,
+  stoppedByQuarantine,
   sum,
   summaryLine,
   tableDiffers,
@@ -29,6 +32,8 @@ import {
 } from './format.js';
 import { LONG_LIST, collapseLong, detailsBlock, markdownTable, type TableColumn } from './markdown-table.js';
 import { SECTION_TITLES, stepLabel, timelineGantt } from './timeline-gantt.js';
+import { commandLine, personalizeHint, shellQuote } from './hints.js';
+import type { WriteFreeze } from '../model/run-result.js';
 
 /** Differing rows listed per table at most; verification may have located more. */
 const MAX_DIFFERING_ROWS = 100;
@@ -46,7 +51,7 @@ const OPEN_TABLES = 50;
 /**
  * Render the whole report. Sections, in order: header (outcome, run, source, target), Error
  * (only when the run has one), Tables, Verification, Quarantine (only when rows were
- * quarantined), Schema, Manual follow-ups, Timeline, Rollback. Ends with a newline.
+ * quarantined), Schema, Manual follow-ups, Timeline, Rollback, Next steps. Ends with a newline.
  */
 export function renderMarkdown(run: RunResult): string {
   const sections = [
@@ -56,9 +61,10 @@ export function renderMarkdown(run: RunResult): string {
     renderVerification(run),
     run.tables.some((t) => t.rowsQuarantined > 0) ? renderQuarantine(run) : null,
     renderSchema(run),
-    renderFollowUps(run.untranslated),
+    run.mode === 'verify' ? '## Manual follow-ups\n\nNot looked at: verify compares the data only; the report of the migration lists the objects to recreate by hand.' : renderFollowUps(run.untranslated),
     renderTimeline(run.steps),
     renderRollback(run),
+    renderNextSteps(run),
   ];
   return `${sections.filter((s): s is string => s !== null).join('\n\n')}\n`;
 }
@@ -74,7 +80,8 @@ const OUTCOME_ICON: Readonly<Record<RunResult['outcome'], string>> = {
 };
 
 function renderHeader(run: RunResult): string {
-  const parts = ['# sqlite2pg migration report', `${OUTCOME_ICON[run.outcome]} **${escapeMarkdown(summaryLine(run))}**`];
+  const title = stoppedByQuarantine(run) ? '# sqlite2pg migration report — NOT CUT OVER' : '# sqlite2pg migration report';
+  const parts = [title, `${OUTCOME_ICON[run.outcome]} **${escapeMarkdown(summaryLine(run))}**`];
   if (run.mode === 'dry-run') {
     parts.push(
       '> [!NOTE]\n' +
@@ -102,7 +109,19 @@ function renderHeader(run: RunResult): string {
     ['Target schema', inlineCode(target.schema)],
     ['Server version', target.serverVersion === null ? 'unknown' : escapeMarkdown(target.serverVersion)],
   ];
+  const inv = run.invocation;
+  if (inv !== undefined) {
+    rows.splice(6, 0, ['Run by', inlineCode(`${inv.user}@${inv.host}`)], ['Command', inlineCode(commandLine([inv.command, ...inv.argv]))]);
+  }
+  if (run.mappingFiles !== undefined) {
+    rows.push(['Mapping files', run.mappingFiles.length === 0 ? 'none (built-in defaults)' : `${plural(run.mappingFiles.length, 'file')}, SHA-256 below`]);
+  }
+  if (run.writeFreeze) rows.push(['Write freeze', writeFreezeText(run.writeFreeze)]);
   parts.push(markdownTable([{ header: 'Run' }, { header: 'Value' }], rows));
+  if (run.mappingFiles !== undefined && run.mappingFiles.length > 0) {
+    const files = markdownTable([{ header: 'Mapping file' }, { header: 'SHA-256' }], run.mappingFiles.map((m) => [inlineCode(m.file), inlineCode(m.sha256)]));
+    parts.push(collapseLong(run.mappingFiles.length, `The ${plural(run.mappingFiles.length, 'mapping file')} and their SHA-256`, files));
+  }
   return parts.join('\n\n');
 }
 
@@ -145,13 +164,22 @@ function atAGlance(run: RunResult): string {
     items.push('**Change:** none: this run only compared.');
   } else {
     const why = run.mode === 'dry-run' ? 'dry run' : run.outcome === 'passed-with-quarantine' ? 'rows were quarantined and not accepted' : run.outcome === 'verify-mismatch' ? 'verification failed' : 'the run failed';
-    items.push(`**Change:** none (${why}): schema ${live} of ${where} was not touched${run.mode === 'dry-run' ? replacedNote(cutover, 'a cutover would move aside') : ''}.`);
+    const notCutOver = stoppedByQuarantine(run) && run.mode === 'cutover' ? '**NOT CUT OVER**: ' : '';
+    items.push(`**Change:** ${notCutOver}none (${why}): schema ${live} of ${where} was not touched${run.mode === 'dry-run' ? replacedNote(cutover, 'a cutover would move aside') : ''}.`);
     const wall = run.mode === 'dry-run' ? dryRunWallMs(run) : null;
     if (wall !== null) items.push(`**Window:** a real run would take about ${formatMs(wall)}, measured by this dry run (see Rollback).`);
   }
+  if (run.writeFreeze && run.mode !== 'dry-run') {
+    const f = run.writeFreeze;
+    items.push(
+      f.until === 'cutover'
+        ? `**Write freeze:** writes to the SQLite source had to be stopped for ${formatMs(f.ms)}, from the ${f.from} to the cutover commit.`
+        : `**Write freeze:** a cutover run needs writes to the SQLite source stopped for about ${formatMs(f.ms)} (from the ${f.from} to the end of the run, measured here).`,
+    );
+  }
   // A mismatch is already the Proof line; any other error gets its code here.
   if (run.error !== null && run.outcome !== 'verify-mismatch') items.push(`**Error:** ${inlineCode(run.error.code)} (see Error).`);
-  if (run.untranslated.length > 0) items.push(`**By hand:** ${plural(run.untranslated.length, 'object')} could not be translated (see Manual follow-ups).`);
+  if (run.mode !== 'verify' && run.untranslated.length > 0) items.push(`**By hand:** ${followUpCounts(run.untranslated)} (see Manual follow-ups).`);
   return items.map((i) => `- ${i}`).join('\n');
 }
 
@@ -179,7 +207,7 @@ function modeText(run: RunResult): string {
 
 function renderError(run: RunResult, error: NonNullable<RunResult['error']>): string {
   const parts = ['## Error', `**Code:** ${inlineCode(error.code)}`, `**Message:**\n\n${fencedCode(error.message, 'text')}`];
-  if (error.hint !== null) parts.push(`**Hint:** ${escapeMarkdown(error.hint)}`);
+  if (error.hint !== null) parts.push(`**Hint:** ${escapeMarkdown(personalizeHint(error.hint, run.invocation, run.source.path))}`);
   const failed = run.steps.filter((s) => s.status === 'failed' || s.status === 'failed-to-rollback');
   if (failed.length > 0) {
     const items = failed.map((s) => `- ${failedStepText(s)}`).join('\n');
@@ -282,6 +310,13 @@ function renderTables(run: RunResult): string {
   }
   if (run.outcome === 'failed' && !run.cutover.performed) {
     parts.push('The run failed: the rows counted as loaded went into the staging schema only, never into the live schema.');
+  }
+  const keyless = tables.filter((t) => t.keyless === true);
+  if (keyless.length > 0) {
+    parts.push(
+      `${plural(keyless.length, 'table')} without a primary key (${keyless.map((t) => inlineCode(t.target)).join(', ')}): ` +
+        `verified by row count and checksum only, since no key names a row to compare one by one; ${keyless.length === 1 ? 'its' : 'their'} SQLite rowids were not kept.`,
+    );
   }
   if (broken.length > 0) {
     const items = broken.map(
@@ -404,6 +439,11 @@ function renderQuarantine(run: RunResult): string {
     `⚠️ ${plural(total, 'row')} in ${plural(tables.length, 'table')} ${total === 1 ? 'was' : 'were'} not loaded: ` +
       'each failed a value check or was rejected by PostgreSQL, and is kept with its reason in the quarantine files.',
   ];
+  if (stoppedByQuarantine(run)) {
+    parts.push(
+      `**${run.mode === 'dry-run' ? 'A real run would stop here: NOT CUT OVER' : 'NOT CUT OVER'}.** Quarantined rows stop the run before the cutover unless they are accepted with ${inlineCode('--allow-quarantine')}; see Next steps.`,
+    );
+  }
   if (run.quarantineDir !== null) parts.push(`Quarantine directory: ${inlineCode(run.quarantineDir)}`);
   parts.push(
     markdownTable(
@@ -487,7 +527,9 @@ function renderSchema(run: RunResult): string {
     '### Casts',
   ];
   const casts = firstPerColumn(run.casts);
-  if (casts.length === 0) {
+  if (run.mode === 'verify') {
+    parts.push('Not looked at: verify applies no casts; it compares the values as the mapping files convert them.');
+  } else if (casts.length === 0) {
     parts.push('No value casts were applied: every value was copied as it is stored in SQLite.');
   } else {
     // A cast without a recorded sample shows no sample: an empty pair would read as values lost.
@@ -558,19 +600,21 @@ function renderFollowUps(items: readonly Untranslated[]): string {
   if (items.length === 0) return '## Manual follow-ups\n\nNone: every object of the source schema was translated.';
   const parts = [
     '## Manual follow-ups',
-    `${plural(items.length, 'object')} could not be translated automatically. Check each one off once it is ` +
-      'recreated by hand in PostgreSQL, or once it is agreed that it is not needed.',
+    items.every(isTranslatedReview)
+      ? `${plural(items.length, 'translated object')} to review. Check each one off once it is reviewed.`
+      : `${followUpCounts(items).replace(/could not be translated/, 'could not be translated automatically')}. Check each one off once it is ` +
+        'recreated (or reviewed) by hand in PostgreSQL, or once it is agreed that it is not needed.',
   ];
   for (const kind of Object.keys(KIND_TITLES) as Untranslated['kind'][]) {
     const group = items.filter((i) => i.kind === kind);
     if (group.length === 0) continue;
     parts.push(`### ${KIND_TITLES[kind]} (${formatInt(group.length)})`);
-    // One task per line, so the list stays a compact checklist of the work to do; a reason shared
-    // by several objects is said once above them instead of on every line.
-    for (const run of byReason(group)) {
-      if (run.shared !== null) parts.push(`${escapeMarkdown(run.shared)}:`);
-      parts.push(run.items.map((i) => `- [ ] ${run.shared === null ? taskText(i) : escapeMarkdown(i.object)}`).join('\n'));
-    }
+    // One task per line, and one line for objects that share a reason (30 identical triggers are
+    // one task with a count), so the list stays a compact checklist of the work to do.
+    const tasks = byReason(group).flatMap((run) =>
+      run.shared === null ? run.items.map((i) => `- [ ] ${taskText(i)}`) : [`- [ ] **${formatInt(run.items.length)}×** ${escapeMarkdown(run.shared)}: ${namesList(run.items.map((i) => i.object))}`],
+    );
+    parts.push(tasks.join('\n'));
     const withSql = group.filter((i) => i.sql !== null);
     if (withSql.length === 1) {
       parts.push(detailsBlock(`SQL: ${visibleText(withSql[0]!.object)}`, fencedCode((withSql[0]!.sql ?? '').trimEnd(), 'sql')));
@@ -609,6 +653,14 @@ function byReason(group: readonly Untranslated[]): { shared: string | null; item
     }
   }
   return out;
+}
+
+/** Names shown in one line: the first few, then how many more. */
+const NAMES_SHOWN = 10;
+
+function namesList(names: readonly string[]): string {
+  const shown = names.slice(0, NAMES_SHOWN).map(escapeMarkdown).join(', ');
+  return names.length > NAMES_SHOWN ? `${shown} and ${formatInt(names.length - NAMES_SHOWN)} more` : shown;
 }
 
 function taskText(item: Untranslated): string {
@@ -762,6 +814,73 @@ function dryRunWallMs(run: RunResult): number | null {
 function dryRunCleanup(steps: readonly StepResult[]): StepResult | null {
   const last = steps.at(-1);
   return last !== undefined && /clean|drop/i.test(last.step) ? last : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 10. Next steps
+
+/** `1.9 s, 10:00:00 → 10:00:01 UTC (from the snapshot to the cutover commit)`. */
+function writeFreezeText(f: WriteFreeze): string {
+  const clock = (iso: string): string => iso.slice(11, 19);
+  const until = f.until === 'cutover' ? 'the cutover commit' : 'the end of the run: what a cutover would need';
+  return `${formatMs(f.ms)}, ${clock(f.startedAt)} → ${clock(f.endedAt)} UTC (from the ${f.from} to ${until})`;
+}
+
+/** A command line to copy: the command the user typed, the real source, the same target. */
+function command(run: RunResult, words: readonly string[], tail: readonly string[] = []): string {
+  const inv = run.invocation;
+  const target = inv !== undefined ? inv.targetArgs : run.target.embedded ? '' : `--target ${shellQuote(run.target.url)}`;
+  const schema = inv !== undefined ? inv.schemaArgs : run.target.schema === 'public' ? '' : `--schema ${shellQuote(run.target.schema)}`;
+  return [inv?.command ?? 'sqlite2pg', ...words, target, schema, ...tail].filter((w) => w !== '').join(' ');
+}
+
+function mappingsArgs(run: RunResult): string[] {
+  const first = run.mappingFiles?.[0];
+  if (first === undefined) return [];
+  const dir = first.file.slice(0, Math.max(0, first.file.lastIndexOf('/')));
+  return dir === '' ? [] : ['--mappings', shellQuote(dir)];
+}
+
+function renderNextSteps(run: RunResult): string {
+  const source = shellQuote(run.source.path);
+  const migrate = (...extra: string[]): string => inlineCode(command(run, ['migrate', source], [...mappingsArgs(run), ...extra]));
+  const prune = (...extra: string[]): string => inlineCode(command(run, ['prune'], extra));
+  const steps: string[] = [];
+  const where = `schema ${inlineCode(run.target.schema)} of ${inlineCode(run.target.database)} on ${inlineCode(`${run.target.host}:${run.target.port}`)}`;
+  if (run.mode === 'verify') {
+    steps.push(
+      run.outcome === 'passed'
+        ? 'Nothing to do: the target holds the same data as the source.'
+        : 'Look at the differing rows (see Verification). Rows the application wrote in PostgreSQL since the cutover differ by design; anything else is a finding: roll back or fall back (see the migration report), or fix the data and run verify again.',
+    );
+  } else if (run.cutover.performed) {
+    steps.push(`**Point the application at PostgreSQL** (${where}) and keep the SQLite file read-only: what it receives from now on is not migrated.`);
+    steps.push(`**Verify again tomorrow**, before the application has changed much: ${inlineCode(command(run, ['verify', source], mappingsArgs(run)))}. Rows written in PostgreSQL since the cutover show as differences.`);
+    const rollback = run.cutover.rollbackCommand === null ? inlineCode(command(run, ['rollback'], ['--run', run.runId])) : inlineCode(run.cutover.rollbackCommand);
+    steps.push(
+      `**To fall back:** while the application has not written to PostgreSQL, ${rollback} puts the previous tables back in one transaction (it refuses once the migrated tables were written to, unless ${inlineCode('--force')}). ` +
+        `To go back to SQLite with the writes made in PostgreSQL since, ${inlineCode(`${run.invocation?.command ?? 'sqlite2pg'} fallback`)} (see its ${inlineCode('--help')}).`,
+    );
+    const kept = [run.cutover.previousSchema === null ? null : `the previous schema ${inlineCode(run.cutover.previousSchema)}`, run.source.snapshotPath === null ? null : `the snapshot ${inlineCode(run.source.snapshotPath)}`].filter((k): k is string => k !== null);
+    steps.push(
+      `**Clean up** once you will not fall back any more (say after a week of normal operation): ${prune('--all', '--older-than', '7')} removes ${kept.length ? kept.join(' and ') : 'what this run kept'} (${prune('--dry-run', '--all')} lists it first, with sizes). Prune never touches the live schema.`,
+    );
+    if (sum(run.tables.map((t) => t.rowsQuarantined)) > 0 && run.quarantineDir !== null) {
+      steps.push(`**Quarantined rows** were accepted and are not in PostgreSQL: ${inlineCode(run.quarantineDir)} holds each one with its reason, to re-insert by hand if needed.`);
+    }
+  } else if (stoppedByQuarantine(run)) {
+    steps.push(`**Read the quarantine files**${run.quarantineDir === null ? '' : ` in ${inlineCode(run.quarantineDir)}`}: each row with its key, column, value and the reason it was not loaded.`);
+    steps.push(`**Fix or accept:** fix those rows in SQLite or the mapping files (a cast, a format) and run again: ${migrate()}; or accept that they stay out of PostgreSQL and cut over: ${migrate('--allow-quarantine')}.`);
+  } else if (run.mode === 'dry-run') {
+    steps.push(`**Review this report** (row counts, casts, manual follow-ups) and schedule the write freeze${run.writeFreeze ? `: about ${formatMs(run.writeFreeze.ms)} on this machine and data` : ''}.`);
+    steps.push(`**Run it for real** in the window, with the application stopped: ${migrate()}.`);
+  } else if (run.outcome === 'verify-mismatch') {
+    steps.push('**Look at the differing rows** (see Verification), fix the mapping or the data, and run again.');
+    steps.push(`The staging schema of this run was kept for inspection: once done, ${prune('--dry-run')} lists it and ${prune()} drops it.`);
+  } else {
+    steps.push(`**Fix the cause** (see Error) and run again: ${migrate()}. When this run left its staging schema, ${migrate('--resume')} keeps the tables it completed.`);
+  }
+  return `## Next steps\n\n${steps.map((x, i) => `${i + 1}. ${x}`).join('\n')}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,14 +1,15 @@
 /**
  * One offline migration run, composed of its phases (src/run/phases/): pre-flight (source file,
- * resume lookup) → source bytes (snapshot) → catalog, mappings, plan → target checks → journal and
- * staging tables → load → keys, indexes, constraints → verify → cutover (or dry-run cleanup) →
+ * resume lookup, mappings checked against the live source's catalog read-only, target connection
+ * and checks) → source bytes (snapshot) → catalog and plan of the snapshot, whose schema must be
+ * the one checked → journal and staging tables → load → keys, indexes, constraints → verify → cutover (or dry-run cleanup) →
  * report. Pre-flight problems throw before anything touches the target. After that, every
  * outcome is recorded in the RunResult and the journal; the live schema changes only in the
  * cutover transaction.
  */
 import { join, resolve } from 'node:path';
 import { ExitCode, MigrateError, UsageError, VerifyError, type ExitCodeValue } from '../errors.js';
-import type { ObjectCounts, Outcome, RunResult } from '../model/run-result.js';
+import type { Invocation, ObjectCounts, Outcome, RunResult } from '../model/run-result.js';
 import { checkSqliteFile, explainSqliteError } from '../source/sqlite-db.js';
 import { discardSnapshot } from '../source/snapshot.js';
 import { checkTargetWritable, connectTarget, targetError, type TargetSettings } from '../load/target.js';
@@ -17,14 +18,15 @@ import { interruptedError } from '../load/copy-chunk.js';
 import { buildPostLoad } from '../load/post-load.js';
 import { QuarantineDir } from '../load/quarantine-files.js';
 import type { TableVerification } from '../verify/verify-tables.js';
-import { JOURNAL_SCHEMA, ensureJournal, runSchemaName, setRunStatus, type RunRow } from '../cutover/journal.js';
+import { JOURNAL_SCHEMA, ensureJournal, runSchemaName, setRunOperator, setRunStatus, type RunRow } from '../cutover/journal.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
 import { checkReportsDir, reportStem, writeReports } from './write-report.js';
+import { personalizeHint } from '../report/hints.js';
 import { NO_CUTOVER, NO_OBJECTS, targetFacts } from './run-result-parts.js';
 import { TOOL_VERSION } from '../version.js';
 import { StepLog, type RunEvents } from './step-log.js';
 import { newRunId, prepare } from './phases/prepare.js';
-import { checkSourceSettings, readSource, settleSnapshot, type SnapshotSettings } from './phases/source-phase.js';
+import { checkSourceSettings, readSource, settleSnapshot, type SnapshotSettings, type SourceBytes } from './phases/source-phase.js';
 import { checkServer, findResumable } from './phases/target-phase.js';
 import { createStaging, journalRun } from './phases/stage-phase.js';
 import { loadPhase } from './phases/load-phase.js';
@@ -59,6 +61,8 @@ export interface MigrateOptions {
   readonly resume: boolean;
   readonly events?: RunEvents;
   readonly signal?: AbortSignal;
+  /** Who ran it and how, for the report and its hints. */
+  readonly invocation?: Invocation;
 }
 
 export interface RunOutcome {
@@ -79,42 +83,58 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
   let runId = newRunId(startedAt);
   const log = new StepLog(startedAt.getTime(), o.events);
 
-  // --- Pre-flight: nothing touches the target until all of this passed. ---
+  // --- Pre-flight: every check that can fail fast runs before the snapshot copies the source. ---
+  // 1. The source file, and the run being resumed (if any).
   const { sizeBytes } = await checkSqliteFile(o.sourcePath);
   await checkSourceSettings(o);
   await checkReportsDir(o.reportsDir);
   const resumed: RunRow | null = o.resume ? await findResumable(o.target, o.schema) : null;
   if (resumed) runId = resumed.run_id;
-  const bytes = await readSource(o, runId, resumed, log);
-  let prepared: Awaited<ReturnType<typeof prepare>>;
-  let admin: Awaited<ReturnType<typeof connectTarget>>;
-  let lock: Awaited<ReturnType<typeof connectTarget>>;
-  try {
-    prepared = await log.timed('read catalog and plan', 'pre', () => prepare(o, bytes.readPath, sizeBytes));
-    if (resumed && resumed.mapping_hash !== null && resumed.mapping_hash !== prepared.mappingHash) {
+  // 2. The mappings against the live source's catalog, read-only (a resumed run reads its snapshot below).
+  const live = resumed ? null : await log.timed('check mappings', 'pre', () => prepare(o, o.sourcePath, sizeBytes));
+  // 3. The target: connection (password, database), version, encoding, privileges.
+  const admin = await connectTarget(o.target);
+  const lock = await connectTarget(o.target).catch(async (e: unknown) => {
+    await admin.end().catch(() => undefined);
+    throw e;
+  });
+  const closeTarget = async (): Promise<void> => {
+    await lock.end().catch(() => undefined);
+    await admin.end().catch(() => undefined);
+  };
+  let read: SourceBytes | null = null;
+  const pre = await (async () => {
+    const version = await checkServer(admin, o.target.database);
+    await checkTargetWritable(admin, o.schema, JOURNAL_SCHEMA);
+    // 4. Only now the copy; then the plan from the bytes the run reads, whose schema must be the one checked.
+    read = await readSource(o, runId, resumed, log);
+    const r = read;
+    const p = live && r.readPath === o.sourcePath ? live : await log.timed('read catalog and plan', 'pre', () => prepare(o, r.readPath, sizeBytes));
+    if (live && p.schemaHash !== live.schemaHash) {
+      throw new MigrateError('E_SOURCE_SCHEMA_CHANGED', ExitCode.capture, `The schema of ${o.sourcePath} changed between the pre-flight check and the snapshot.`, { hint: 'An application changed its tables while the run started; run again once the schema is stable.' });
+    }
+    if (resumed && resumed.mapping_hash !== null && resumed.mapping_hash !== p.mappingHash) {
       // Kept tables were loaded under the old rules: mixing them with new ones would prove nothing.
       throw new UsageError(`Cannot resume run ${resumed.run_id}: the mapping files changed since it started.`, { hint: 'Start a new run without --resume (or restore the mapping files it used).' });
     }
-    for (const w of prepared.warnings) log.warn(w);
-    admin = await connectTarget(o.target);
-    const a = admin;
-    lock = await connectTarget(o.target).catch(async (e: unknown) => {
-      await a.end().catch(() => undefined);
-      throw e;
-    });
-  } catch (e) {
+    return { serverVersion: version, bytes: r, prepared: p };
+  })().catch(async (e: unknown) => {
+    await closeTarget();
     // Stopped before it started: the snapshot it just took is of no use (unless asked for).
-    if (bytes.snapshotTaken && bytes.snapshotPath && !o.snapshot.keep) await discardSnapshot(bytes.snapshotPath).catch(() => undefined);
-    throw explainSqliteError(e, bytes.readPath) ?? e;
-  }
-  const { plan, mappingHash } = prepared;
+    const b = read as SourceBytes | null;
+    if (b?.snapshotTaken && b.snapshotPath && !o.snapshot.keep) await discardSnapshot(b.snapshotPath).catch(() => undefined);
+    throw explainSqliteError(e, b?.readPath ?? o.sourcePath) ?? targetError(e) ?? e;
+  });
+  const { bytes, prepared } = pre;
+  const serverVersion: string | null = pre.serverVersion;
+  const { plan, mappingHash, warnings: planWarnings } = prepared;
+  for (const w of planWarnings) log.warn(w);
 
   const staging = resumed?.staging_schema ?? runSchemaName('staging', runId);
   const previous = runSchemaName('previous', runId);
   const reportBase = reportStem(startedAt, o.sourcePath, o.mode);
   const reportsDir = resolve(o.reportsDir);
   const quarantine = new QuarantineDir(join(reportsDir, reportBase, 'quarantine'));
-  let serverVersion: string | null = null;
   let loads: TableLoad[] = [];
   /** Tables whose load finished, so a failed run still reports what it did. */
   const completed: TableLoad[] = [];
@@ -130,8 +150,6 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
   let exitCode: ExitCodeValue = ExitCode.ok;
 
   try {
-    serverVersion = await checkServer(admin, o.target.database);
-    await checkTargetWritable(admin, o.schema, JOURNAL_SCHEMA);
     await acquireTargetLock(lock, o.schema);
     locked = true;
     // The swap rehearsed before anything is written: a cutover that would fail stops the run here.
@@ -140,6 +158,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     const run = { runId, mode: o.mode, schema: o.schema, staging, sourcePath: resolve(o.sourcePath), snapshotPath: bytes.snapshotPath, sha256: bytes.sha256, size: sizeBytes, mappingHash, version: TOOL_VERSION };
     const kept = await journalRun(admin, plan, run, resumed, log);
     journaled = true;
+    if (o.invocation) await setRunOperator(admin, runId, `${o.invocation.user}@${o.invocation.host}`);
     const keptNames = new Set(kept.map((k) => k.table.source));
     const toLoad = plan.tables.filter((t) => !keptNames.has(t.source));
     await createStaging(admin, { staging, runId, resumed: resumed !== null }, toLoad, log);
@@ -170,6 +189,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
 
     if (o.mode === 'cutover' && exitCode === ExitCode.ok) {
       cutover = await cutoverPhase(admin, plan, { live: o.schema, staging, previous, runId, embedded: o.embedded, orphans: o.orphans }, log);
+      if (cutover.rollbackCommand) cutover = { ...cutover, rollbackCommand: personalizeHint(cutover.rollbackCommand, o.invocation, null) };
     } else {
       if (o.mode === 'dry-run') cutover = { ...NO_CUTOVER, replaces: rehearsal.replaces, dependents: rehearsal.dependents, foreignKeys: await rehearseForeignKeys(admin, rehearsal, staging, log) };
       if (!o.keepStaging) await dropStaging(admin, staging, log);
@@ -207,6 +227,8 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     quarantineDir: tables.some((t) => t.quarantineFile) ? quarantine.dir : null,
     cutover,
     error,
+    invocation: o.invocation,
+    mappingFiles: prepared.mappingFiles,
   });
   try {
     const { reportPath, jsonPath } = await writeReports(result, reportsDir, reportBase);

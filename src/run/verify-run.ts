@@ -6,7 +6,7 @@
  */
 import { ExitCode, MigrateError, type ExitCodeValue } from '../errors.js';
 import type { TablePlan } from '../model/plan.js';
-import type { RunResult, StepResult, TableResult } from '../model/run-result.js';
+import type { Invocation, RunResult, StepResult, TableResult } from '../model/run-result.js';
 import { RUN_RESULT_VERSION } from '../model/run-result.js';
 import type { SqliteValue } from '../plan/casts/index.js';
 import { checkSqliteFile, openSqlite, type SqliteDb } from '../source/sqlite-db.js';
@@ -33,6 +33,8 @@ export interface VerifyOptions {
   readonly reportsDir: string;
   readonly diffLimit: number;
   readonly onTable?: (table: string, match: boolean) => void;
+  /** Who ran it and how, for the report. */
+  readonly invocation?: Invocation;
 }
 
 /** Source-side count + checksum of a table, exactly as the loader computes it while sending. */
@@ -155,6 +157,7 @@ export async function verifyTarget(o: VerifyOptions): Promise<{ result: RunResul
     warnings,
     quarantineDir: null,
     cutover: NO_CUTOVER,
+    ...(o.invocation ? { invocation: o.invocation } : {}),
     error: error ? { code: error.code, message: error.message, hint: error.hint ?? null } : mismatched.length ? { code: 'E_VERIFY_MISMATCH', message: `${mismatched.length} table${mismatched.length > 1 ? 's differ' : ' differs'}: ${mismatched.map((t) => t.target).join(', ')}`, hint: 'The differing rows are listed in the report.' } : null,
   };
   const files = await writeReports(result, o.reportsDir, `${reportStem(startedAt, o.sourcePath, 'verify')}-verify`);

@@ -82,13 +82,13 @@ describe('cutover, dry-run and rollback against a target with existing objects',
     expect(report.warnings.join('\n')).toMatch(/public\.customer_emails keeps reading the previous customers \(moved into sqlite2pg_previous_\w+\): re-create it/);
     expect(report.cutover.dependents.map((d: { kind: string; object: string }) => `${d.kind} ${d.object}`)).toEqual(['view public.customer_emails']);
     expect(report.cutover.performed).toBe(true);
-    expect(report.cutover.rollbackCommand).toMatch(/^npx sqlite2pg rollback --run \S+ --schema public/);
+    expect(report.cutover.rollbackCommand).toMatch(/^sqlite2pg rollback --run \S+ --schema public --target 'postgres:\/\/[^']*'$/);
   });
 
   it('rolls back in one transaction: the old data is back byte for byte, unrelated objects untouched', async () => {
     const run = await runCli(['rollback', '--target', db.url]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/Rolled back run \S+ in \d+ ms: 4 tables moved to sqlite2pg_rolledback_/);
+    expect(run.stdout).toMatch(/Rolled back run \S+ in \d+ ms: 4 tables( and \d+ views?)? moved to sqlite2pg_rolledback_/);
     expect(await oldFingerprint(db)).toBe(fingerprint);
     const bobs = await db.query<{ who: string }>(`SELECT who::text FROM public.audit_bobs`);
     expect(bobs.rows).toEqual([{ who: 'BOB' }]);

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import type { MigrateError } from '../../errors.js';
 import type { Plan } from '../../model/plan.js';
-import type { CastSample, Mode, ObjectCounts, Outcome, RunResult, TableResult } from '../../model/run-result.js';
+import type { CastSample, Invocation, MappingFile, Mode, ObjectCounts, Outcome, RunResult, StepResult, TableResult, WriteFreeze } from '../../model/run-result.js';
 import { RUN_RESULT_VERSION } from '../../model/run-result.js';
 import type { TableLoad } from '../../load/load-tables.js';
 import type { TableVerification } from '../../verify/verify-tables.js';
@@ -31,6 +31,29 @@ export function tableResult(l: TableLoad, v: TableVerification | undefined): Tab
     verifyMs: v?.ms ?? null,
     quarantineSample: l.quarantineSample,
     quarantineFile: l.quarantineFile,
+    ...(l.table.primaryKey === null ? { keyless: true } : {}),
+  };
+}
+
+/**
+ * How long writes to the source had to stop: from the snapshot's start (without a snapshot, the
+ * first read of the rows) to the end of the cutover; without a cutover, to the end of the last
+ * step before a dry run's cleanup — what a real cutover would need. Null when nothing was read.
+ */
+export function writeFreeze(steps: readonly StepResult[], t0: number, cutoverPerformed: boolean): WriteFreeze | null {
+  const snapshot = steps.find((s) => s.step === 'snapshot source' && s.status === 'ok');
+  const firstRead = steps.filter((s) => s.section === 'data').sort((a, b) => a.startMs - b.startMs)[0];
+  const start = snapshot ?? firstRead;
+  if (!start) return null;
+  const cutover = steps.filter((s) => s.section === 'cutover' && s.status === 'ok' && s.step !== 'drop staging schema');
+  const counted = cutoverPerformed && cutover.length ? cutover : steps.filter((s) => s.step !== 'drop staging schema' && s.status !== 'skipped');
+  const end = Math.max(...counted.map((s) => s.startMs + s.ms));
+  return {
+    startedAt: new Date(t0 + start.startMs).toISOString(),
+    endedAt: new Date(t0 + end).toISOString(),
+    ms: end - start.startMs,
+    from: snapshot ? 'snapshot' : 'first read',
+    until: cutoverPerformed && cutover.length ? 'cutover' : 'estimate',
   };
 }
 
@@ -91,6 +114,8 @@ export interface RunFacts {
   readonly quarantineDir: string | null;
   readonly cutover: RunResult['cutover'];
   readonly error: MigrateError | null;
+  readonly invocation?: Invocation | undefined;
+  readonly mappingFiles?: readonly MappingFile[];
 }
 
 export function assembleRunResult(f: RunFacts): RunResult {
@@ -114,5 +139,8 @@ export function assembleRunResult(f: RunFacts): RunResult {
     quarantineDir: f.quarantineDir,
     cutover: f.cutover,
     error: f.error ? { code: f.error.code, message: f.error.message, hint: f.error.hint ?? null } : null,
+    ...(f.invocation ? { invocation: f.invocation } : {}),
+    ...(f.mappingFiles ? { mappingFiles: [...f.mappingFiles] } : {}),
+    writeFreeze: writeFreeze(f.steps, f.startedAt.getTime(), f.cutover.performed),
   };
 }

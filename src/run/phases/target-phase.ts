@@ -2,6 +2,7 @@
 import type pg from 'pg';
 import { LoadError, UsageError } from '../../errors.js';
 import { connectTarget, type TargetSettings } from '../../load/target.js';
+import { quoteIdent } from '../../plan/identifiers.js';
 import { journalExists, resumableRun, type RunRow } from '../../cutover/journal.js';
 
 /** The interrupted run `--resume` continues, or a usage error when there is none. */
@@ -17,11 +18,19 @@ export async function findResumable(target: TargetSettings, schema: string): Pro
   return resumed;
 }
 
-/** Server version and database encoding; returns the version string for the report. */
+/** Server version, database encoding and the privilege to create schemas; returns the version string for the report. */
 export async function checkServer(admin: pg.ClientBase, database: string): Promise<string> {
-  const sv = await admin.query<{ v: string; n: string; enc: string }>(`SELECT version() AS v, current_setting('server_version_num') AS n, pg_encoding_to_char(encoding) AS enc FROM pg_database WHERE datname = current_database()`);
+  const sv = await admin.query<{ v: string; n: string; enc: string; can_create: boolean; usr: string }>(
+    `SELECT version() AS v, current_setting('server_version_num') AS n, pg_encoding_to_char(encoding) AS enc,
+       has_database_privilege(current_database(), 'CREATE') AS can_create, current_user AS usr
+     FROM pg_database WHERE datname = current_database()`,
+  );
   const serverVersion = sv.rows[0]!.v.split(' on ')[0]!;
   if (Number(sv.rows[0]!.n) < 130000) throw new LoadError('E_TARGET_VERSION', `${serverVersion} is too old: sqlite2pg needs PostgreSQL 13 or later.`, { hint: 'Upgrade the target, or migrate into another server.' });
   if (sv.rows[0]!.enc !== 'UTF8') throw new LoadError('E_TARGET_ENCODING', `Database ${database} uses encoding ${sv.rows[0]!.enc}; SQLite text is Unicode and needs UTF8.`, { hint: `Create the database with ENCODING 'UTF8' (createdb -E UTF8 -T template0 ...).` });
+  if (!sv.rows[0]!.can_create) {
+    // The run creates its staging schema (and the journal) in this database.
+    throw new LoadError('E_TARGET_PRIVILEGE', `User ${sv.rows[0]!.usr} may not create schemas in database ${database}: the run needs it for its staging schema.`, { hint: `Grant it (GRANT CREATE ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(sv.rows[0]!.usr)};) or connect as the database owner.` });
+  }
   return serverVersion;
 }

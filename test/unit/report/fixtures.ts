@@ -3,6 +3,7 @@
  * into PostgreSQL, in five situations. Values are fixed, so the golden files need no normalising.
  */
 import type { Untranslated } from '../../../src/model/plan.js';
+import { writeFreeze } from '../../../src/run/phases/run-result.js';
 import {
   RUN_RESULT_VERSION,
   type QuarantineEntry,
@@ -153,8 +154,9 @@ const OBJECTS: RunResult['objects'] = {
   views: 0,
 };
 
+/** A run with `overrides`; its write freeze computed from its steps, as the run does. */
 function baseRun(overrides: Partial<RunResult>): RunResult {
-  return {
+  const run: RunResult = {
     version: RUN_RESULT_VERSION,
     runId: RUN_ID,
     tool: { name: 'sqlite2pg', version: '0.1.0' },
@@ -196,8 +198,22 @@ function baseRun(overrides: Partial<RunResult>): RunResult {
       rollbackDescription: null,
     },
     error: null,
+    writeFreeze: null,
+    invocation: {
+      command: 'sqlite2pg',
+      argv: ['migrate', '/srv/app/data/chinook.db', '--target', 'postgres://app:***@db.internal:5432/music?sslmode=require', '--mappings', 'mappings'],
+      targetArgs: "--target 'postgres://app:***@db.internal:5432/music?sslmode=require'",
+      schemaArgs: '',
+      user: 'deploy',
+      host: 'ops-01',
+    },
+    mappingFiles: [
+      { file: '/srv/app/mappings/Invoice.json', sha256: '3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b' },
+      { file: '/srv/app/mappings/InvoiceLine.json', sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' },
+    ],
     ...overrides,
   };
+  return { ...run, writeFreeze: writeFreeze(run.steps, Date.parse(run.startedAt), run.cutover.performed) };
 }
 
 function cutoverSteps(from: number): StepResult[] {
@@ -258,12 +274,12 @@ const QUARANTINED: QuarantineEntry[] = [
   },
 ];
 
-/** Three bad rows in invoice_line were quarantined (allowed by the user); the rest went live. */
+/** Three bad rows in invoice_line were quarantined and accepted (--allow-quarantine): the rest went live. */
 export function quarantineRun(): RunResult {
   const loaded = (t: ChinookTable): number => (t.target === 'invoice_line' ? t.rows - 3 : t.rows);
   const { steps, end } = loadAndVerifySteps(loaded);
   return baseRun({
-    outcome: 'passed-with-quarantine',
+    outcome: 'passed',
     tables: CHINOOK.map((t) =>
       t.target === 'invoice_line'
         ? table(t, {
@@ -280,6 +296,19 @@ export function quarantineRun(): RunResult {
     steps: [...steps, ...cutoverSteps(end + 5)],
     cutover: PERFORMED_CUTOVER,
   });
+}
+
+/** The same three rows, not accepted: exit 8, NOT CUT OVER; playlist_track has no primary key. */
+export function quarantineStoppedRun(): RunResult {
+  const accepted = quarantineRun();
+  return {
+    ...accepted,
+    outcome: 'passed-with-quarantine',
+    tables: accepted.tables.map((t) => (t.target === 'playlist_track' ? { ...t, keyless: true } : t)),
+    steps: accepted.steps.filter((s) => s.section !== 'cutover'),
+    cutover: { performed: false, ms: null, previousSchema: null, rollbackCommand: null, rollbackDescription: null },
+    writeFreeze: writeFreeze(accepted.steps.filter((s) => s.section !== 'cutover'), Date.parse(accepted.startedAt), false),
+  };
 }
 
 /** Two tables differ after load: no cutover. */

@@ -9,7 +9,8 @@ import {
   plural,
   summaryLine,
 } from '../../../src/report/format.js';
-import { cleanCutoverRun, dryRun, failedLoadRun, quarantineRun, verifyMismatchRun } from './fixtures.js';
+import { cleanCutoverRun, dryRun, failedLoadRun, quarantineRun, quarantineStoppedRun,
+  verifyMismatchRun } from './fixtures.js';
 
 describe('formatInt', () => {
   it.each([
@@ -103,8 +104,14 @@ describe('summaryLine', () => {
 
   it('counts quarantined rows and tables', () => {
     expect(summaryLine(quarantineRun())).toBe(
-      'PASSED WITH QUARANTINE: 3 rows quarantined in 1 table (15,604 of 15,607 rows loaded)',
+      'PASSED WITH QUARANTINE (accepted): 3 rows quarantined in 1 table (15,604 of 15,607 rows loaded)',
     );
+    // Exit 8: the rows were not accepted, so the run stopped before the cutover.
+    expect(summaryLine(quarantineStoppedRun())).toBe('NOT CUT OVER: 3 rows quarantined in 1 table (15,604 of 15,607 rows loaded)');
+    expect(summaryLine({ ...quarantineStoppedRun(), mode: 'dry-run' })).toBe('DRY RUN — NOT CUT OVER: 3 rows quarantined in 1 table (15,604 of 15,607 rows loaded)');
+    const one = quarantineStoppedRun();
+    const single = { ...one, tables: [{ ...one.tables[0]!, rowsRead: 1, rowsLoaded: 0, rowsQuarantined: 1 }] };
+    expect(summaryLine(single)).toBe('NOT CUT OVER: 1 row quarantined in 1 table (0 of 1 row loaded)');
   });
 
   it('counts the tables that differ', () => {

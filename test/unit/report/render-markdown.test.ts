@@ -7,13 +7,14 @@ import { describe, expect, it } from 'vitest';
 import type { Untranslated } from '../../../src/model/plan.js';
 import type { QuarantineEntry, RunResult, StepResult } from '../../../src/model/run-result.js';
 import { renderMarkdown } from '../../../src/report/render-markdown.js';
-import { cleanCutoverRun, dryRun, failedLoadRun, quarantineRun, verifyMismatchRun } from './fixtures.js';
+import { cleanCutoverRun, dryRun, failedLoadRun, quarantineRun, quarantineStoppedRun, verifyMismatchRun } from './fixtures.js';
 import { brokenTableRows, sectionHeadings, tablesOf } from './markdown-checks.js';
 
 const GOLDEN: [string, () => RunResult][] = [
   ['clean-cutover', cleanCutoverRun],
   ['dry-run', dryRun],
   ['quarantine', quarantineRun],
+  ['quarantine-stopped', quarantineStoppedRun],
   ['verify-mismatch', verifyMismatchRun],
   ['failed-load', failedLoadRun],
 ];
@@ -40,7 +41,7 @@ describe('renderMarkdown structure', () => {
   });
 
   it('puts the sections in order, with Error and Quarantine only when needed', () => {
-    const always = ['Tables', 'Verification', 'Schema', 'Manual follow-ups', 'Timeline', 'Rollback'];
+    const always = ['Tables', 'Verification', 'Schema', 'Manual follow-ups', 'Timeline', 'Rollback', 'Next steps'];
     expect(sectionHeadings(renderMarkdown(cleanCutoverRun()))).toEqual(always);
     expect(sectionHeadings(renderMarkdown(dryRun()))).toEqual(always);
     expect(sectionHeadings(renderMarkdown(quarantineRun()))).toEqual([
@@ -51,6 +52,7 @@ describe('renderMarkdown structure', () => {
       'Manual follow-ups',
       'Timeline',
       'Rollback',
+      'Next steps',
     ]);
     expect(sectionHeadings(renderMarkdown(failedLoadRun()))).toEqual(['Error', ...always]);
   });
@@ -86,6 +88,7 @@ describe('At a glance', () => {
       '- **Proof:** row counts and checksums match in SQLite and PostgreSQL for all 11 tables.',
       '- **Change:** the migrated tables are live in schema `public` of `music` on `db.internal:5432`; the swap took 43 ms.',
       "- **Undo:** `sqlite2pg rollback --run 01HWZ6J8V3K9Q2M7XAT4R5B1CE --target 'postgres://app@db.internal:5432/music?sslmode=require'` (see Rollback).",
+      '- **Write freeze:** writes to the SQLite source had to be stopped for 1.3 s, from the first read to the cutover commit.',
       '- **By hand:** 2 objects could not be translated (see Manual follow-ups).',
     ]);
   });
@@ -317,17 +320,35 @@ describe('Manual follow-ups', () => {
     );
   });
 
-  it('says a reason shared by several objects once, and puts their SQL in one block', () => {
+  it('collapses objects sharing a reason into one task with a count, and puts their SQL in one block', () => {
     const items: Untranslated[] = [
       ...Array.from({ length: 16 }, (_, i): Untranslated => ({ object: `trigger t${i}`, kind: 'trigger', reason: 'not translated', sql: `CREATE TRIGGER t${i} …` })),
       { object: 'trigger odd', kind: 'trigger', reason: 'uses RAISE(IGNORE)', sql: null },
     ];
     const f = section(renderMarkdown({ ...cleanCutoverRun(), untranslated: items }), 'Manual follow-ups');
-    expect(f).toContain('### Triggers (17)\n\nnot translated:\n\n- [ ] trigger t0\n- [ ] trigger t1\n');
-    expect(f).toContain('- [ ] trigger t15\n\n- [ ] trigger odd: uses RAISE(IGNORE)\n\n');
+    // 16 identical follow-ups are one task with a count.
+    expect(f).toContain('### Triggers (17)\n\n- [ ] **16×** not translated: trigger t0, trigger t1, trigger t2, trigger t3, trigger t4, trigger t5, trigger t6, trigger t7, trigger t8, trigger t9 and 6 more\n- [ ] trigger odd: uses RAISE(IGNORE)\n\n');
     expect(f).toContain('<details><summary>SQL of the 16 objects</summary>\n\n```sql\n-- trigger t0\nCREATE TRIGGER t0 …\n\n-- trigger t1');
     expect(f.match(/<details>/g)).toHaveLength(1);
     expect(f.match(/not translated/g)).toHaveLength(1);
+  });
+
+  it('a verify-only report does not claim casts or follow-ups it did not look at', () => {
+    const run: RunResult = { ...cleanCutoverRun(), mode: 'verify', cutover: { performed: false, ms: null, previousSchema: null, rollbackCommand: null, rollbackDescription: null } };
+    const md = renderMarkdown(run);
+    expect(section(md, 'Schema')).toContain('### Casts\n\nNot looked at: verify applies no casts');
+    expect(section(md, 'Schema')).not.toContain('Values converted on the way');
+    expect(section(md, 'Manual follow-ups')).toMatch(/^## Manual follow-ups\n\nNot looked at: verify compares the data only/);
+    expect(md).not.toMatch(/\*\*By hand:\*\*/);
+  });
+
+  it('does not count a translated trigger as untranslated', () => {
+    const review: Untranslated = { object: 'trigger notes_touch on notes', kind: 'trigger', reason: 'translated: PostgreSQL trigger notes_touch sets created = now() BEFORE each UPDATE; review it', sql: null };
+    const md = renderMarkdown({ ...cleanCutoverRun(), untranslated: [review] });
+    expect(md).toContain('- **By hand:** 1 translated object to review (see Manual follow-ups).');
+    expect(md).not.toMatch(/could not be translated/);
+    const both = renderMarkdown({ ...cleanCutoverRun(), untranslated: [...cleanCutoverRun().untranslated, review] });
+    expect(both).toContain('- **By hand:** 2 objects could not be translated, 1 translated object to review (see Manual follow-ups).');
   });
 
   it('says when there is nothing to do', () => {
