@@ -156,6 +156,7 @@ ${EXIT_CODES_HELP}`);
       .option('--diff-limit <n>', 'differing rows listed per table when verification fails', positiveInt('diff-limit'), 100)
       .option('--no-snapshot', 'read the source directly instead of a consistent snapshot')
       .option('--snapshot-dir <dir>', 'where source snapshots are kept', '.sqlite2pg/snapshots')
+      .option('--no-fallback-capture', 'do not install the key-capture triggers at cutover (then rollback needs --force and fallback is impossible)')
       .option('--snapshot-retention-days <n>', 'delete snapshots older than this', positiveInt('snapshot-retention-days'), 30)
       .addHelpText('after', `
 Examples:
@@ -210,6 +211,7 @@ ${EXIT_CODES_HELP}`),
         dir: setting(cmd, 'snapshotDir', snap?.dir),
         retentionDays: setting(cmd, 'snapshotRetentionDays', snap?.retentionDays),
       },
+      fallbackCapture: flags['fallbackCapture'] !== false,
       events: live ? live.events : progressEvents(out),
       signal: controller.signal,
     };

@@ -36,7 +36,9 @@ import { readQuarantineFile } from '../load/read-quarantine.js';
 import type { QuarantineRecord } from '../load/quarantine-files.js';
 import { pinpointDifferences } from '../verify/pinpoint.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
-import { swapIn, writeCounters } from '../cutover/swap.js';
+import { swapIn } from '../cutover/swap.js';
+import { installCapture } from '../cutover/pg-capture.js';
+import { hashSqliteFile } from '../verify/sqlite-file-hash.js';
 import { reportStem, writeReports } from './write-report.js';
 import { NO_CUTOVER, NO_OBJECTS, targetFacts } from './run-result-parts.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
@@ -70,6 +72,8 @@ export interface MigrateOptions {
   readonly snapshot: { readonly enabled: boolean; readonly dir: string; readonly retentionDays: number };
   /** Continue the newest interrupted run of this schema instead of starting a new one. */
   readonly resume: boolean;
+  /** Install the fallback capture triggers in the cutover transaction (default true; `--no-fallback-capture`). */
+  readonly fallbackCapture?: boolean;
   readonly events?: RunEvents;
   readonly signal?: AbortSignal;
 }
@@ -413,20 +417,37 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     if (o.mode === 'cutover' && exitCode === ExitCode.ok) {
       cutover = await timed('cutover', 'cutover', async () => {
         let swap: Awaited<ReturnType<typeof swapIn>>;
+        // --- fallback capture (issue #14, #12 defect 5): the fingerprint of what was migrated, read before the transaction.
+        const capture = o.fallbackCapture !== false;
+        const fingerprint = capture ? await hashSqliteFile(readPath) : null;
+        // --- end fallback capture
         await admin.query('BEGIN');
         try {
           // Fail fast rather than queue behind a long transaction of the application.
           await admin.query(`SET LOCAL lock_timeout = '10s'`);
           swap = await swapIn(admin, { live: o.schema, staging, previous, runId, ...(ev.sql ? { log: ev.sql } : {}) });
+          // --- fallback capture (issue #14, #12 defect 5): key-capture triggers and the forward casts, in
+          // the swap transaction, so no write after the commit escapes and a crash after it keeps both.
+          if (capture) {
+            const moved = new Set(swap.moved.tables);
+            await installCapture(admin, {
+              live: o.schema,
+              runId,
+              tables: plan.tables.filter((t) => moved.has(t.target)),
+              source: { path: resolve(o.sourcePath), sha256: fingerprint!.sha256, contentSha256: fingerprint!.contentSha256 },
+              ...(ev.sql ? { log: ev.sql } : {}),
+            });
+          }
+          // --- end fallback capture
           await admin.query('COMMIT');
+          // Fault injection for the e2e tests: a crash right after the cutover committed.
+          if (process.env['SQLITE2PG_TEST_CRASH'] === 'after-cutover-commit') process.kill(process.pid, 'SIGKILL');
         } catch (e) {
           await admin.query('ROLLBACK').catch(() => undefined);
           throw new LoadError('E_CUTOVER', `Cutover failed and was rolled back: ${(e as Error).message}`, { cause: e, hint: `The live schema is unchanged; the loaded data is still in ${staging}.` });
         }
         for (const d of swap.dependents) warnings.push(`${d}: it still reads the previous table, now in ${previous}; re-create it if it should read the new data`);
         warnings.push(...(await identitySmokeTest(admin, o.schema, plan)));
-        const counters = await writeCounters(admin, o.schema, swap.moved.tables);
-        await admin.query(`UPDATE ${quoteIdent('sqlite2pg')}.runs SET write_counters = $2 WHERE run_id = $1`, [runId, JSON.stringify(counters)]);
         return {
           performed: true,
           ms: swap.ms,
