@@ -15,6 +15,7 @@ import { renderSummary, progressEvents, renderPlanSummary } from './progress.js'
 import { runPlan } from '../run/plan-run.js';
 import { verifyTarget } from '../run/verify-run.js';
 import { runRollback, runStatus } from './admin-commands.js';
+import { addFallbackCommand } from './fallback-command.js';
 
 export const EXIT_CODES_HELP = `
 Exit codes:
@@ -331,6 +332,8 @@ ${EXIT_CODES_HELP}`),
     const { target } = await targetOrEmbedded(flags.target, config, out);
     state.exit = await runRollback(out, target, { schema: setting<string>(cmd, 'schema', config?.schema), runId: flags.run ?? null, force: Boolean(flags.force) });
   });
+
+  addFallbackCommand(program, { addCommon, setUp: (f) => setUp(f, state), targetOrEmbedded, setExit: (c) => (state.exit = c), help: `${CONFIG_HELP}\n${EXIT_CODES_HELP}` });
 
   const embedded = program
     .command('embedded')

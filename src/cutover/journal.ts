@@ -100,6 +100,8 @@ export interface RunRow {
   /** The Plan's tables as cut over: the forward cast of every column, for the fallback's reverse casts. */
   plan_tables: unknown[] | null;
   fallback_at: Date | null;
+  /** Set by fallback once app.db is committed: the written file's content hash, per-table counts. */
+  fallback: { readonly writtenContentSha256?: string } | null;
 }
 
 /** What the cutover recorded about the fallback capture it installed (runs.capture). */
