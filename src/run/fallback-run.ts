@@ -393,12 +393,12 @@ async function writeBackKeys(ctx: TableContext, t: TablePlan, keyTargets: readon
   const sql =
     `SELECT k.n::text AS n, ${keyCanon}, x.* FROM pg_temp.sqlite2pg_fallback_keys k CROSS JOIN LATERAL jsonb_populate_record(NULL::${rel}, k.key) AS p ` +
     `LEFT JOIN LATERAL (SELECT true AS present, ${sel.cols}, ${sel.digest} AS digest FROM ${rel} r WHERE ${match}) x ON true ` +
-    `WHERE k.n > $1 ORDER BY k.n LIMIT ${PAGE}`;
+    `WHERE k.n > $1 AND (x.present IS NOT NULL) = $2 ORDER BY k.n LIMIT ${PAGE}`;
   // Two passes: deletes first, so a key or unique value PostgreSQL moved to another row is free when that row is written.
   for (const pass of ['delete', 'write'] as const) {
     let after = '0';
     for (;;) {
-      const page = await client.query<Record<string, string | null | boolean>>(sql, [after]);
+      const page = await client.query<Record<string, string | null | boolean>>(sql, [after, pass === 'write']);
       if (page.rows.length === 0) break;
       after = page.rows[page.rows.length - 1]!['n'] as string;
       for (const row of page.rows) {
