@@ -15,6 +15,7 @@
  *   superseded table keeps capturing under its own run id, which is harmless and correct.
  */
 import type pg from 'pg';
+import { RollbackError } from '../errors.js';
 import { qualify, quoteIdent, quoteLiteral } from '../plan/identifiers.js';
 import type { TablePlan } from '../model/plan.js';
 import { JOURNAL_SCHEMA, type CaptureRecord } from './journal.js';
@@ -140,6 +141,13 @@ export async function changeCounts(client: pg.ClientBase, runId: string): Promis
  */
 export async function fenceWriters(client: pg.ClientBase, schema: string, tables: readonly string[], timeoutMs: number): Promise<void> {
   if (tables.length === 0) return;
+  const present = await client.query<{ name: string }>(`SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = ANY($2) AND c.relkind IN ('r', 'p')`, [schema, tables]);
+  const missing = tables.filter((t) => !present.rows.some((r) => r.name === t));
+  if (missing.length) {
+    throw new RollbackError('E_TABLES_MISSING', `The migrated tables ${missing.join(', ')} are no longer in schema ${schema} (dropped or renamed since the cutover): sqlite2pg cannot tell what happened to their rows.`, {
+      hint: 'Put them back (or find them with sqlite2pg status), then run the command again. Nothing was changed.',
+    });
+  }
   await client.query(`SET LOCAL lock_timeout = ${quoteLiteral(`${timeoutMs}ms`)}`);
   await client.query(`LOCK TABLE ${tables.map((t) => qualify(schema, t)).join(', ')} IN SHARE ROW EXCLUSIVE MODE`);
 }

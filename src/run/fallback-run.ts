@@ -152,6 +152,21 @@ export async function runFallback(o: FallbackOptions): Promise<FallbackOutcome> 
       });
     }
     const fenceMs = Date.now() - fenceStart;
+    // A column the application added (or dropped) in PostgreSQL would be lost (or unknown) on the way back.
+    const drift: string[] = [];
+    for (const t of plans.filter((p) => moved.tables.includes(p.target))) {
+      const cols = await client.query<{ name: string }>(`SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`, [qualify(o.schema, t.target)]);
+      const have = new Set(cols.rows.map((c) => c.name));
+      const planned = new Set(t.columns.map((c) => c.target));
+      for (const c of have) if (!planned.has(c)) drift.push(`${t.target}.${c}: added in PostgreSQL since the cutover; SQLite has no column for it`);
+      for (const c of planned) if (!have.has(c)) drift.push(`${t.target}.${c}: no longer in PostgreSQL`);
+    }
+    if (drift.length) {
+      throw new RollbackError('E_SCHEMA_CHANGED', `Fallback refused: the migrated tables' columns changed in PostgreSQL since the cutover, so their values cannot all go back into ${o.sourcePath}.`, {
+        problems: drift,
+        hint: 'Add the same columns to app.db (or drop them in PostgreSQL if they hold nothing to keep), then run fallback again. Nothing was written.',
+      });
+    }
 
     // 2. The file: its write lock, then its identity.
     wb = WriteBackDb.open(o.sourcePath, o.busyMs);

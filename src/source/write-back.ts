@@ -54,6 +54,10 @@ export class WriteBackDb {
   /** Take the write lock. A lock held by the application fails with a clear error, after `busyMs`. */
   begin(): void {
     try {
+      // A WAL database: fold the WAL into the file first (the application is stopped), so the
+      // file's content hash is that of the whole database. Busy (a reader or writer still there):
+      // BEGIN IMMEDIATE below says so. https://www.sqlite.org/pragma.html#pragma_wal_checkpoint
+      if (String(this.#db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal') this.#db.pragma('wal_checkpoint(TRUNCATE)');
       this.#db.exec('BEGIN IMMEDIATE');
       this.#open = true;
     } catch (e) {

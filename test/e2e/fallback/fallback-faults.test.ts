@@ -138,6 +138,37 @@ describe('fallback faults', () => {
     expect(r2.stderr).toMatch(/removed by fallback --forget/);
   });
 
+  it('a column added in PostgreSQL since the cutover, or a dropped table, is refused before anything is written', async () => {
+    const { db, app } = await setup();
+    await db.query(`ALTER TABLE public.log ADD COLUMN extra text`);
+    const r = await fallback(db, app);
+    expect(r.code).toBe(7);
+    expect(JSON.parse(r.stdout).error.problems).toEqual(['log.extra: added in PostgreSQL since the cutover; SQLite has no column for it']);
+    await db.query(`DROP TABLE public.log`);
+    const r2 = await fallback(db, app);
+    expect(r2.code).toBe(7);
+    expect(JSON.parse(r2.stdout).error.code).toBe('E_TABLES_MISSING');
+  });
+
+  it('a WAL database whose last writer was killed (frames not checkpointed) is recognised and written back', async () => {
+    const db = await createTestDatabase(`fbfault${n}`);
+    dbs.push(db);
+    const app = join(work, `app${n++}.db`);
+    copyFileSync(original, app);
+    const w = spawn(process.execPath, ['-e', `const D=require('better-sqlite3');const d=new D(process.argv[1]);d.pragma('journal_mode = WAL');d.pragma('wal_autocheckpoint = 0');d.exec("INSERT INTO log VALUES ('wal', 7)");process.stdout.write('ok\\n');setInterval(()=>{},1000);`, app], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((res) => w.stdout!.once('data', () => res()));
+    w.kill('SIGKILL');
+    await new Promise((res) => w.once('close', res));
+    const m = await runCli(['migrate', app, '--target', db.url, '--mappings', MAPPINGS, '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap')]);
+    expect(m.code, m.stderr).toBe(0);
+    await db.query(`INSERT INTO public.log VALUES ('after', 8)`);
+    const r = await fallback(db, app);
+    expect(r.code, r.stderr).toBe(0);
+    const s = new Database(app, { readonly: true });
+    expect(s.prepare(`SELECT msg FROM log ORDER BY rowid`).all()).toEqual([{ msg: 'boot' }, { msg: 'boot' }, { msg: 'login' }, { msg: 'wal' }, { msg: 'after' }]);
+    s.close();
+  });
+
   it('the fence holds against PostgreSQL writes; killed mid-way, app.db is unchanged and the rerun completes', async () => {
     const { db, app } = await setup();
     await db.query(`INSERT INTO public.users (email, created_ms, active) SELECT 'u' || g || '@example.com', '2026-01-01 00:00:00+00', true FROM generate_series(1, 60000) g`);
