@@ -9,7 +9,8 @@ import { textTable } from '../report/text-table.js';
 import { personalizeHint } from '../report/hints.js';
 import type { Invocation } from '../model/run-result.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
-import { swapBack, writeCounters } from '../cutover/swap.js';
+import { swapBack } from '../cutover/swap.js';
+import { changeCounts, fenceWriters, writersOf, type ChangeCounts } from '../cutover/pg-capture.js';
 import type { Output } from './output.js';
 import { writeRollbackReport } from '../run/rollback-report.js';
 
@@ -85,31 +86,55 @@ export async function runRollback(out: Output, target: TargetSettings, o: { sche
     await acquireTargetLock(lock, o.schema);
     try {
       const moved = run.moved!;
-      const now = await writeCounters(client, o.schema, moved.tables);
-      const before = run.write_counters ?? {};
-      const written = moved.tables.filter((t) => before[t] !== undefined && now[t] !== before[t]);
-      if (written.length && !o.force) {
-        throw new RollbackError('E_WRITES_SINCE_CUTOVER', `The migrated tables were written to since the cutover (${written.join(', ')}): rolling back would put those writes aside.`, {
-          hint: 'Check what was written; rerun with --force to roll back anyway (the written tables are kept in the aside schema, not dropped).',
+      // Writes since the cutover are detected from the capture triggers the cutover installed in
+      // its own transaction (cutover/pg-capture.ts), never from statistics counters, which lag
+      // behind an open transaction of another backend. No capture recorded: we cannot know.
+      if (!run.capture && !o.force) {
+        throw new RollbackError('E_NO_CAPTURE', `Run ${run.run_id} was cut over without write capture (an older sqlite2pg, or --no-fallback-capture): rollback cannot tell whether the application wrote to ${moved.tables.join(', ')} since the cutover.`, {
+          hint: 'Check for yourself that nothing was written (or that losing it is acceptable), then rerun with --force: the migrated tables are moved aside, not dropped.',
         });
       }
       const aside = runSchemaName('rolledback', run.run_id);
       const start = Date.now();
       let back: Awaited<ReturnType<typeof swapBack>> = { foreignKeys: [], leftPointingAside: [] };
       const startedAt = new Date(start).toISOString();
+      let writes: ChangeCounts[] = [];
       await client.query('BEGIN');
       try {
+        // The fence: no write to the migrated tables can be in flight or start until we commit.
+        try {
+          await fenceWriters(client, o.schema, moved.tables, 10_000);
+        } catch (e) {
+          if ((e as { code?: string }).code !== '55P03') throw e;
+          await client.query('ROLLBACK').catch(() => undefined);
+          const who = await writersOf(client, o.schema, moved.tables).catch(() => []);
+          throw new RollbackError('E_WRITES_IN_FLIGHT', `Rollback refused: a transaction is writing to the migrated tables right now (lock not granted within 10 s), so its writes would be lost.`, {
+            problems: who,
+            hint: 'Stop the application (or let that transaction finish), then run rollback again; the live schema was not changed.',
+          });
+        }
+        if (run.capture) {
+          writes = await changeCounts(client, run.run_id);
+          if (writes.length && !o.force) {
+            const list = writes.map((w) => `${w.table}: ${w.inserts} inserted, ${w.updates} updated, ${w.deletes} deleted${w.truncates ? `, truncated ${w.truncates}×` : ''}`);
+            throw new RollbackError('E_WRITES_SINCE_CUTOVER', `The migrated tables were written to since the cutover: rolling back would put those writes aside.`, {
+              problems: list,
+              hint: 'To keep them, bring them back into the SQLite file first: sqlite2pg fallback <app.db> (see README, "Going back"). Or rerun with --force to roll back anyway (the written tables are kept in the aside schema, not dropped).',
+            });
+          }
+        }
         await client.query(`SET LOCAL lock_timeout = '10s'`);
         back = await swapBack(client, { live: o.schema, previous: run.previous_schema, aside, moved, runId: run.run_id, log: (s) => out.verbose(s) });
         await client.query('COMMIT');
       } catch (e) {
         await client.query('ROLLBACK').catch(() => undefined);
+        if (e instanceof RollbackError) throw e;
         throw new RollbackError('E_ROLLBACK_FAILED', `Rollback failed and was undone, the live schema is as it was: ${(e as Error).message}`, { cause: e, hint: 'Read the error, fix what blocks it (e.g. a lock held by the application), and run rollback again.' });
       }
       const ms = Date.now() - start;
       // The rollback's own short report, for the change ticket (the rollback is committed: a failure to write it is said, not fatal).
       const report = await writeRollbackReport(
-        { runId: run.run_id, schema: o.schema, targetUrl: target.display, startedAt, ms, tables: moved.tables, views: moved.views, functions: moved.functions, aside, restoredFrom: run.previous_schema, restored: moved.previous, forcedOver: written, ...(o.invocation ? { invocation: o.invocation } : {}) },
+        { runId: run.run_id, schema: o.schema, targetUrl: target.display, startedAt, ms, tables: moved.tables, views: moved.views, functions: moved.functions, aside, restoredFrom: run.previous_schema, restored: moved.previous, forcedOver: writes.map((w) => w.table), ...(o.invocation ? { invocation: o.invocation } : {}) },
         o.reportsDir ?? 'reports',
       ).catch((e: unknown) => {
         out.warn(`The rollback is done, but its report could not be written: ${(e as Error).message}`);
@@ -117,10 +142,11 @@ export async function runRollback(out: Output, target: TargetSettings, o: { sche
       });
       const views = moved.views.length ? ` and ${plural(moved.views.length, 'view')}` : '';
       out.result(`Rolled back run ${run.run_id} in ${ms} ms: ${plural(moved.tables.length, 'table')}${views} moved to ${aside}${run.previous_schema ? `, ${plural(moved.previous.length, 'previous object')} restored from ${run.previous_schema}` : ''}.${report ? `\n  report: ${report}` : ''}`);
+      if (writes.length) out.warn(`--force: the writes made since the cutover stay in ${aside} (${writes.map((w) => w.table).join(', ')}).`);
       for (const fk of back.foreignKeys) out.warn(`foreign key ${fk.constraint} re-pointed to the restored ${fk.references}${fk.validated ? ', validated' : ` NOT VALID: ${fk.orphans} of its rows reference nothing there; fix them, then run ${fk.validateCommand}`}`);
       for (const line of back.leftPointingAside) out.warn(line);
       if (out.options.json) {
-        out.json({ exitCode: ExitCode.ok, runId: run.run_id, schema: o.schema, ms, tablesMovedTo: aside, tables: moved.tables, views: moved.views, restoredFrom: run.previous_schema, restored: moved.previous, foreignKeys: back.foreignKeys, report });
+        out.json({ exitCode: ExitCode.ok, runId: run.run_id, schema: o.schema, ms, tablesMovedTo: aside, tables: moved.tables, views: moved.views, restoredFrom: run.previous_schema, restored: moved.previous, foreignKeys: back.foreignKeys, writesSinceCutover: writes, report });
       }
       return ExitCode.ok;
     } finally {

@@ -23,6 +23,7 @@ import { verifyTarget } from '../run/verify-run.js';
 import { runRollback, runStatus } from './admin-commands.js';
 import { VALIDATE_EXIT_CODES_HELP, validateAction, validateOptions } from './validate-command.js';
 import { runPrune } from './prune-command.js';
+import { addFallbackCommand } from './fallback-command.js';
 
 const EXIT_CODE_TEXT: Record<number, string> = {
   0: 'success',
@@ -211,6 +212,7 @@ ${EXIT_CODES_HELP}`);
       .option('--snapshot-retention-days <n>', 'delete snapshots older than this (only those sqlite2pg listed in its manifest)', positiveInt('snapshot-retention-days'), 30)
       .option('--keep-snapshot', 'keep the snapshot even when the run does not cut over (dry run, failure, quarantine stop)')
       .option('--skip-integrity-check', 'do not run PRAGMA quick_check on the source before loading (huge files; reported as skipped)')
+      .option('--no-fallback-capture', 'do not install the key-capture triggers at cutover (then rollback needs --force and fallback is impossible)')
       .addHelpText('after', `
 Examples:
   $ sqlite2pg migrate examples/shop.db --mappings examples/shop-mappings
@@ -267,6 +269,7 @@ ${exitCodesHelp([0, 1, 2, 3, 4, 5, 6, 8, 9, 11])}`),
         keep: Boolean(flags['keepSnapshot']),
       },
       skipIntegrityCheck: Boolean(flags['skipIntegrityCheck']),
+      fallbackCapture: flags['fallbackCapture'] !== false,
       events: live ? live.events : progressEvents(out),
       signal: controller.signal,
       invocation,
@@ -445,6 +448,8 @@ ${exitCodesHelp([0, 1, 2, 5])}`),
     const { target } = await targetOrEmbedded(flags.target, config, out, { command: 'prune' });
     state.exit = await runPrune(out, target, { dryRun: Boolean(flags.dryRun), olderThanDays: flags.olderThan ?? null, all: Boolean(flags.all) });
   });
+
+  addFallbackCommand(program, { addCommon, setUp: (f) => setUp(f, state), targetOrEmbedded, setExit: (c) => (state.exit = c), help: `${CONFIG_HELP}\n${exitCodesHelp([0, 1, 2, 4, 5, 7, 10])}` });
 
   const embedded = program
     .command('embedded')

@@ -18,7 +18,7 @@ export type RunState = RunStatus | 'interrupted';
 
 const J = quoteIdent(JOURNAL_SCHEMA);
 
-export const JOURNAL_DDL = [
+export const JOURNAL_DDL: string[] = [
   `CREATE SCHEMA IF NOT EXISTS ${J}`,
   `CREATE TABLE IF NOT EXISTS ${J}.runs (
     run_id text PRIMARY KEY,
@@ -57,6 +57,12 @@ export const JOURNAL_DDL = [
     updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (run_id, source_table)
   )`,
+  // Fallback capture (see cutover/pg-capture.ts): what the cutover installed, and the forward
+  // casts per column (the Plan's tables), recorded in the swap transaction.
+  `ALTER TABLE ${J}.runs ADD COLUMN IF NOT EXISTS capture jsonb`,
+  `ALTER TABLE ${J}.runs ADD COLUMN IF NOT EXISTS plan_tables jsonb`,
+  `ALTER TABLE ${J}.runs ADD COLUMN IF NOT EXISTS fallback_at timestamptz`,
+  `ALTER TABLE ${J}.runs ADD COLUMN IF NOT EXISTS fallback jsonb`,
   `CREATE TABLE IF NOT EXISTS ${J}.quarantine (
     run_id text NOT NULL REFERENCES ${J}.runs (run_id) ON DELETE CASCADE,
     table_name text NOT NULL,
@@ -100,6 +106,24 @@ export interface RunRow {
   supersedes: string | null;
   /** `user@host` who started it (journals of older versions: absent or null). */
   operator?: string | null;
+  /** Set by the cutover when it installed the fallback capture triggers (null: no capture). */
+  capture: CaptureRecord | null;
+  /** The Plan's tables as cut over: the forward cast of every column, for the fallback's reverse casts. */
+  plan_tables: unknown[] | null;
+  fallback_at: Date | null;
+  /** Set by fallback once app.db is committed: the written file's content hash, per-table counts. */
+  fallback: { readonly writtenContentSha256?: string } | null;
+}
+
+/** What the cutover recorded about the fallback capture it installed (runs.capture). */
+export interface CaptureRecord {
+  readonly installedAt: string;
+  /** Target table → its key columns (target names; empty when the table has no primary key). */
+  readonly tables: Readonly<Record<string, readonly string[]>>;
+  /** Fingerprint of the file that was migrated (hashSqliteFile of what the run read). */
+  readonly source: { readonly path: string; readonly sha256: string; readonly contentSha256: string } | null;
+  /** Set by `fallback --forget`: the triggers were removed. */
+  readonly removedAt?: string;
 }
 
 /** What cutover moved: new objects into the live schema, old ones aside into previous_schema. */

@@ -59,6 +59,8 @@ export interface MigrateOptions {
   readonly skipIntegrityCheck?: boolean;
   /** Continue the newest interrupted run of this schema instead of starting a new one. */
   readonly resume: boolean;
+  /** Install the fallback capture triggers in the cutover transaction (default true; `--no-fallback-capture`). */
+  readonly fallbackCapture?: boolean;
   readonly events?: RunEvents;
   readonly signal?: AbortSignal;
   /** Who ran it and how, for the report and its hints. */
@@ -188,7 +190,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     }
 
     if (o.mode === 'cutover' && exitCode === ExitCode.ok) {
-      cutover = await cutoverPhase(admin, plan, { live: o.schema, staging, previous, runId, embedded: o.embedded, orphans: o.orphans }, log);
+      cutover = await cutoverPhase(admin, plan, { live: o.schema, staging, previous, runId, embedded: o.embedded, orphans: o.orphans, capture: o.fallbackCapture === false ? null : { readPath: bytes.readPath, sourcePath: o.sourcePath } }, log);
       if (cutover.rollbackCommand) cutover = { ...cutover, rollbackCommand: personalizeHint(cutover.rollbackCommand, o.invocation, null) };
     } else {
       if (o.mode === 'dry-run') cutover = { ...NO_CUTOVER, replaces: rehearsal.replaces, dependents: rehearsal.dependents, foreignKeys: await rehearseForeignKeys(admin, rehearsal, staging, log) };

@@ -52,7 +52,7 @@ function utf8CheckSql(c: ColumnPlan): string {
 }
 
 /** The planned columns, then the UTF-8 check columns (after them, so row[offset + i] stays column i). */
-function selectList(t: TablePlan): string {
+export function selectList(t: TablePlan): string {
   return [...t.columns.map(columnSelectSql), ...utf8CheckedColumns(t).map((i) => utf8CheckSql(t.columns[i]!))].join(', ');
 }
 

@@ -1,17 +1,28 @@
 /**
  * The swap of the verified staging schema into the live schema, in one transaction, and what
- * follows it (identity smoke test, write baseline); or, for a dry run or a run that stops before
+ * follows it (identity smoke test); the fallback capture triggers are installed inside the same
+ * transaction (so no write after the commit escapes, and rollback's write detection has a baseline
+ * even after a crash); or, for a dry run or a run that stops before
  * the cutover, the removal of its staging schema.
  */
+import { resolve } from 'node:path';
 import type pg from 'pg';
 import { LoadError } from '../../errors.js';
 import type { Plan } from '../../model/plan.js';
 import type { RunResult } from '../../model/run-result.js';
 import { qualify, quoteIdent } from '../../plan/identifiers.js';
-import { swapIn, writeCounters } from '../../cutover/swap.js';
+import { swapIn } from '../../cutover/swap.js';
+import { installCapture } from '../../cutover/pg-capture.js';
+import { hashSqliteFile } from '../../verify/sqlite-file-hash.js';
 import type { StepLog } from '../step-log.js';
 
 export interface CutoverPhaseOptions {
+  /**
+   * Key-capture triggers for fallback and rollback's write detection (issue #14, #12 defect 5):
+   * the file the run read (fingerprinted so `fallback` can check app.db) and the source path; null
+   * with `--no-fallback-capture`.
+   */
+  readonly capture: { readonly readPath: string; readonly sourcePath: string } | null;
   readonly live: string;
   readonly staging: string;
   readonly previous: string;
@@ -53,12 +64,26 @@ async function identitySmokeTest(client: pg.ClientBase, schema: string, plan: Pl
 export async function cutoverPhase(admin: pg.ClientBase, plan: Plan, o: CutoverPhaseOptions, log: StepLog): Promise<RunResult['cutover']> {
   return log.timed('cutover', 'cutover', async () => {
     let swap: Awaited<ReturnType<typeof swapIn>>;
+    // The fingerprint of what was migrated, read before the transaction (it reads the whole file).
+    const fingerprint = o.capture ? await hashSqliteFile(o.capture.readPath) : null;
     await admin.query('BEGIN');
     try {
       // Fail fast rather than queue behind a long transaction of the application.
       await admin.query(`SET LOCAL lock_timeout = '10s'`);
       swap = await swapIn(admin, { live: o.live, staging: o.staging, previous: o.previous, runId: o.runId, orphans: o.orphans ?? 'not-valid', ...(log.events.sql ? { log: log.events.sql } : {}) });
+      if (o.capture && fingerprint) {
+        const moved = new Set(swap.moved.tables);
+        await installCapture(admin, {
+          live: o.live,
+          runId: o.runId,
+          tables: plan.tables.filter((t) => moved.has(t.target)),
+          source: { path: resolve(o.capture.sourcePath), sha256: fingerprint.sha256, contentSha256: fingerprint.contentSha256 },
+          ...(log.events.sql ? { log: log.events.sql } : {}),
+        });
+      }
       await admin.query('COMMIT');
+      // Fault injection for the e2e tests: a crash right after the cutover committed.
+      if (process.env['SQLITE2PG_TEST_CRASH'] === 'after-cutover-commit') process.kill(process.pid, 'SIGKILL');
     } catch (e) {
       await admin.query('ROLLBACK').catch(() => undefined);
       throw new LoadError('E_CUTOVER', `Cutover failed and was rolled back: ${(e as Error).message}`, { cause: e, hint: `The live schema is unchanged; the loaded data is still in ${o.staging}.` });
@@ -71,8 +96,6 @@ export async function cutoverPhase(admin: pg.ClientBase, plan: Plan, o: CutoverP
       else log.warn(`foreign key ${fk.constraint} was re-pointed to the new ${fk.references} and kept NOT VALID, as it was; validate it with ${fk.validateCommand}`);
     }
     log.note(await identitySmokeTest(admin, o.live, plan));
-    const counters = await writeCounters(admin, o.live, swap.moved.tables);
-    await admin.query(`UPDATE ${quoteIdent('sqlite2pg')}.runs SET write_counters = $2 WHERE run_id = $1`, [o.runId, JSON.stringify(counters)]);
     return {
       performed: true,
       ms: swap.ms,

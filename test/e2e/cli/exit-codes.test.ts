@@ -36,6 +36,7 @@ describe('exit codes and help', () => {
     ['verify', [0, 1, 2, 3, 4, 5, 6]],
     ['status', [0, 1, 2, 5]],
     ['rollback', [0, 1, 2, 5, 7]],
+    ['fallback', [0, 1, 2, 4, 5, 7, 10]],
     ['prune', [0, 1, 2, 5]],
     ['embedded', [0, 1, 2]],
   ] as const)('%s --help exits 0 with examples and only the exit codes it can return', async (command, codes) => {
