@@ -112,7 +112,7 @@ describe('faults during the load', () => {
     const changed = join(work, 'changed-mappings');
     mkdirSync(changed, { recursive: true });
     writeFileSync(join(changed, 'big.json'), JSON.stringify({ table: 'big', columns: { n: { cast: 'float8' } } }));
-    const refused = await runCli(migrate(db, '--resume').map((a) => (a === join(work, 'none') ? changed : a)));
+    const refused = await runCli(migrate(db, '--resume').map((a) => (a === noMappings(work) ? changed : a)));
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/Cannot resume run \S+: the mapping files changed since it started/);
     await expectResumeCompletes(db);

@@ -2,7 +2,6 @@
  * Hostile case: keys, references, COLLATE NOCASE and generated columns
  * (test/fixtures/hostile/keys.sql, nocase-unicode.sql).
  */
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../support/fixtures.js';
@@ -153,7 +152,7 @@ describe('hostile: NOCASE data that lower() would fold together in a Unicode dat
   beforeAll(async () => {
     target = await unicodeDatabase(`t_hostile_nocase_${process.pid}`);
     const work = tempDir('hostile-nocase');
-    run = await migrate(work, hostileDb(work, 'nocase-unicode'), target.url, [], { mappings: join(work, 'none') });
+    run = await migrate(work, hostileDb(work, 'nocase-unicode'), target.url);
   });
   afterAll(async () => target?.drop());
 
