@@ -6,7 +6,7 @@
  * with the orphans counted when rows do not match), the dry run must list the same dependents,
  * and rollback must point it back at the restored table.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,5 +115,38 @@ describe('cutover with application objects depending on the live tables', () => 
     expect(await auditFk(db)).toMatchObject({ ref: 'users', validated: true });
     const users = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM public.users WHERE id = 3`);
     expect(users.rows[0]!.n).toBe('1');
+  });
+});
+
+describe('a second cutover of a table with a touch trigger', () => {
+  let db: TestDatabase;
+  let work: string;
+  let source: string;
+  const args = (): string[] => ['migrate', source, '--target', db.url, '--mappings', join(work, 'mappings'), '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap')];
+  beforeAll(async () => {
+    db = await createTestDatabase('cutover_touch');
+    work = tempDir('cutover-touch');
+    source = sqliteFromSql(work, 'notes', `CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, updated_at TEXT); INSERT INTO notes VALUES (1, 'a', '2024-01-01 00:00:00');`);
+    mkdirSync(join(work, 'mappings'));
+    writeFileSync(join(work, 'mappings', 'notes.json'), JSON.stringify({ table: 'notes', columns: { updated_at: { cast: 'timestamptz', format: 'sqlite-datetime', timeZone: 'UTC' } }, touchOnUpdate: 'updated_at' }));
+  });
+  afterAll(async () => db?.drop());
+
+  it("moves the previous run's trigger function aside with its table (its name would clash), and rollback brings it back", async () => {
+    const first = await runCli(args());
+    expect(first.code, first.stderr + first.stdout).toBe(0);
+    const second = await runCli(args());
+    expect(second.code, second.stderr + second.stdout).toBe(0);
+    expect(report(second).json.cutover.replaces).toEqual([
+      { kind: 'table', name: 'notes' },
+      { kind: 'function', name: 'notes_touch_updated_at()' },
+    ]);
+    await db.query(`UPDATE public.notes SET body = 'b' WHERE id = 1`);
+    const touched = await db.query<{ y: number }>(`SELECT extract(year FROM updated_at)::int AS y FROM public.notes WHERE id = 1`);
+    expect(touched.rows[0]!.y).toBeGreaterThan(2024);
+    const back = await runCli(['rollback', '--target', db.url, '--force']);
+    expect(back.code, back.stderr + back.stdout).toBe(0);
+    const fn = await db.query(`SELECT 1 FROM pg_proc WHERE proname = 'notes_touch_updated_at' AND pronamespace = 'public'::regnamespace`);
+    expect(fn.rowCount).toBe(1);
   });
 });
