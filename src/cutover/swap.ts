@@ -207,7 +207,9 @@ export async function swapBack(client: pg.ClientBase, o: { live: string; previou
   for (const sig of o.moved.functions) await run(`ALTER FUNCTION ${quoteIdent(o.live)}.${sig.replace(/^([^(]+)/, (n) => quoteIdent(n))} SET SCHEMA ${quoteIdent(o.aside)}`);
   if (o.previous) {
     for (const p of o.moved.previous.filter((x) => x.kind === 'table')) await run(alterSetSchema('r', o.previous, p.name, o.live));
-    for (const p of o.moved.previous.filter((x) => x.kind === 'view')) await run(alterSetSchema('v', o.previous, p.name, o.live));
+    // 'view' covers materialized views too, which need ALTER MATERIALIZED VIEW: read the kind back.
+    const kinds = new Map((await relations(client, o.previous)).map((r) => [r.name, r.kind]));
+    for (const p of o.moved.previous.filter((x) => x.kind === 'view')) await run(alterSetSchema(kinds.get(p.name) ?? 'v', o.previous, p.name, o.live));
     for (const p of o.moved.previous.filter((x) => x.kind === 'function')) await run(`ALTER FUNCTION ${quoteIdent(o.previous)}.${p.name.replace(/^([^(]+)/, (n) => quoteIdent(n))} SET SCHEMA ${quoteIdent(o.live)}`);
     await run(`DROP SCHEMA ${quoteIdent(o.previous)} RESTRICT`);
   }

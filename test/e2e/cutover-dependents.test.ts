@@ -150,3 +150,23 @@ describe('a second cutover of a table with a touch trigger', () => {
     expect(fn.rowCount).toBe(1);
   });
 });
+
+describe('a live materialized view of the name of a migrated view', () => {
+  let db: TestDatabase;
+  let work: string;
+  afterAll(async () => db?.drop());
+
+  it('is moved aside by the cutover and restored by rollback (ALTER MATERIALIZED VIEW, not ALTER VIEW)', async () => {
+    db = await createTestDatabase('cutover_matview');
+    work = tempDir('cutover-matview');
+    const source = sqliteFromSql(work, 'v', `CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1); CREATE VIEW v AS SELECT id FROM t;`);
+    await db.query(`CREATE MATERIALIZED VIEW public.v AS SELECT 42 AS id`);
+    const run = await runCli(['migrate', source, '--target', db.url, '--mappings', join(work, 'none'), '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap')]);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    expect(report(run).json.cutover.replaces).toEqual([{ kind: 'view', name: 'v' }]); // as the journal records it
+    const back = await runCli(['rollback', '--target', db.url]);
+    expect(back.code, back.stderr + back.stdout).toBe(0);
+    const r = await db.query<{ relkind: string }>(`SELECT relkind::text FROM pg_class WHERE relname = 'v' AND relnamespace = 'public'::regnamespace`);
+    expect(r.rows).toEqual([{ relkind: 'm' }]);
+  });
+});
