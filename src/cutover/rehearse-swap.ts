@@ -126,7 +126,7 @@ export async function liveDependents(client: pg.ClientBase, live: string, aside:
     kind: 'foreign-key',
     object: foreignKeyLabel(fk),
     on: fk.refTable,
-    action: `the cutover re-points it to the new ${live}.${fk.refTable} in its transaction (same name, columns and actions), validated; NOT VALID with the orphan rows counted when rows do not match`,
+    action: `foreign key ${foreignKeyLabel(fk)} references ${live}.${fk.refTable}, which the cutover moves aside: it re-points the key to the new ${live}.${fk.refTable} in its transaction (same name, columns and actions), validated; NOT VALID with the orphan rows counted when rows do not match`,
   }));
 
   // Views, materialized views and rules of other relations reading a moved relation (bound by OID).

@@ -67,6 +67,7 @@ describe('cutover with application objects depending on the live tables', () => 
     expect(json.cutover.foreignKeys).toEqual([{ constraint: 'public.audit.audit_user_fk', references: 'users (id)', validated: true, orphans: 0, validateCommand: null }]);
     expect(md).toMatch(/\*\*Change:\*\* none \(dry run\): schema `public` of .* was not touched; a cutover would move aside the live `users`\./);
     expect(md).toMatch(/public\.user_emails keeps reading the previous users/);
+    expect(run.stderr).toMatch(/warning: foreign key public\.audit\.audit_user_fk references public\.users, which the cutover moves aside: it re-points the key to the new public\.users/);
     expect((await auditFk(db))!.ref).toBe('users');
   });
 
