@@ -131,8 +131,8 @@ export interface MovedObjects {
   readonly tables: readonly string[];
   readonly views: readonly string[];
   readonly functions: readonly string[];
-  /** Live objects of the same names moved aside: [kind, name]. */
-  readonly previous: readonly { readonly kind: 'table' | 'view'; readonly name: string }[];
+  /** Live objects of the same names moved aside: [kind, name]; a function by its signature `name(args)`. */
+  readonly previous: readonly { readonly kind: 'table' | 'view' | 'function'; readonly name: string }[];
 }
 
 export async function insertRun(client: pg.ClientBase, r: { runId: string; mode: string; schema: string; staging: string; sourcePath: string; snapshotPath: string | null; sha256: string | null; size: number; mappingHash: string; version: string }): Promise<void> {

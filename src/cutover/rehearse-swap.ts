@@ -126,7 +126,7 @@ export async function liveDependents(client: pg.ClientBase, live: string, aside:
     kind: 'foreign-key',
     object: foreignKeyLabel(fk),
     on: fk.refTable,
-    action: `the cutover re-points it to the new ${live}.${fk.refTable} in its transaction (same name, columns and actions), validated; NOT VALID with the orphan rows counted when rows do not match`,
+    action: `foreign key ${foreignKeyLabel(fk)} references ${live}.${fk.refTable}, which the cutover moves aside: it re-points the key to the new ${live}.${fk.refTable} in its transaction (same name, columns and actions), validated; NOT VALID with the orphan rows counted when rows do not match`,
   }));
 
   // Views, materialized views and rules of other relations reading a moved relation (bound by OID).
@@ -271,7 +271,8 @@ export function incomingObjects(plan: Plan): IncomingObjects {
 
 /** A live object of the same name as one the run brings in, moved aside by the cutover. */
 export interface ReplacedObject {
-  readonly kind: 'table' | 'view' | 'materialized-view' | 'foreign-table';
+  readonly kind: 'table' | 'view' | 'materialized-view' | 'foreign-table' | 'function';
+  /** A function by its signature, `name()`. */
   readonly name: string;
 }
 
@@ -317,7 +318,7 @@ export async function rehearseSwap(client: pg.ClientBase, plan: Plan, live: stri
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = ANY($2) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY 1`,
     [live, names],
   );
-  const replaces = same.rows.map((r) => ({ kind: KIND[r.kind] ?? 'table', name: r.name }));
+  const replaces: ReplacedObject[] = same.rows.map((r) => ({ kind: KIND[r.kind] ?? 'table', name: r.name }));
   for (const r of same.rows.filter((x) => !x.owned)) {
     problems.push(`the live ${KIND[r.kind] ?? 'table'} ${live}.${r.name} is owned by ${r.owner}, not by ${me}: the cutover moves it aside (ALTER … SET SCHEMA needs its owner). Fix: GRANT ${r.owner} TO ${me}; (or ALTER TABLE ${qualify(live, r.name)} OWNER TO ${me};)`);
   }
@@ -344,11 +345,19 @@ export async function rehearseSwap(client: pg.ClientBase, plan: Plan, live: stri
     problems.push(`the name ${x.name} is taken in schema ${live} by ${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}${t.belongs ? ` of table ${t.belongs}` : ''} that the cutover does not move, and the run brings in a ${x.what} of that name (${word === 'type' ? 'type' : 'relation'} names are per schema, not per table). Fix: ${alter} ${qualify(live, x.name)} RENAME TO …; (or rename ours in the mapping)`);
   }
   if (incoming.functions.length) {
-    const fns = await client.query<{ name: string }>(`SELECT p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = ANY($2) AND p.pronargs = 0`, [live, [...incoming.functions]]);
-    for (const f of fns.rows) problems.push(`function ${live}.${f.name}() exists, and the run brings in a trigger function of that name: ALTER FUNCTION ${qualify(live, f.name)}() RENAME TO …; (or drop it if a previous run brought it in and nothing uses it)`);
+    // A trigger function of the same signature (a previous run's) is moved aside with the tables: it must be ours to move.
+    const fns = await client.query<{ name: string; owner: string; owned: boolean }>(
+      `SELECT p.proname AS name, quote_ident(pg_get_userbyid(p.proowner)) AS owner, pg_has_role(p.proowner, 'USAGE') AS owned
+       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.proname = ANY($2) AND p.pronargs = 0 ORDER BY 1`,
+      [live, [...incoming.functions]],
+    );
+    for (const f of fns.rows) {
+      replaces.push({ kind: 'function', name: `${f.name}()` });
+      if (!f.owned) problems.push(`the live function ${live}.${f.name}() is owned by ${f.owner}, not by ${me}: the cutover moves it aside for the trigger function of that name it brings in. Fix: GRANT ${f.owner} TO ${me};`);
+    }
   }
 
-  const deps = await liveDependents(client, live, replaces.map((r) => r.name));
+  const deps = await liveDependents(client, live, replaces.filter((r) => r.kind !== 'function').map((r) => r.name));
   // A foreign key is re-pointed: the new table needs a unique key on its columns, and its table must be ours to alter.
   const byTable = new Map(plan.tables.map((t) => [t.target, t]));
   const fkOwners = deps.foreignKeys.length

@@ -133,12 +133,16 @@ export async function swapIn(client: pg.ClientBase, o: { live: string; staging: 
   await run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(o.live)}`);
   const incoming = await relations(client, o.staging);
   const liveRels = new Map((await relations(client, o.live)).map((r) => [r.name, r]));
-  const previous: { kind: 'table' | 'view'; name: string }[] = [];
+  const previous: { kind: 'table' | 'view' | 'function'; name: string }[] = [];
   const clashes = incoming.filter((r) => liveRels.has(r.name));
+  // Trigger functions of a previous run (same signature) stay in the live schema unless moved aside too.
+  const fns = await functions(client, o.staging);
+  const liveFns = new Set(await functions(client, o.live));
+  const fnClashes = fns.filter((sig) => liveFns.has(sig));
   let dependents: string[] = [];
   // Read inside the transaction, before anything moves: what follows the live objects by OID.
   const deps = await liveDependents(client, o.live, clashes.map((c) => c.name));
-  if (clashes.length) {
+  if (clashes.length || fnClashes.length) {
     await run(`CREATE SCHEMA ${quoteIdent(o.previous)}`);
     const dep = await client.query<{ d: string }>(
       `SELECT DISTINCT dn.nspname || '.' || dc.relname || ' depends on ' || c.relname AS d
@@ -154,6 +158,10 @@ export async function swapIn(client: pg.ClientBase, o: { live: string; staging: 
       await run(alterSetSchema(live.kind, o.live, r.name, o.previous));
       previous.push({ kind: live.kind === 'v' || live.kind === 'm' ? 'view' : 'table', name: r.name });
     }
+    for (const sig of fnClashes) {
+      await run(`ALTER FUNCTION ${quoteIdent(o.live)}.${sig.replace(/^([^(]+)/, (n) => quoteIdent(n))} SET SCHEMA ${quoteIdent(o.previous)}`);
+      previous.push({ kind: 'function', name: sig });
+    }
   }
   const tables = incoming.filter((r) => r.kind !== 'v').map((r) => r.name);
   const views = incoming.filter((r) => r.kind === 'v').map((r) => r.name);
@@ -165,14 +173,13 @@ export async function swapIn(client: pg.ClientBase, o: { live: string; staging: 
   for (const name of views) await run(alterSetSchema('v', o.staging, name, o.live));
   // The application's foreign keys to the tables moved aside follow them by OID: point them at the new ones.
   const foreignKeys = await repointForeignKeys(client, deps.foreignKeys, o.live, { orphans: o.orphans ?? 'not-valid', ...(o.log ? { log: o.log } : {}) });
-  const fns = await functions(client, o.staging);
   for (const sig of fns) await run(`ALTER FUNCTION ${quoteIdent(o.staging)}.${sig.replace(/^([^(]+)/, (n) => quoteIdent(n))} SET SCHEMA ${quoteIdent(o.live)}`);
   // The staging schema is ours and now empty: RESTRICT proves it.
   await run(`DROP SCHEMA ${quoteIdent(o.staging)} RESTRICT`);
   const moved: MovedObjects = { tables, views, functions: fns, previous };
   // The run that was live until now is superseded; rollback of this run makes it live again.
   const live = await client.query<{ run_id: string }>(`UPDATE ${J}.runs SET status = 'superseded' WHERE target_schema = $1 AND status = 'cut-over' AND run_id <> $2 RETURNING run_id`, [o.live, o.runId]);
-  await client.query(`UPDATE ${J}.runs SET status = 'cut-over', cutover_at = now(), previous_schema = $2, moved = $3, supersedes = $4 WHERE run_id = $1`, [o.runId, clashes.length ? o.previous : null, JSON.stringify(moved), live.rows[0]?.run_id ?? null]);
+  await client.query(`UPDATE ${J}.runs SET status = 'cut-over', cutover_at = now(), previous_schema = $2, moved = $3, supersedes = $4 WHERE run_id = $1`, [o.runId, previous.length ? o.previous : null, JSON.stringify(moved), live.rows[0]?.run_id ?? null]);
   return { moved, ms: Date.now() - start, dependents, dependentObjects: deps.dependents, foreignKeys };
 }
 
@@ -200,7 +207,10 @@ export async function swapBack(client: pg.ClientBase, o: { live: string; previou
   for (const sig of o.moved.functions) await run(`ALTER FUNCTION ${quoteIdent(o.live)}.${sig.replace(/^([^(]+)/, (n) => quoteIdent(n))} SET SCHEMA ${quoteIdent(o.aside)}`);
   if (o.previous) {
     for (const p of o.moved.previous.filter((x) => x.kind === 'table')) await run(alterSetSchema('r', o.previous, p.name, o.live));
-    for (const p of o.moved.previous.filter((x) => x.kind === 'view')) await run(alterSetSchema('v', o.previous, p.name, o.live));
+    // 'view' covers materialized views too, which need ALTER MATERIALIZED VIEW: read the kind back.
+    const kinds = new Map((await relations(client, o.previous)).map((r) => [r.name, r.kind]));
+    for (const p of o.moved.previous.filter((x) => x.kind === 'view')) await run(alterSetSchema(kinds.get(p.name) ?? 'v', o.previous, p.name, o.live));
+    for (const p of o.moved.previous.filter((x) => x.kind === 'function')) await run(`ALTER FUNCTION ${quoteIdent(o.previous)}.${p.name.replace(/^([^(]+)/, (n) => quoteIdent(n))} SET SCHEMA ${quoteIdent(o.live)}`);
     await run(`DROP SCHEMA ${quoteIdent(o.previous)} RESTRICT`);
   }
   const restored = new Set((o.moved.previous ?? []).filter((x) => x.kind === 'table').map((x) => x.name));

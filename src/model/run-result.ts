@@ -87,7 +87,7 @@ export interface ObjectCounts {
 
 /** A live object of the same name as a migrated one, moved aside by the cutover. */
 export interface SwapReplaced {
-  readonly kind: 'table' | 'view' | 'materialized-view' | 'foreign-table';
+  readonly kind: 'table' | 'view' | 'materialized-view' | 'foreign-table' | 'function';
   readonly name: string;
 }
 

@@ -6,7 +6,7 @@
  * with the orphans counted when rows do not match), the dry run must list the same dependents,
  * and rollback must point it back at the restored table.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,7 @@ describe('cutover with application objects depending on the live tables', () => 
     expect(json.cutover.foreignKeys).toEqual([{ constraint: 'public.audit.audit_user_fk', references: 'users (id)', validated: true, orphans: 0, validateCommand: null }]);
     expect(md).toMatch(/\*\*Change:\*\* none \(dry run\): schema `public` of .* was not touched; a cutover would move aside the live `users`\./);
     expect(md).toMatch(/public\.user_emails keeps reading the previous users/);
+    expect(run.stderr).toMatch(/warning: foreign key public\.audit\.audit_user_fk references public\.users, which the cutover moves aside: it re-points the key to the new public\.users/);
     expect((await auditFk(db))!.ref).toBe('users');
   });
 
@@ -115,5 +116,58 @@ describe('cutover with application objects depending on the live tables', () => 
     expect(await auditFk(db)).toMatchObject({ ref: 'users', validated: true });
     const users = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM public.users WHERE id = 3`);
     expect(users.rows[0]!.n).toBe('1');
+  });
+});
+
+describe('a second cutover of a table with a touch trigger', () => {
+  let db: TestDatabase;
+  let work: string;
+  let source: string;
+  const args = (): string[] => ['migrate', source, '--target', db.url, '--mappings', join(work, 'mappings'), '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap')];
+  beforeAll(async () => {
+    db = await createTestDatabase('cutover_touch');
+    work = tempDir('cutover-touch');
+    source = sqliteFromSql(work, 'notes', `CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, updated_at TEXT); INSERT INTO notes VALUES (1, 'a', '2024-01-01 00:00:00');`);
+    mkdirSync(join(work, 'mappings'));
+    writeFileSync(join(work, 'mappings', 'notes.json'), JSON.stringify({ table: 'notes', columns: { updated_at: { cast: 'timestamptz', format: 'sqlite-datetime', timeZone: 'UTC' } }, touchOnUpdate: 'updated_at' }));
+  });
+  afterAll(async () => db?.drop());
+
+  it("moves the previous run's trigger function aside with its table (its name would clash), and rollback brings it back", async () => {
+    const first = await runCli(args());
+    expect(first.code, first.stderr + first.stdout).toBe(0);
+    const second = await runCli(args());
+    expect(second.code, second.stderr + second.stdout).toBe(0);
+    expect(report(second).json.cutover.replaces).toEqual([
+      { kind: 'table', name: 'notes' },
+      { kind: 'function', name: 'notes_touch_updated_at()' },
+    ]);
+    await db.query(`UPDATE public.notes SET body = 'b' WHERE id = 1`);
+    const touched = await db.query<{ y: number }>(`SELECT extract(year FROM updated_at)::int AS y FROM public.notes WHERE id = 1`);
+    expect(touched.rows[0]!.y).toBeGreaterThan(2024);
+    const back = await runCli(['rollback', '--target', db.url, '--force']);
+    expect(back.code, back.stderr + back.stdout).toBe(0);
+    const fn = await db.query(`SELECT 1 FROM pg_proc WHERE proname = 'notes_touch_updated_at' AND pronamespace = 'public'::regnamespace`);
+    expect(fn.rowCount).toBe(1);
+  });
+});
+
+describe('a live materialized view of the name of a migrated view', () => {
+  let db: TestDatabase;
+  let work: string;
+  afterAll(async () => db?.drop());
+
+  it('is moved aside by the cutover and restored by rollback (ALTER MATERIALIZED VIEW, not ALTER VIEW)', async () => {
+    db = await createTestDatabase('cutover_matview');
+    work = tempDir('cutover-matview');
+    const source = sqliteFromSql(work, 'v', `CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1); CREATE VIEW v AS SELECT id FROM t;`);
+    await db.query(`CREATE MATERIALIZED VIEW public.v AS SELECT 42 AS id`);
+    const run = await runCli(['migrate', source, '--target', db.url, '--mappings', join(work, 'none'), '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap')]);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    expect(report(run).json.cutover.replaces).toEqual([{ kind: 'view', name: 'v' }]); // as the journal records it
+    const back = await runCli(['rollback', '--target', db.url]);
+    expect(back.code, back.stderr + back.stdout).toBe(0);
+    const r = await db.query<{ relkind: string }>(`SELECT relkind::text FROM pg_class WHERE relname = 'v' AND relnamespace = 'public'::regnamespace`);
+    expect(r.rows).toEqual([{ relkind: 'm' }]);
   });
 });
