@@ -21,7 +21,7 @@ export interface RollbackRecord {
   /** Where the run's objects went (kept, not dropped). */
   readonly aside: string;
   readonly restoredFrom: string | null;
-  readonly restored: readonly { readonly kind: 'table' | 'view'; readonly name: string }[];
+  readonly restored: readonly { readonly kind: 'table' | 'view' | 'function'; readonly name: string }[];
   /** Tables written to since the cutover, rolled back anyway with --force. */
   readonly forcedOver: readonly string[];
   readonly invocation?: Invocation;

@@ -6,6 +6,7 @@
  * with the orphans counted when rows do not match), the dry run must list the same dependents,
  * and rollback must point it back at the restored table.
  */
+import { noMappings } from '../support/fixtures.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -38,7 +39,7 @@ describe('cutover with application objects depending on the live tables', () => 
   let db: TestDatabase;
   let work: string;
   let source: string;
-  const args = (...extra: string[]): string[] => ['migrate', source, '--target', db.url, '--mappings', join(work, 'none'), '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap'), ...extra];
+  const args = (...extra: string[]): string[] => ['migrate', source, '--target', db.url, '--mappings', noMappings(work), '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap'), ...extra];
 
   beforeAll(async () => {
     db = await createTestDatabase('cutover_dependents');
@@ -162,7 +163,7 @@ describe('a live materialized view of the name of a migrated view', () => {
     work = tempDir('cutover-matview');
     const source = sqliteFromSql(work, 'v', `CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1); CREATE VIEW v AS SELECT id FROM t;`);
     await db.query(`CREATE MATERIALIZED VIEW public.v AS SELECT 42 AS id`);
-    const run = await runCli(['migrate', source, '--target', db.url, '--mappings', join(work, 'none'), '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap')]);
+    const run = await runCli(['migrate', source, '--target', db.url, '--mappings', noMappings(work), '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap')]);
     expect(run.code, run.stderr + run.stdout).toBe(0);
     expect(report(run).json.cutover.replaces).toEqual([{ kind: 'view', name: 'v' }]); // as the journal records it
     const back = await runCli(['rollback', '--target', db.url]);

@@ -5,6 +5,7 @@
  * error (exit 5) naming the file. Real file systems: a small tmpfs (we run as root in CI's
  * container; the tests say so and skip when mount is not permitted).
  */
+import { noMappings } from '../support/fixtures.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,7 +55,7 @@ describe('reports disk', () => {
   it('a reports path that cannot be a directory is refused before anything starts (exit 2)', async () => {
     const source = sqliteFromSql(work, 'pre', `CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1);`);
     writeFileSync(join(work, 'a-file'), 'x');
-    const r = await runCli(['migrate', source, '--target', db.url, '--mappings', join(work, 'none'), '--reports', join(work, 'a-file', 'reports'), '--snapshot-dir', join(work, 'snap-pre')]);
+    const r = await runCli(['migrate', source, '--target', db.url, '--mappings', noMappings(work), '--reports', join(work, 'a-file', 'reports'), '--snapshot-dir', join(work, 'snap-pre')]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/The reports directory .*a-file\/reports cannot be used: it cannot be created \(ENOTDIR\)/);
     expect(r.stderr).not.toMatch(/^\s+at /m);
@@ -65,7 +66,7 @@ describe('reports disk', () => {
   it.skipIf(!MOUNT)('a reports disk without room is refused before anything starts (exit 2)', async () => {
     const source = sqliteFromSql(work, 'small-disk', `CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1);`);
     const full = tmpfs('tiny', '64k');
-    const r = await runCli(['migrate', source, '--target', db.url, '--mappings', join(work, 'none'), '--reports', full, '--snapshot-dir', join(work, 'snap-tiny')]);
+    const r = await runCli(['migrate', source, '--target', db.url, '--mappings', noMappings(work), '--reports', full, '--snapshot-dir', join(work, 'snap-tiny')]);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/cannot be used: only \d+ KiB free, at least 1024 KiB needed/);
     expect((await db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'sqlite2pg'`)).rowCount).toBe(0);
@@ -84,7 +85,7 @@ describe('reports disk', () => {
       while (pages() < 508) add.run();
     })();
     s.close();
-    const r = await runCli(['migrate', source, '--target', db.url, '--mappings', join(work, 'none'), '--reports', join(disk, 'reports'), '--snapshot-dir', join(disk, 'snaps')]);
+    const r = await runCli(['migrate', source, '--target', db.url, '--mappings', noMappings(work), '--reports', join(disk, 'reports'), '--snapshot-dir', join(disk, 'snaps')]);
     if (process.env['SHOW_OUTPUT']) console.log(r.stdout, r.stderr);
     expect(r.code, r.stdout + r.stderr).toBe(9);
     expect(r.stdout).toMatch(/^PASSED: 21 tables/m);
@@ -105,7 +106,7 @@ describe('reports disk', () => {
     const disk = tmpfs('qdisk', '2m');
     // 20,000 rows whose INTEGER column holds long text: every one is quarantined with its value.
     const source = sqliteFromSql(work, 'quarantine-fill', `CREATE TABLE q (id INTEGER PRIMARY KEY, n INTEGER); INSERT INTO q ${rows(20000, "i, 'not a number ' || printf('%0300d', i)")};`);
-    const r = await runCli(['migrate', source, '--target', db.url, '--schema', 'qfill', '--mappings', join(work, 'none'), '--reports', disk, '--snapshot-dir', join(work, 'snap-q')]);
+    const r = await runCli(['migrate', source, '--target', db.url, '--schema', 'qfill', '--mappings', noMappings(work), '--reports', disk, '--snapshot-dir', join(work, 'snap-q')]);
     expect(r.code, r.stdout + r.stderr).toBe(5);
     expect(r.stdout + r.stderr).toMatch(/Could not write the quarantine file .*q[^ ]*\.jsonl \(ENOSPC: no space left on the device\)/);
     expect(r.stderr).not.toMatch(/internal error|^\s+at /m);

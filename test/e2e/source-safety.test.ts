@@ -7,6 +7,7 @@
  *   before loading, and a damaged page met mid-load is exit 4 naming the table, not exit 5.
  * - Hints: locked by a running application, hot journal, WAL in a read-only directory, truncated.
  */
+import { noMappings } from '../support/fixtures.js';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
@@ -54,7 +55,7 @@ describe('the source side: snapshots, integrity, hints', () => {
   let db: TestDatabase;
   let work: string;
   const live = async (): Promise<string[]> => (await db.query<{ t: string }>(`SELECT relname AS t FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' ORDER BY 1`)).rows.map((r) => r.t);
-  const migrate = (source: string, ...extra: string[]): string[] => ['migrate', source, '--target', db.url, '--mappings', join(work, 'none'), '--reports', join(work, 'reports'), ...extra];
+  const migrate = (source: string, ...extra: string[]): string[] => ['migrate', source, '--target', db.url, '--mappings', noMappings(work), '--reports', join(work, 'reports'), ...extra];
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
@@ -130,7 +131,7 @@ describe('the source side: snapshots, integrity, hints', () => {
   it('a run that stops before reaching the target (unreachable) keeps no snapshot', async () => {
     const source = sqliteFromSql(work, 'unreachable', SMALL);
     const snaps = join(work, 'snaps-unreachable');
-    const r = await runCli(['migrate', source, '--target', 'postgres://u@127.0.0.1:1/db', '--mappings', join(work, 'none'), '--reports', join(work, 'reports'), '--snapshot-dir', snaps]);
+    const r = await runCli(['migrate', source, '--target', 'postgres://u@127.0.0.1:1/db', '--mappings', noMappings(work), '--reports', join(work, 'reports'), '--snapshot-dir', snaps]);
     expect(r.code, r.stderr).toBe(5);
     expect(readdirSync(snaps).filter((f) => f.endsWith('.db'))).toEqual([]);
     expect(JSON.parse(readFileSync(join(snaps, 'sqlite2pg-snapshots.json'), 'utf8')).snapshots).toEqual([]);

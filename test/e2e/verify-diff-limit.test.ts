@@ -4,6 +4,7 @@
  * connection is busy executing a query" (issue #12, defect 7). Both `verify` and the verification
  * inside `migrate` must exit 6 with the first N differing rows listed.
  */
+import { noMappings } from '../support/fixtures.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,11 +40,11 @@ describe('more differing rows than --diff-limit', () => {
   it('verify exits 6 and lists the first N differing rows', async () => {
     const db = await createTestDatabase('diff_limit_verify');
     dbs.push(db);
-    const m = await runCli(['migrate', source, '--target', db.url, '--mappings', join(work, 'none'), '--reports', join(work, 'r1'), '--snapshot-dir', join(work, 'snap')]);
+    const m = await runCli(['migrate', source, '--target', db.url, '--mappings', noMappings(work), '--reports', join(work, 'r1'), '--snapshot-dir', join(work, 'snap')]);
     expect(m.code, m.stderr + m.stdout).toBe(0);
     await db.query(`UPDATE public.items SET v = v || ' tampered' WHERE id <= 10`);
     const reports = join(work, 'r2');
-    const v = await runCli(['verify', source, '--target', db.url, '--mappings', join(work, 'none'), '--reports', reports, '--diff-limit', '3']);
+    const v = await runCli(['verify', source, '--target', db.url, '--mappings', noMappings(work), '--reports', reports, '--diff-limit', '3']);
     expect(v.stderr).not.toMatch(/busy executing a query|internal error/i);
     expect(v.code, v.stderr + v.stdout).toBe(6);
     const json = readJson(reports, '-verify.json');
@@ -65,7 +66,7 @@ describe('more differing rows than --diff-limit', () => {
       END $$`);
     await db.query(`CREATE EVENT TRIGGER tamper_staging ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION public.tamper_staging()`);
     const reports = join(work, 'r3');
-    const m = await runCli(['migrate', source, '--target', db.url, '--mappings', join(work, 'none'), '--reports', reports, '--snapshot-dir', join(work, 'snap'), '--diff-limit', '4']);
+    const m = await runCli(['migrate', source, '--target', db.url, '--mappings', noMappings(work), '--reports', reports, '--snapshot-dir', join(work, 'snap'), '--diff-limit', '4']);
     expect(m.stderr).not.toMatch(/busy executing a query|internal error/i);
     expect(m.code, m.stderr + m.stdout).toBe(6);
     const json = readJson(reports, '.json');

@@ -3,6 +3,7 @@
  * schemas is found before the run copies the source. No snapshot file is left behind, no run is
  * journalled, no staging schema is created.
  */
+import { noMappings } from '../../support/fixtures.js';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -75,7 +76,7 @@ describe('fail fast: nothing is copied before the mappings and the target are ch
 
   it('a wrong password exits 5 and leaves no snapshot', async () => {
     const snap = join(work, 'snap-password');
-    const r = await runCli(['migrate', source, '--target', asUser(db.url, role, 'Wr0ng-pw-x'), '--mappings', join(work, 'none'), '--snapshot-dir', snap, '--reports', join(work, 'reports')]);
+    const r = await runCli(['migrate', source, '--target', asUser(db.url, role, 'Wr0ng-pw-x'), '--mappings', noMappings(work), '--snapshot-dir', snap, '--reports', join(work, 'reports')]);
     expect(r.code, r.stderr).toBe(5);
     expect(r.stderr).toMatch(/rejected the password/);
     expect(snapshots(snap)).toEqual([]);
@@ -83,7 +84,7 @@ describe('fail fast: nothing is copied before the mappings and the target are ch
 
   it('a user who may not create schemas exits 5 with the GRANT to run, and leaves no snapshot', async () => {
     const snap = join(work, 'snap-privilege');
-    const r = await runCli(['migrate', source, '--target', asUser(db.url, role, PASSWORD), '--mappings', join(work, 'none'), '--snapshot-dir', snap, '--reports', join(work, 'reports')]);
+    const r = await runCli(['migrate', source, '--target', asUser(db.url, role, PASSWORD), '--mappings', noMappings(work), '--snapshot-dir', snap, '--reports', join(work, 'reports')]);
     expect(r.code, r.stderr).toBe(5);
     expect(r.stderr).toMatch(new RegExp(`User ${role} may not create schemas in database ${db.name}`));
     expect(r.stderr).toMatch(/GRANT CREATE ON DATABASE/);
@@ -94,7 +95,7 @@ describe('fail fast: nothing is copied before the mappings and the target are ch
 
   it('with everything right the snapshot is taken after the checks and the run passes', async () => {
     const snap = join(work, 'snap-ok');
-    const r = await runCli(['migrate', source, '--target', db.url, '--mappings', join(work, 'none'), '--snapshot-dir', snap, '--reports', join(work, 'reports'), '--dry-run']);
+    const r = await runCli(['migrate', source, '--target', db.url, '--mappings', noMappings(work), '--snapshot-dir', snap, '--reports', join(work, 'reports'), '--dry-run']);
     expect(r.code, r.stderr).toBe(0);
     const check = r.stderr.indexOf('check mappings');
     const copy = r.stderr.indexOf('snapshot source');

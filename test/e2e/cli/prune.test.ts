@@ -5,6 +5,7 @@
  * the live run's previous schema and snapshot (unless --all), a schema that a live view depends on,
  * and of course the live schema.
  */
+import { noMappings } from '../../support/fixtures.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -38,7 +39,7 @@ describe('sqlite2pg prune', () => {
   let run1 = '';
   let run2 = '';
   let run3 = '';
-  const migrate = (...extra: string[]): string[] => ['migrate', source, '--target', db.url, '--mappings', join(work, 'none'), '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap'), '--json', ...extra];
+  const migrate = (...extra: string[]): string[] => ['migrate', source, '--target', db.url, '--mappings', noMappings(work), '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap'), '--json', ...extra];
   const pruneCli = async (...extra: string[]): Promise<Pruned> => {
     const r = await runCli(['prune', '--target', db.url, '--json', ...extra]);
     expect(r.code, r.stderr).toBe(0);

@@ -4,6 +4,7 @@
  * (in flight, then committed), a crash right after the cutover commit, and a run cut over without
  * capture (refused unless --force).
  */
+import { noMappings } from '../../support/fixtures.js';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ describe('rollback detects writes since the cutover from the capture triggers', 
   let work: string;
   let source: string;
   const dbs: TestDatabase[] = [];
-  const migrate = (db: TestDatabase, ...extra: string[]): string[] => ['migrate', source, '--target', db.url, '--mappings', join(work, 'none'), '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap'), ...extra];
+  const migrate = (db: TestDatabase, ...extra: string[]): string[] => ['migrate', source, '--target', db.url, '--mappings', noMappings(work), '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap'), ...extra];
   const fresh = async (name: string): Promise<TestDatabase> => {
     const db = await createTestDatabase(name);
     dbs.push(db);
