@@ -54,15 +54,17 @@ export interface BenchOptions {
   readonly target: string | undefined;
   readonly keep: boolean;
   readonly skipRaw: boolean;
+  readonly skipPgloader: boolean;
 }
 
-const USAGE = `usage: npm run bench -- [--rows N] [--lanes N] [--target postgres://user:pass@host/db] [--keep] [--skip-raw]
+const USAGE = `usage: npm run bench -- [--rows N] [--lanes N] [--target postgres://user:pass@host/db] [--keep] [--skip-raw] [--skip-pgloader]
   --rows N      rows of the generated database (default 1000000: events 1.1·N, users N/10)
   --lanes N     sqlite2pg --lanes (default 2)
   --target URL  an existing server: the database sqlite2pg_bench_<rows> is created and dropped there
                 (default: a throwaway embedded PostgreSQL under bench/.cache/pg)
   --keep        keep the target database (and the embedded server) afterwards
-  --skip-raw    do not run the sqlite3 | psql baseline`;
+  --skip-raw    do not run the sqlite3 | psql baseline
+  --skip-pgloader  do not run pgloader (e.g. while comparing builds of sqlite2pg)`;
 
 class BenchUsageError extends Error {}
 
@@ -84,6 +86,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         target: { type: 'string' },
         keep: { type: 'boolean', default: false },
         'skip-raw': { type: 'boolean', default: false },
+        'skip-pgloader': { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -97,6 +100,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     target: values.target,
     keep: Boolean(values.keep),
     skipRaw: Boolean(values['skip-raw']),
+    skipPgloader: Boolean(values['skip-pgloader']),
   };
 }
 
@@ -313,7 +317,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       runs.push(r.run);
       raw = r.raw;
     }
-    runs.push(await benchPgloader(server, dbName, source, join(workDir, 'pgloader')));
+    runs.push(o.skipPgloader ? skipped('pgloader', '--skip-pgloader') : await benchPgloader(server, dbName, source, join(workDir, 'pgloader')));
     const s = await benchSqlite2pg(server, dbName, source, o.lanes, join(workDir, 'sqlite2pg'));
     runs.unshift(s.run);
     ours = s.result;
