@@ -64,8 +64,8 @@ export async function loadPhase(admin: pg.ClientBase, plan: Plan, o: LoadPhaseOp
         // Journal each table as soon as it is complete: a crash after this point keeps it.
         await journalTable(admin, o.runId, r);
         ev.tableDone?.(r);
-        o.onTableLoaded?.(r.table);
       },
+      ...(o.onTableLoaded ? { onTableLoaded: o.onTableLoaded } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     }, log.t0),
   );
