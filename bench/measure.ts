@@ -29,6 +29,16 @@ export interface TreePeak {
 export interface PeakSampler {
   /** Stop sampling (after one last sample) and return the peak of every tree by name. */
   stop(): Record<string, TreePeak>;
+  /** CPU readings so far (one per tick), when the sampler was given trees to time. */
+  readonly cpu: readonly CpuSample[];
+  /** Take a CPU reading now (e.g. the moment the measured process exited). */
+  cpuNow(): CpuSample;
+}
+
+/** Which trees' CPU to read each tick: the client's roots and the server's. */
+export interface CpuTrees {
+  readonly client: () => readonly number[];
+  readonly server: () => readonly number[];
 }
 
 /** Parent pid from the text of /proc/<pid>/stat; the command name may hold spaces and parentheses. */
@@ -73,16 +83,105 @@ function readText(path: string): string | null {
   }
 }
 
-/** pid → parent pid for every process now running. */
-export function readProcessParents(): Map<number, number> {
-  const parents = new Map<number, number>();
+/**
+ * CPU clock ticks of /proc/<pid>/stat: utime + stime (the process, all its threads, live or
+ * exited) and cutime + cstime (its children that have exited and been waited for). In ticks of
+ * USER_HZ, which is 100 on Linux whatever the kernel's HZ (proc(5)).
+ */
+export function parseStatTicks(stat: string): { own: number; children: number } | null {
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return null;
+  // After ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime
+  const f = stat.slice(close + 2).split(' ');
+  const [utime, stime, cutime, cstime] = [f[11], f[12], f[13], f[14]].map(Number);
+  if (![utime, stime, cutime, cstime].every((n) => Number.isFinite(n))) return null;
+  return { own: utime! + stime!, children: cutime! + cstime! };
+}
+
+export const TICK_MS = 10;
+
+export interface ProcessStat {
+  readonly ppid: number;
+  /** utime + stime + cutime + cstime, in ms: the process and its waited-for descendants. */
+  readonly cpuMs: number;
+}
+
+/** pid → parent pid and CPU time for every process now running. */
+export function readProcessStats(): Map<number, ProcessStat> {
+  const stats = new Map<number, ProcessStat>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = readText(`/proc/${entry}/stat`);
-    const ppid = stat ? parseStatParent(stat) : null;
-    if (ppid !== null) parents.set(Number(entry), ppid);
+    if (!stat) continue;
+    const ppid = parseStatParent(stat);
+    const ticks = parseStatTicks(stat);
+    if (ppid !== null) stats.set(Number(entry), { ppid, cpuMs: ticks ? (ticks.own + ticks.children) * TICK_MS : 0 });
   }
-  return parents;
+  return stats;
+}
+
+/** pid → parent pid for every process now running. */
+export function readProcessParents(): Map<number, number> {
+  return new Map([...readProcessStats()].map(([pid, s]) => [pid, s.ppid]));
+}
+
+/** CPU ms of exited children this process has waited for (a measured run's, once it ended). */
+export function selfChildrenCpuMs(): number {
+  const t = parseStatTicks(readText('/proc/self/stat') ?? '');
+  return t ? t.children * TICK_MS : 0;
+}
+
+/**
+ * CPU time of a process tree so far: every live process's own and waited-for children's time.
+ * A process that exits moves its time into its parent's children time when the parent waits for
+ * it, so the sum never goes backwards as long as the roots stay alive or are waited for by us
+ * (then `selfChildrenCpuMs` has it).
+ */
+export function treeCpuMs(pids: readonly number[], stats: ReadonlyMap<number, ProcessStat>): number {
+  return pids.reduce((sum, pid) => sum + (stats.get(pid)?.cpuMs ?? 0), 0);
+}
+
+/** One reading of the CPU clocks: epoch ms, client tree + our waited-for children, server tree. */
+export interface CpuSample {
+  readonly atMs: number;
+  readonly clientMs: number;
+  readonly serverMs: number;
+}
+
+/** CPU spent between two epoch times, linearly interpolated between samples (sorted by atMs). */
+export function cpuAt(samples: readonly CpuSample[], atMs: number): { clientMs: number; serverMs: number } {
+  if (!samples.length) return { clientMs: 0, serverMs: 0 };
+  if (atMs <= samples[0]!.atMs) return { clientMs: samples[0]!.clientMs, serverMs: samples[0]!.serverMs };
+  for (let i = 1; i < samples.length; i++) {
+    const b = samples[i]!;
+    if (atMs <= b.atMs) {
+      const a = samples[i - 1]!;
+      const f = b.atMs > a.atMs ? (atMs - a.atMs) / (b.atMs - a.atMs) : 1;
+      return { clientMs: a.clientMs + f * (b.clientMs - a.clientMs), serverMs: a.serverMs + f * (b.serverMs - a.serverMs) };
+    }
+  }
+  const last = samples[samples.length - 1]!;
+  return { clientMs: last.clientMs, serverMs: last.serverMs };
+}
+
+/** CPU over the union of intervals (epoch ms start + length): client and server ms. */
+export function cpuOver(samples: readonly CpuSample[], intervals: readonly { readonly startMs: number; readonly ms: number }[]): { clientMs: number; serverMs: number } {
+  const sorted = [...intervals].sort((a, b) => a.startMs - b.startMs);
+  const merged: { lo: number; hi: number }[] = [];
+  for (const { startMs, ms } of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && startMs <= last.hi) last.hi = Math.max(last.hi, startMs + ms);
+    else merged.push({ lo: startMs, hi: startMs + ms });
+  }
+  let clientMs = 0;
+  let serverMs = 0;
+  for (const { lo, hi } of merged) {
+    const a = cpuAt(samples, lo);
+    const b = cpuAt(samples, hi);
+    clientMs += b.clientMs - a.clientMs;
+    serverMs += b.serverMs - a.serverMs;
+  }
+  return { clientMs, serverMs };
 }
 
 export function parentOf(pid: number): number | null {
@@ -106,12 +205,24 @@ function readMemory(pid: number, metric: MemoryMetric): number {
  * measured runs, those with more backends most (one build, 1M rows: sqlite2pg 30.1 s → 24.6 s
  * and the raw pipe 15.1 s → 13.9 s once it stopped).
  */
-export function startPeakSampler(trees: readonly WatchedTree[], intervalMs = 100, pssEvery = 10): PeakSampler {
+export function startPeakSampler(trees: readonly WatchedTree[], intervalMs = 100, pssEvery = 10, cpuTrees?: CpuTrees): PeakSampler {
   const peaks = new Map<string, { peakBytes: number; processesAtPeak: number; samples: number }>();
   for (const t of trees) peaks.set(t.name, { peakBytes: 0, processesAtPeak: 0, samples: 0 });
+  const cpu: CpuSample[] = [];
   let tick = 0;
+  const readCpu = (stats: ReadonlyMap<number, ProcessStat>, parents: ReadonlyMap<number, number>): CpuSample => {
+    const s: CpuSample = {
+      atMs: Date.now(),
+      clientMs: selfChildrenCpuMs() + treeCpuMs(treeOf(cpuTrees!.client(), parents), stats),
+      serverMs: treeCpuMs(treeOf(cpuTrees!.server(), parents), stats),
+    };
+    cpu.push(s);
+    return s;
+  };
   const sample = (final = false): void => {
-    const parents = readProcessParents();
+    const stats = readProcessStats();
+    const parents = new Map([...stats].map(([pid, st]) => [pid, st.ppid]));
+    if (cpuTrees) readCpu(stats, parents);
     const pssNow = final || tick++ % pssEvery === 0;
     for (const t of trees) {
       if (t.metric === 'pss' && !pssNow) continue;
@@ -135,6 +246,11 @@ export function startPeakSampler(trees: readonly WatchedTree[], intervalMs = 100
       clearInterval(timer);
       sample(true);
       return Object.fromEntries(trees.map((t) => [t.name, { metric: t.metric, ...peaks.get(t.name)! }]));
+    },
+    cpu,
+    cpuNow() {
+      const stats = readProcessStats();
+      return readCpu(stats, new Map([...stats].map(([pid, st]) => [pid, st.ppid])));
     },
   };
 }

@@ -9,7 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,10 +33,10 @@ import {
   type BenchServer,
 } from './bench-target.js';
 import { ensureBenchDb, SEED, SHAPE_VERSION, type BenchDb } from './generate-bench-db.js';
-import { startPeakSampler, type TreePeak } from './measure.js';
+import { readProcessParents, startPeakSampler, treeOf, type CpuSample, type TreePeak } from './measure.js';
 import { runPgloader } from './pgloader-run.js';
 import { commandExists, runRawPipe, type RawPipeResult } from './raw-pipe.js';
-import { phaseBreakdown, runSqlite2pg, type Sqlite2pgRun } from './sqlite2pg-run.js';
+import { phaseBreakdown, phaseCpu, runSqlite2pg, type Sqlite2pgRun } from './sqlite2pg-run.js';
 
 const execFileAsync = promisify(execFile);
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'); // dist/bench → repo
@@ -54,15 +54,17 @@ export interface BenchOptions {
   readonly target: string | undefined;
   readonly keep: boolean;
   readonly skipRaw: boolean;
+  readonly skipPgloader: boolean;
 }
 
-const USAGE = `usage: npm run bench -- [--rows N] [--lanes N] [--target postgres://user:pass@host/db] [--keep] [--skip-raw]
+const USAGE = `usage: npm run bench -- [--rows N] [--lanes N] [--target postgres://user:pass@host/db] [--keep] [--skip-raw] [--skip-pgloader]
   --rows N      rows of the generated database (default 1000000: events 1.1·N, users N/10)
   --lanes N     sqlite2pg --lanes (default 2)
   --target URL  an existing server: the database sqlite2pg_bench_<rows> is created and dropped there
                 (default: a throwaway embedded PostgreSQL under bench/.cache/pg)
   --keep        keep the target database (and the embedded server) afterwards
-  --skip-raw    do not run the sqlite3 | psql baseline`;
+  --skip-raw    do not run the sqlite3 | psql baseline
+  --skip-pgloader  do not run pgloader (e.g. while comparing builds of sqlite2pg)`;
 
 class BenchUsageError extends Error {}
 
@@ -84,6 +86,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         target: { type: 'string' },
         keep: { type: 'boolean', default: false },
         'skip-raw': { type: 'boolean', default: false },
+        'skip-pgloader': { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -97,6 +100,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     target: values.target,
     keep: Boolean(values.keep),
     skipRaw: Boolean(values['skip-raw']),
+    skipPgloader: Boolean(values['skip-pgloader']),
   };
 }
 
@@ -121,33 +125,64 @@ interface Measured<T> {
   readonly value: T;
   readonly own: TreePeak;
   readonly server: TreePeak;
+  /** CPU of the run: client tree (with the children it waited for) and server tree, from start to `ended()`. */
+  readonly cpu: { readonly clientMs: number; readonly serverMs: number } | null;
+  readonly cpuSamples: readonly CpuSample[];
 }
+
+/** Called by a measured body the moment its processes have exited, before it counts rows. */
+type Ended = () => Promise<void>;
 
 /**
  * Recreate the database, warm the source, then run `body` while sampling the memory of the
  * processes it spawns (VmRSS) every 100 ms and of the PostgreSQL server (PSS) every second.
  */
-async function measured<T>(server: BenchServer, dbName: string, source: BenchDb, body: (db: BenchDatabase, onSpawn: (pid: number) => void) => Promise<T>): Promise<Measured<T>> {
+async function measured<T>(server: BenchServer, dbName: string, source: BenchDb, body: (db: BenchDatabase, onSpawn: (pid: number) => void, ended: Ended) => Promise<T>): Promise<Measured<T>> {
   const db = await recreateBenchDatabase(server, dbName);
   await warmPageCache(source.path);
   const pids: number[] = [];
-  const sampler = startPeakSampler([
-    { name: 'own', metric: 'rss', roots: () => pids },
-    { name: 'server', metric: 'pss', roots: () => (server.postmasterPid ? [server.postmasterPid] : []) },
-  ]);
+  const serverRoots = (): number[] => (server.postmasterPid ? [server.postmasterPid] : []);
+  const serverProcesses = (): number => treeOf(serverRoots(), readProcessParents()).length;
+  const processesBefore = serverProcesses();
+  const sampler = startPeakSampler(
+    [
+      { name: 'own', metric: 'rss', roots: () => pids },
+      { name: 'server', metric: 'pss', roots: serverRoots },
+    ],
+    100,
+    10,
+    { client: () => pids, server: serverRoots },
+  );
+  const first = sampler.cpu[0]!;
+  let last: CpuSample | null = null;
+  const ended: Ended = async () => {
+    // The run's backends exit after its client; the postmaster adds their CPU to its children
+    // time once it has waited for them. Read when they are gone (at most 3 s).
+    for (let i = 0; i < 150 && serverProcesses() > processesBefore; i++) await new Promise((r) => setTimeout(r, 20));
+    last = sampler.cpuNow();
+  };
   let peaks: Record<string, TreePeak>;
   let value: T;
   try {
-    value = await body(db, (pid) => {
-      pids.push(pid);
-      running.add(pid);
-    });
+    value = await body(
+      db,
+      (pid) => {
+        pids.push(pid);
+        running.add(pid);
+      },
+      ended,
+    );
   } finally {
     peaks = sampler.stop();
     for (const pid of pids) running.delete(pid);
   }
-  return { value, own: peaks['own']!, server: peaks['server']! };
+  const end = last as CpuSample | null;
+  const cpu = end ? { clientMs: end.clientMs - first.clientMs, serverMs: server.postmasterPid ? end.serverMs - first.serverMs : NaN } : null;
+  const cpuSamples = sampler.cpu.filter((x) => !end || x.atMs <= end.atMs).map((x) => ({ atMs: x.atMs, clientMs: x.clientMs - first.clientMs, serverMs: x.serverMs - first.serverMs }));
+  return { value, own: peaks['own']!, server: peaks['server']!, cpu, cpuSamples };
 }
+
+const runCpu = (m: Measured<unknown>): MeasuredRun['cpu'] => (m.cpu ? { clientMs: m.cpu.clientMs, serverMs: Number.isNaN(m.cpu.serverMs) ? null : m.cpu.serverMs } : null);
 
 async function targetRows(db: BenchDatabase): Promise<number | null> {
   return countRows(db, TABLES).then(
@@ -167,7 +202,7 @@ async function benchRawPipe(server: BenchServer, dbName: string, source: BenchDb
     return { run: skipped(name, `${missing.join(', ')} not on PATH`), raw: null };
   }
   log('raw pipe: sqlite3 -csv | psql \\copy, then keys and indexes ...');
-  const m = await measured(server, dbName, source, (db, onSpawn) => runRawPipe({ dbPath: source.path, pgEnv: db.env, onSpawn }).then(async (r) => ({ r, rows: r.ok ? await targetRows(db) : null })));
+  const m = await measured(server, dbName, source, (db, onSpawn, ended) => runRawPipe({ dbPath: source.path, pgEnv: db.env, onSpawn }).then(async (r) => (await ended(), { r, rows: r.ok ? await targetRows(db) : null })));
   const { r, rows } = m.value;
   log(`raw pipe: ${r.ok ? 'done' : 'FAILED'} in ${(r.ms / 1000).toFixed(2)} s`);
   return {
@@ -180,15 +215,17 @@ async function benchRawPipe(server: BenchServer, dbName: string, source: BenchDb
       rows,
       peakRssBytes: m.own.peakBytes,
       peakServerPssBytes: serverPss(server, m),
+      cpu: runCpu(m),
     },
     raw: r,
   };
 }
 
-async function benchSqlite2pg(server: BenchServer, dbName: string, source: BenchDb, lanes: number, workDir: string): Promise<{ run: MeasuredRun; result: Sqlite2pgRun }> {
+async function benchSqlite2pg(server: BenchServer, dbName: string, source: BenchDb, lanes: number, workDir: string): Promise<{ run: MeasuredRun; result: Sqlite2pgRun; cpuSamples: readonly CpuSample[] }> {
   log(`sqlite2pg: migrate --lanes ${lanes} ...`);
-  const m = await measured(server, dbName, source, async (db, onSpawn) => {
+  const m = await measured(server, dbName, source, async (db, onSpawn, ended) => {
     const result = await runSqlite2pg({ repoRoot: REPO_ROOT, dbPath: source.path, targetUrl: db.url, pgEnv: db.env, mappingsDir: join(BENCH_DIR, 'mappings'), workDir, lanes, onSpawn });
+    await ended();
     return { result, rows: result.exitCode === 0 ? await targetRows(db) : null };
   });
   const { result, rows } = m.value;
@@ -212,8 +249,10 @@ async function benchSqlite2pg(server: BenchServer, dbName: string, source: Bench
       rows,
       peakRssBytes: m.own.peakBytes,
       peakServerPssBytes: serverPss(server, m),
+      cpu: runCpu(m),
     },
     result,
+    cpuSamples: m.cpuSamples,
   };
 }
 
@@ -223,15 +262,17 @@ async function benchPgloader(server: BenchServer, dbName: string, source: BenchD
     return skipped('pgloader', 'not installed, skipped');
   }
   log('pgloader: loading ...');
-  const m = await measured(server, dbName, source, async (db, onSpawn) => {
+  const m = await measured(server, dbName, source, async (db, onSpawn, ended) => {
     const r = await runPgloader({ dbPath: source.path, targetUrl: db.url, pgEnv: db.env, workDir, onSpawn });
+    await ended();
     return { r, rows: r.exitCode === 0 ? await targetRows(db) : null };
   });
   const { r, rows } = m.value;
   // pgloader logs a table it could not load and still exits 0: count what arrived.
   const expected = source.shape.events + source.shape.users;
   const complete = r.exitCode === 0 && rows === expected;
-  const why = r.exitCode !== 0 ? `exit ${r.exitCode}` : rows !== expected ? `loaded ${rows ?? '?'} of ${expected} rows` : null;
+  const heap = r.exitCode !== 0 && /heap exhausted/i.test(await readFile(r.logPath, 'utf8').catch(() => ''));
+  const why = r.exitCode !== 0 ? `exit ${r.exitCode}${heap ? ': heap exhausted, pgloader cannot load this size with its default heap' : ''}` : rows !== expected ? `loaded ${rows ?? '?'} of ${expected} rows` : null;
   log(`pgloader: ${complete ? 'done' : `FAILED (${why})`} in ${(r.wallMs / 1000).toFixed(2)} s`);
   return {
     name: 'pgloader',
@@ -242,11 +283,12 @@ async function benchPgloader(server: BenchServer, dbName: string, source: BenchD
     rows,
     peakRssBytes: m.own.peakBytes,
     peakServerPssBytes: serverPss(server, m),
+    cpu: runCpu(m),
   };
 }
 
 function skipped(name: MeasuredRun['name'], note: string): MeasuredRun {
-  return { name, status: 'skipped', note, exitCode: null, wallMs: null, rows: null, peakRssBytes: null, peakServerPssBytes: null };
+  return { name, status: 'skipped', note, exitCode: null, wallMs: null, rows: null, peakRssBytes: null, peakServerPssBytes: null, cpu: null };
 }
 
 export async function runBench(o: BenchOptions): Promise<BenchResults> {
@@ -266,6 +308,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   const runs: MeasuredRun[] = [];
   let raw: RawPipeResult | null = null;
   let ours: Sqlite2pgRun | null = null;
+  let ourCpu: readonly CpuSample[] = [];
   try {
     // The baseline first, so that --keep leaves sqlite2pg's result in the database.
     if (o.skipRaw) runs.push(skipped('raw pipe', '--skip-raw'));
@@ -274,10 +317,11 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
       runs.push(r.run);
       raw = r.raw;
     }
-    runs.push(await benchPgloader(server, dbName, source, join(workDir, 'pgloader')));
+    runs.push(o.skipPgloader ? skipped('pgloader', '--skip-pgloader') : await benchPgloader(server, dbName, source, join(workDir, 'pgloader')));
     const s = await benchSqlite2pg(server, dbName, source, o.lanes, join(workDir, 'sqlite2pg'));
     runs.unshift(s.run);
     ours = s.result;
+    ourCpu = s.cpuSamples;
   } finally {
     if (!o.keep) await dropBenchDatabase(server, dbName).catch((e: Error) => log(`could not drop ${dbName}: ${e.message}`));
     await closeBenchServer(server, o.keep).catch((e: Error) => log(`could not stop the embedded server: ${e.message}`));
@@ -285,9 +329,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
   }
 
   const loadAfter = loadavg()[0]!;
-  const figures = withFigures(runs, source.sizeBytes);
+  const figures = withFigures(runs, source.sizeBytes, cpus().length);
   const report = ours?.report ?? null;
-  const phases = report ? { ...phaseBreakdown(report.steps), reportMs: report.ms, outcome: report.outcome } : null;
+  const phases = report ? { ...phaseBreakdown(report.steps), cpu: phaseCpu(ours!, ourCpu), reportMs: report.ms, outcome: report.outcome } : null;
   const verifyShare = phases && phases.sectionMs.data > 0 && phases.sectionMs.verify > 0 ? phases.sectionMs.verify / phases.sectionMs.data : null;
   const [sqlite3Version, psqlVersion] = await Promise.all([toolVersion('sqlite3'), toolVersion('psql')]);
   return {
@@ -312,8 +356,15 @@ export async function runBench(o: BenchOptions): Promise<BenchResults> {
     sqlite2pgPhases: phases,
     rawPipeSteps: raw?.steps ?? null,
     verifyShareOfLoad: verifyShare,
-    targets: targetChecks(figures, verifyShare, o.rows),
+    targets: targetChecks(figures, verifyShare, o.rows, o.rows > 1_000_000 ? await sameDayRss(1_000_000) : null),
   };
+}
+
+/** Peak RSS of sqlite2pg in today's committed results file for `rows`, if there is one. */
+async function sameDayRss(rows: number): Promise<number | null> {
+  const file = join(BENCH_DIR, 'results', `${new Date().toISOString().slice(0, 10)}-${rows}.json`);
+  const r = await readFile(file, 'utf8').then((t) => JSON.parse(t) as BenchResults, () => null);
+  return r?.runs.find((x) => x.name === 'sqlite2pg' && x.status === 'ok')?.peakRssBytes ?? null;
 }
 
 async function main(argv: readonly string[]): Promise<number> {

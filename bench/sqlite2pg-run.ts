@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunResult, Section, StepResult } from '../src/model/run-result.js';
-import { startTimer, unionMs } from './measure.js';
+import { cpuOver, startTimer, unionMs, type CpuSample } from './measure.js';
 
 export interface Sqlite2pgRunOptions {
   readonly repoRoot: string;
@@ -25,6 +25,9 @@ export interface Sqlite2pgRunOptions {
 export interface Sqlite2pgRun {
   readonly exitCode: number;
   readonly wallMs: number;
+  /** Epoch ms of the spawn and of the exit: the report's clock starts after node's start-up. */
+  readonly spawnAtMs: number;
+  readonly exitAtMs: number;
   readonly logPath: string;
   readonly reportPath: string | null;
   readonly report: RunResult | null;
@@ -50,6 +53,7 @@ export async function runSqlite2pg(o: Sqlite2pgRunOptions): Promise<Sqlite2pgRun
   const logPath = join(o.workDir, 'sqlite2pg.log');
   const log = await open(logPath, 'w');
   const elapsed = startTimer();
+  const spawnAtMs = Date.now();
   const exitCode = await new Promise<number>((resolve, reject) => {
     // Output goes straight to a file descriptor: we do not pump it, so it costs the child only.
     const child = spawn(process.execPath, migrateArgs(o), {
@@ -62,9 +66,10 @@ export async function runSqlite2pg(o: Sqlite2pgRunOptions): Promise<Sqlite2pgRun
     child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   }).finally(() => log.close());
   const wallMs = elapsed();
+  const exitAtMs = Date.now();
   const reportPath = await findJsonReport(join(o.workDir, 'reports'));
   const report = reportPath ? (JSON.parse(await readFile(reportPath, 'utf8')) as RunResult) : null;
-  return { exitCode, wallMs, logPath, reportPath, report };
+  return { exitCode, wallMs, spawnAtMs, exitAtMs, logPath, reportPath, report };
 }
 
 /** The run's JSON report: the one `<stamp>-<stem>.json` in a reports directory used by one run. */
@@ -110,4 +115,30 @@ export function phaseBreakdown(steps: readonly StepResult[]): PhaseBreakdown {
     verify: perTable('verify'),
     other: steps.filter((x) => x.section === 'pre' || x.section === 'cutover').map((x) => ({ step: x.step, section: x.section, ms: x.ms })),
   };
+}
+
+export interface CpuSplit {
+  readonly clientMs: number;
+  readonly serverMs: number;
+}
+
+/**
+ * CPU per report section, from the benchmark's 100 ms CPU readings (client = sqlite2pg's process,
+ * all its threads; server = the PostgreSQL processes), over the union of each section's step
+ * intervals; `start-up` is from the spawn to the report's clock start (node, module loading,
+ * argument and config checks), `exit` from the report's end to the process exit. Sections that
+ * overlap in time share the CPU of the overlap (each counts it).
+ */
+export function phaseCpu(run: Pick<Sqlite2pgRun, 'spawnAtMs' | 'exitAtMs' | 'report'>, samples: readonly CpuSample[]): Record<Section | 'start-up' | 'exit', CpuSplit> | null {
+  const report = run.report;
+  if (!report || samples.length < 2) return null;
+  const t0 = Date.parse(report.startedAt);
+  const end = t0 + report.ms;
+  const over = (intervals: readonly { startMs: number; ms: number }[]): CpuSplit => cpuOver(samples, intervals);
+  const out = {
+    'start-up': over([{ startMs: run.spawnAtMs, ms: Math.max(0, t0 - run.spawnAtMs) }]),
+    exit: over([{ startMs: end, ms: Math.max(0, run.exitAtMs - end) }]),
+  } as Record<Section | 'start-up' | 'exit', CpuSplit>;
+  for (const s of SECTIONS) out[s] = over(report.steps.filter((x) => x.section === s).map((x) => ({ startMs: t0 + x.startMs, ms: x.ms })));
+  return out;
 }

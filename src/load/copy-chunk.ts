@@ -23,6 +23,21 @@ import type { QuarantinePart } from './quarantine-files.js';
 export const BATCH_BYTES = 64 * 1024;
 /** Room past BATCH_BYTES so that most rows fit in the batch they start. */
 const BATCH_SLACK = 16 * 1024;
+/**
+ * Batch Buffers this thread has sent and got back: a batch Buffer lives outside the V8 heap and,
+ * allocated per batch, was freed only when a collection found it dead, so RSS grew with the run
+ * (bench/README.md). Recycled, a lane needs a handful. Per thread (each lane worker has its own).
+ */
+const freeBatches: Buffer[] = [];
+const MAX_FREE_BATCHES = 8;
+const BATCH_ALLOC = BATCH_BYTES + BATCH_SLACK;
+
+/** The client's socket, to see when it has handed everything written to the kernel (pg internals; null if not found). */
+function socketOf(client: pg.ClientBase): { readonly writableLength: number } | null {
+  const stream = (client as unknown as { connection?: { stream?: { writableLength?: unknown } } }).connection?.stream;
+  return stream && typeof stream.writableLength === 'number' ? (stream as { writableLength: number }) : null;
+}
+
 /** Rows PostgreSQL may reject in one chunk before we call the table broken (each costs a re-send). */
 export const MAX_REJECTED_ROWS_PER_CHUNK = 200;
 
@@ -95,18 +110,40 @@ export async function copyChunk(
     const skip = badLine;
     const keyOf = t.readKey.kind === 'none' ? () => `row #${rowsRead}` : (row: readonly unknown[]) => rowKey(row);
 
+    const socket = socketOf(client);
+    // Set below, before the generator first runs.
+    let source: Readable | null = null;
+    let stream: (ReturnType<typeof copyFrom> & { writableLength: number }) | null = null;
+    /** Batches handed to the stream and not yet known to be flushed to the kernel. */
+    const inFlight: Buffer[] = [];
+    /**
+     * A fresh batch Buffer, from the free list when it can: everything handed over so far is
+     * free once nothing waits in the readable, the COPY stream or the socket (a socket's
+     * writableLength counts bytes until the kernel has taken them).
+     */
+    const allocBatch = (): Buffer => {
+      if (inFlight.length && socket && socket.writableLength === 0 && source?.readableLength === 0 && stream?.writableLength === 0) {
+        for (const b of inFlight) if (freeBatches.length < MAX_FREE_BATCHES) freeBatches.push(b);
+        inFlight.length = 0;
+      }
+      return freeBatches.pop() ?? Buffer.allocUnsafe(BATCH_ALLOC);
+    };
+
     async function* batches(): AsyncGenerator<Buffer> {
       // Lines are written straight into a Buffer: appending them to a string and converting it
       // per batch cost ~4 µs per 300-byte row (rope flattening, then UTF-8 encoding), writing
       // ~0.05 µs (measured on the benchmark's events table, bench/README.md).
-      let out = Buffer.allocUnsafe(BATCH_BYTES + BATCH_SLACK);
+      let out = allocBatch();
       let used = 0;
       let pending = 0;
       let sinceYield = 0;
       const take = (): Buffer => {
         const b = out.subarray(0, used);
         bytes += used;
-        out = Buffer.allocUnsafe(BATCH_BYTES + BATCH_SLACK);
+        // The new Buffer first: this one is not handed over yet and must not be recycled.
+        const next = allocBatch();
+        if (out.length === BATCH_ALLOC) inFlight.push(out);
+        out = next;
         used = 0;
         return b;
       };
@@ -171,10 +208,11 @@ export async function copyChunk(
       if (pending > 0) onRows(pending);
     }
 
-    const stream = client.query(copyFrom(sql));
+    stream = client.query(copyFrom(sql)) as ReturnType<typeof copyFrom> & { writableLength: number };
     const rows = batches();
+    source = Readable.from(rows);
     try {
-      await pipeline(Readable.from(rows), stream);
+      await pipeline(source, stream);
     } catch (e) {
       if (e instanceof MigrateError) throw e;
       const pgErr = e as PgDatabaseError;
@@ -204,6 +242,9 @@ export async function copyChunk(
       await rows.return(undefined);
     }
     const loaded = Number((stream as unknown as { rowCount: number }).rowCount);
+    // The COPY is complete: nothing of it is still queued anywhere.
+    for (const b of inFlight) if (freeBatches.length < MAX_FREE_BATCHES) freeBatches.push(b);
+    inFlight.length = 0;
     if (loaded !== sent) {
       throw new LoadError('E_COPY_COUNT', `COPY into ${t.target} reported ${loaded} rows but ${sent} were sent.`);
     }

@@ -34,11 +34,20 @@ export interface LoadOptions {
   readonly onRows?: (t: TablePlan, rows: number) => void;
   /** Awaited before the lane moves on: e.g. record the table in the journal so a resume can skip it. */
   readonly onTableDone?: (r: TableLoad) => void | Promise<void>;
+  /** Called after onTableDone: e.g. start the table's keys and indexes (post-load) while others still load. */
+  readonly onTableLoaded?: (t: TablePlan) => void;
   readonly signal?: AbortSignal;
 }
 
 /** The worker's compiled entry; absent when running from TypeScript sources (then lanes share this thread). */
 const WORKER_URL = new URL('./lane-worker.js', import.meta.url);
+
+/**
+ * Below this many rows in all, lanes run in this thread: a lane worker costs ~0.15 s of CPU to
+ * start (a V8 isolate loading pg, better-sqlite3 and the casts), which is the encoding of ~12k rows.
+ * Measured on the benchmark (bench/README.md).
+ */
+export const THREADED_MIN_ROWS = 50_000;
 
 /** What a finished chunk left in its quarantine part file. */
 interface PartResult {
@@ -140,6 +149,7 @@ export async function loadTables(plan: Plan, options: LoadOptions, t0: number): 
     };
     results.push(done);
     await options.onTableDone?.(done);
+    options.onTableLoaded?.(done.table);
   };
   const startTask = (task: ChunkTask): void => {
     const state = states.get(task.table.source)!;
@@ -228,7 +238,8 @@ export async function loadTables(plan: Plan, options: LoadOptions, t0: number): 
   };
 
   const lanes = Math.max(1, Math.min(options.lanes, tasks.length || 1));
-  const threaded = lanes > 1 && options.target !== undefined && existsSync(fileURLToPath(WORKER_URL));
+  const rows = plan.tables.reduce((n, t) => n + t.rowCount, 0);
+  const threaded = lanes > 1 && rows >= THREADED_MIN_ROWS && options.target !== undefined && existsSync(fileURLToPath(WORKER_URL));
   await Promise.all(Array.from({ length: lanes }, threaded ? workerLane : inThreadLane));
   if (failure !== null) throw failure;
   return results;

@@ -150,41 +150,62 @@ export async function buildPostLoad(client: pg.ClientBase, plan: Plan, o: PostLo
   }
 }
 
-async function buildObjects(client: pg.ClientBase, plan: Plan, o: PostLoadOptions): Promise<PostLoadResult> {
-  const steps: StepResult[] = [];
-  const warnings: string[] = [];
+/**
+ * Work on one table: pk and index builds (`builds`, which may run at once on several connections:
+ * CREATE INDEX takes a SHARE lock, which does not conflict with itself; the pk's ALTER TABLE …
+ * USING INDEX waits for the others), then the rest (`after`) in order once they are done.
+ */
+interface TableJob {
+  readonly builds: ((client: pg.ClientBase) => Promise<void>)[];
+  readonly after: (client: pg.ClientBase) => Promise<void>;
+}
+
+/** Objects built so far, by kind (the counts of ObjectCounts without `tables`). */
+type Counts = Omit<ObjectCounts, 'tables'>;
+
+function tableJob(t: TablePlan, o: PostLoadOptions, steps: StepResult[], warnings: string[], n: { -readonly [K in keyof Counts]: number }): TableJob {
   const s = o.schema;
-  let primaryKeys = 0, uniqueIndexes = 0, indexes = 0, foreignKeys = 0, checks = 0, triggers = 0, identityResets = 0, views = 0;
+  const builds: TableJob['builds'] = [];
   // Keys and indexes first: FKs need the referenced unique indexes, and all of them are cheaper
   // to build once on loaded data than to maintain row by row during COPY.
-  for (const t of plan.tables) {
-    if (t.primaryKey) {
+  if (t.primaryKey) {
+    builds.push(async (client) => {
       await runStep(client, 'primary key', t.target, 'post', primaryKeySql(s, t), o, steps);
-      primaryKeys++;
-    }
-    for (const ix of t.indexes) {
+      n.primaryKeys++;
+    });
+  }
+  for (const ix of t.indexes) {
+    builds.push(async (client) => {
       if (ix.unique && ix.asciiFoldParts) await nocaseIndex(client, s, t, ix, o, steps, warnings);
       else await runStep(client, `${ix.unique ? 'unique ' : ''}index ${ix.name}`, t.target, 'post', indexSql(s, t, ix), o, steps);
-      if (ix.unique) uniqueIndexes++;
-      else indexes++;
-    }
+      if (ix.unique) n.uniqueIndexes++;
+      else n.indexes++;
+    });
+  }
+  const after = async (client: pg.ClientBase): Promise<void> => {
     for (const ch of t.checks) {
       await runStep(client, `check ${ch.name}`, t.target, 'post', [checkSql(s, t, ch)], o, steps);
-      checks++;
+      n.checks++;
     }
     // Identity after the load, restarted past max(id): the application's next INSERT must not collide.
     const ids = identitySql(s, await withoutFullIdentities(client, s, t, o, steps, warnings));
     if (ids.length) {
       await runStep(client, 'identity reset', t.target, 'post', ids, o, steps);
-      identityResets++;
+      n.identityResets++;
     }
     const touch = touchTriggerSql(s, t);
     if (touch.length) {
       await runStep(client, `touch trigger on ${t.touchColumn}`, t.target, 'post', touch, o, steps);
-      triggers++;
+      n.triggers++;
     }
-  }
-  // Foreign keys only after all tables and their keys exist (FK cycles, e.g. Sakila store ⇄ staff).
+    await runStep(client, 'analyze', t.target, 'post', [`ANALYZE ${qualify(s, t.target)}`], o, steps);
+  };
+  return { builds, after };
+}
+
+/** Foreign keys (after every table's keys exist: FK cycles, e.g. Sakila store ⇄ staff), then views. */
+async function buildLast(client: pg.ClientBase, plan: Plan, o: PostLoadOptions, steps: StepResult[], warnings: string[], n: { -readonly [K in keyof Counts]: number }): Promise<void> {
+  const s = o.schema;
   for (const t of plan.tables) {
     for (const fk of t.foreignKeys) {
       const r = await client.query<{ n: string; sample: string[] }>(orphanCountSql(s, t, fk));
@@ -198,14 +219,14 @@ async function buildObjects(client: pg.ClientBase, plan: Plan, o: PostLoadOption
       }
       if (orphans > 0) warnings.push(`foreign key ${fk.name}: ${rows}: ${sample}; created NOT VALID: fix the rows, then ALTER TABLE ${o.liveSchema ? qualify(o.liveSchema, t.target) : quoteIdent(t.target)} VALIDATE CONSTRAINT ${quoteIdent(fk.name)}`);
       await runStep(client, `foreign key ${fk.name}${orphans > 0 ? ' (NOT VALID)' : ''}`, t.target, 'post', [foreignKeySql(s, t, fk, { notValid: orphans > 0 })], o, steps);
-      foreignKeys++;
+      n.foreignKeys++;
     }
   }
   // Views last: they bind to the staging tables by OID (search_path = staging) and move with them.
   for (const v of plan.views) {
     try {
       await runStep(client, `view ${v.target}`, undefined, 'post', [`SET search_path TO ${quoteIdent(s)}, pg_catalog`, createViewSql(s, v), 'RESET search_path'], o, steps);
-      views++;
+      n.views++;
     } catch (e) {
       await client.query('RESET search_path');
       // A view that PostgreSQL refuses is a manual follow-up, not a failed migration.
@@ -214,6 +235,144 @@ async function buildObjects(client: pg.ClientBase, plan: Plan, o: PostLoadOption
       steps.push({ step: `view ${v.target}`, section: 'post', status: 'skipped', startMs: Date.now() - o.t0, ms: 0, error: (e as Error).message });
     }
   }
-  await runStep(client, 'analyze', undefined, 'post', plan.tables.map((t) => `ANALYZE ${qualify(s, t.target)}`), o, steps);
-  return { steps, objects: { tables: plan.tables.length, primaryKeys, uniqueIndexes, indexes, foreignKeys, checks, triggers, identityResets, views }, warnings };
+}
+
+const zeroCounts = (): { -readonly [K in keyof Counts]: number } => ({ primaryKeys: 0, uniqueIndexes: 0, indexes: 0, foreignKeys: 0, checks: 0, triggers: 0, identityResets: 0, views: 0 });
+
+async function buildObjects(client: pg.ClientBase, plan: Plan, o: PostLoadOptions): Promise<PostLoadResult> {
+  const steps: StepResult[] = [];
+  const warnings: string[] = [];
+  const n = zeroCounts();
+  for (const t of plan.tables) {
+    const job = tableJob(t, o, steps, warnings, n);
+    for (const b of job.builds) await b(client);
+    await job.after(client);
+  }
+  await buildLast(client, plan, o, steps, warnings, n);
+  return { steps, objects: { tables: plan.tables.length, ...n }, warnings };
+}
+
+/** Post-load that starts with the first loaded table, on a few connections of its own. */
+export interface PostLoadScheduler {
+  /** The table's load is complete (and journaled): build its keys and indexes now, while others still load. */
+  tableLoaded(t: TablePlan): void;
+  /** Build what is left (tables never announced, e.g. kept by a resume; foreign keys, views), wait, and close the connections. */
+  finish(): Promise<PostLoadResult>;
+  /** Close the connections without finishing (the run failed); idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Post-load on `connections` connections of its own (`connect` sets nothing; each gets
+ * synchronous_commit off, as buildPostLoad). A table's index builds run at once on the free
+ * connections; a table announced by tableLoaded starts while other tables still load. A failed
+ * step stops new work; finish() throws it.
+ */
+export function startPostLoad(connect: () => Promise<pg.Client>, connections: number, plan: Plan, o: PostLoadOptions): PostLoadScheduler {
+  const steps: StepResult[] = [];
+  const warnings: string[] = [];
+  const n = zeroCounts();
+  const announced = new Set<string>();
+  const queue: ((client: pg.ClientBase) => Promise<void>)[] = [];
+  const clients: pg.Client[] = [];
+  const idle: pg.Client[] = [];
+  let opening = 0;
+  let running = 0;
+  let failure: unknown = null;
+  let closed = false;
+  let wake: (() => void) | null = null;
+  const settled = (): void => {
+    if (running === 0 && (queue.length === 0 || failure !== null)) wake?.();
+  };
+
+  const runOn = (client: pg.Client, task: (c: pg.ClientBase) => Promise<void>): void => {
+    running++;
+    void task(client)
+      .catch((e) => void (failure ??= e))
+      .finally(() => {
+        running--;
+        idle.push(client);
+        pump();
+        settled();
+      });
+  };
+  const pump = (): void => {
+    while (queue.length && failure === null && !closed) {
+      const client = idle.pop();
+      if (client) {
+        runOn(client, queue.shift()!);
+        continue;
+      }
+      if (clients.length + opening >= Math.max(1, connections)) return;
+      opening++;
+      running++; // an opening connection counts as work in progress
+      void connect()
+        .then(async (c) => {
+          clients.push(c);
+          await c.query('SET synchronous_commit TO off');
+          if (closed) await c.end().catch(() => undefined);
+          else idle.push(c);
+        })
+        .catch((e) => void (failure ??= e))
+        .finally(() => {
+          opening--;
+          running--;
+          pump();
+          settled();
+        });
+    }
+  };
+
+  const enqueueTable = (t: TablePlan): void => {
+    if (announced.has(t.source)) return;
+    announced.add(t.source);
+    const job = tableJob(t, o, steps, warnings, n);
+    let left = job.builds.length;
+    if (left === 0) {
+      queue.push(job.after);
+      return;
+    }
+    for (const b of job.builds) {
+      queue.push(async (client) => {
+        await b(client);
+        // The last of the table's builds queues the rest of its work.
+        if (--left === 0) queue.unshift(job.after);
+      });
+    }
+  };
+
+  const close = async (): Promise<void> => {
+    closed = true;
+    await Promise.all(clients.splice(0).map((c) => c.end().catch(() => undefined)));
+  };
+
+  return {
+    tableLoaded(t) {
+      enqueueTable(t);
+      pump();
+    },
+    async finish() {
+      try {
+        for (const t of plan.tables) enqueueTable(t);
+        pump();
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          settled();
+        });
+        wake = null;
+        if (failure !== null) throw failure;
+        let client = idle.pop();
+        if (!client) {
+          client = await connect();
+          clients.push(client);
+          await client.query('SET synchronous_commit TO off');
+        }
+        await buildLast(client, plan, o, steps, warnings, n);
+        return { steps, objects: { tables: plan.tables.length, ...n }, warnings };
+      } finally {
+        await close();
+      }
+    },
+    close,
+  };
 }

@@ -15,7 +15,7 @@ import { discardSnapshot } from '../source/snapshot.js';
 import { checkTargetWritable, connectTarget, targetError, type TargetSettings } from '../load/target.js';
 import type { TableLoad } from '../load/load-tables.js';
 import { interruptedError } from '../load/copy-chunk.js';
-import { buildPostLoad } from '../load/post-load.js';
+import { startPostLoad } from '../load/post-load.js';
 import { QuarantineDir } from '../load/quarantine-files.js';
 import type { TableVerification } from '../verify/verify-tables.js';
 import { JOURNAL_SCHEMA, ensureJournal, runSchemaName, setRunOperator, setRunStatus, type RunRow } from '../cutover/journal.js';
@@ -166,11 +166,16 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     await createStaging(admin, { staging, runId, resumed: resumed !== null }, toLoad, log);
     staged = true;
 
-    const loaded = await loadPhase(admin, { ...plan, tables: toLoad }, { readPath: bytes.readPath, staging, runId, target: o.target, lanes: o.lanes, chunkRows: o.chunkRows, quarantine, ...(o.signal ? { signal: o.signal } : {}) }, completed, log);
+    // A table's keys and indexes are built as soon as its load is done, on connections of their own.
+    const postLoad = startPostLoad(() => connectTarget(o.target), Math.max(2, o.lanes), plan, { schema: staging, liveSchema: o.schema, t0: log.t0, orphans: o.orphans, onStep: (s) => log.step(s), ...(log.events.sql ? { log: log.events.sql } : {}) });
+    const loaded = await loadPhase(admin, { ...plan, tables: toLoad }, { readPath: bytes.readPath, staging, runId, target: o.target, lanes: o.lanes, chunkRows: o.chunkRows, quarantine, onTableLoaded: (t) => postLoad.tableLoaded(t), ...(o.signal ? { signal: o.signal } : {}) }, completed, log).catch(async (e: unknown) => {
+      await postLoad.close();
+      throw e;
+    });
     loads = [...kept, ...loaded];
+    if (o.signal?.aborted) await postLoad.close();
     throwIfAborted(o.signal);
-
-    const post = await log.timed('build keys, indexes, constraints', 'post', () => buildPostLoad(admin, plan, { schema: staging, liveSchema: o.schema, t0: log.t0, orphans: o.orphans, onStep: (s) => log.step(s), ...(log.events.sql ? { log: log.events.sql } : {}) }));
+    const post = await log.timed('build keys, indexes, constraints', 'post', () => postLoad.finish());
     throwIfAborted(o.signal);
     objects = post.objects;
     for (const w of post.warnings) log.warn(w);

@@ -3,7 +3,7 @@
  * is journaled (with its quarantined rows) as soon as its load completes, so a crash keeps it.
  */
 import type pg from 'pg';
-import type { Plan } from '../../model/plan.js';
+import type { Plan, TablePlan } from '../../model/plan.js';
 import { connectTarget, type TargetSettings } from '../../load/target.js';
 import { loadTables, type TableLoad } from '../../load/load-tables.js';
 import type { QuarantineDir, QuarantineRecord } from '../../load/quarantine-files.js';
@@ -19,6 +19,8 @@ export interface LoadPhaseOptions {
   readonly lanes: number;
   readonly chunkRows: number;
   readonly quarantine: QuarantineDir;
+  /** After a table is loaded and journaled (post-load starts on it). */
+  readonly onTableLoaded?: (t: TablePlan) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -63,6 +65,7 @@ export async function loadPhase(admin: pg.ClientBase, plan: Plan, o: LoadPhaseOp
         await journalTable(admin, o.runId, r);
         ev.tableDone?.(r);
       },
+      ...(o.onTableLoaded ? { onTableLoaded: o.onTableLoaded } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
     }, log.t0),
   );
