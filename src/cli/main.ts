@@ -15,6 +15,7 @@ import { renderSummary, progressEvents, renderPlanSummary } from './progress.js'
 import { runPlan } from '../run/plan-run.js';
 import { verifyTarget } from '../run/verify-run.js';
 import { runRollback, runStatus } from './admin-commands.js';
+import { registerOnlineCommands } from './online-commands.js';
 
 export const EXIT_CODES_HELP = `
 Exit codes:
@@ -328,6 +329,17 @@ ${EXIT_CODES_HELP}`),
     const { out, config } = await setUp(flags, state);
     const { target } = await targetOrEmbedded(flags.target, config, out);
     state.exit = await runRollback(out, target, { schema: setting<string>(cmd, 'schema', config?.schema), runId: flags.run ?? null, force: Boolean(flags.force) });
+  });
+
+  registerOnlineCommands(program, {
+    addCommon,
+    setUp: (flags) => setUp(flags as CommonFlags, state),
+    target: targetOrEmbedded,
+    setting,
+    positiveInt,
+    setExit: (code) => (state.exit = code as ExitCodeValue),
+    targetHelp: TARGET_FLAG_HELP,
+    exitCodesHelp: EXIT_CODES_HELP,
   });
 
   const embedded = program

@@ -17,6 +17,8 @@ export interface CutoverPhaseOptions {
   readonly previous: string;
   readonly runId: string;
   readonly embedded: boolean;
+  /** How long the swap waits for the application's locks on the live tables (default 10 s). */
+  readonly lockTimeoutMs?: number;
 }
 
 /** After the swap: every identity's next value must be past max(id), or the application's first INSERT fails. */
@@ -52,7 +54,7 @@ export async function cutoverPhase(admin: pg.ClientBase, plan: Plan, o: CutoverP
     await admin.query('BEGIN');
     try {
       // Fail fast rather than queue behind a long transaction of the application.
-      await admin.query(`SET LOCAL lock_timeout = '10s'`);
+      await admin.query(`SET LOCAL lock_timeout = '${Math.max(1, Math.round(o.lockTimeoutMs ?? 10_000))}ms'`);
       swap = await swapIn(admin, { live: o.live, staging: o.staging, previous: o.previous, runId: o.runId, ...(log.events.sql ? { log: log.events.sql } : {}) });
       await admin.query('COMMIT');
     } catch (e) {

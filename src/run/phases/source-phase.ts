@@ -20,7 +20,8 @@ export interface SourceBytes {
   readonly snapshotPath: string | null;
 }
 
-export async function readSource(o: { sourcePath: string; snapshot: SnapshotSettings }, runId: string, resumed: RunRow | null, log: StepLog): Promise<SourceBytes> {
+/** `onSnapshot`: runs on a fresh WAL snapshot before it is hashed (online mode: changelog position, capture removed). */
+export async function readSource(o: { sourcePath: string; snapshot: SnapshotSettings; onSnapshot?: (copyPath: string) => void }, runId: string, resumed: RunRow | null, log: StepLog): Promise<SourceBytes> {
   if (resumed) {
     // Resume from the very bytes the interrupted run read: its snapshot, or the unchanged source.
     const readPath = resumed.snapshot_path ?? o.sourcePath;
@@ -31,7 +32,7 @@ export async function readSource(o: { sourcePath: string; snapshot: SnapshotSett
     return { readPath, sha256, snapshotPath: resumed.snapshot_path };
   }
   if (o.snapshot.enabled) {
-    const snap = await log.timed('snapshot source', 'pre', () => takeSnapshot(o.sourcePath, o.snapshot.dir, runId));
+    const snap = await log.timed('snapshot source', 'pre', () => takeSnapshot(o.sourcePath, o.snapshot.dir, runId, o.onSnapshot));
     await pruneSnapshots(o.snapshot.dir, o.snapshot.retentionDays, Date.now());
     return { readPath: snap.path, sha256: snap.sha256, snapshotPath: snap.path };
   }
