@@ -119,6 +119,32 @@ describe('sqlite2pg sync + cutover', () => {
     expect(sqliteObjects(path)).toEqual([]);
   });
 
+  it('gives up the swap after its lock timeouts with the application still on SQLite, then succeeds once the target is free', async () => {
+    const path = onlineDb(work, 'locked');
+    const schema = ['--schema', 'locked'];
+    await db.query(`CREATE SCHEMA locked; CREATE TABLE locked.items (id bigint PRIMARY KEY)`);
+    expect((await sync(path, '--once', ...schema)).code).toBe(0);
+    const { default: pg } = await import('pg');
+    const blocker = new pg.Client({ connectionString: db.url });
+    await blocker.connect();
+    await blocker.query(`BEGIN; SELECT * FROM locked.items`);
+    try {
+      const c = await cutover(path, ...schema, '--lock-timeout', '300', '--swap-attempts', '2');
+      expect(c.code, c.stderr).toBe(5);
+      expect(c.stdout + c.stderr).toMatch(/could not lock the live tables within 300 ms, 2 times/);
+      expect(c.stderr).toMatch(/retrying/);
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    // Nothing happened to app.db: writable, capture intact, and the write is replayed by the next cutover.
+    expect(writeFromOtherProcess(path, `UPDATE items SET note = 'after the failed cutover' WHERE id = 1`).status).toBe(0);
+    expect(sqliteObjects(path).some((o) => o.includes('fence'))).toBe(false);
+    const ok = await cutover(path, ...schema);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((await db.query(`SELECT note FROM locked.items WHERE id = 1`)).rows[0]!.note).toBe('after the failed cutover');
+  });
+
   it('continues after being killed during a round, with nothing lost or applied twice', async () => {
     const path = onlineDb(work, 'kill');
     const schema = ['--schema', 'killed'];
