@@ -3,7 +3,7 @@
  */
 import { ExitCode, RollbackError, type ExitCodeValue } from '../errors.js';
 import { connectTarget, type TargetSettings } from '../load/target.js';
-import { journalExists, keptSchemas, listRuns, runSchemaName, type KeptSchema } from '../cutover/journal.js';
+import { journalExists, keptSchemas, listRuns, runSchemaName, syncState, type KeptSchema } from '../cutover/journal.js';
 import { formatBytes } from '../report/format.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
 import { swapBack, writeCounters } from '../cutover/swap.js';
@@ -19,12 +19,28 @@ export async function runStatus(out: Output, target: TargetSettings, schema: str
     }
     const runs = await listRuns(client, schema);
     const kept = await keptSchemas(client);
+    // Online runs: their sync progress (journal sync_state), shown under the run.
+    const syncs = new Map<string, NonNullable<Awaited<ReturnType<typeof syncState>>>>();
+    for (const r of runs.filter((x) => x.mode === 'online')) {
+      const s = await syncState(client, r.run_id);
+      if (s) syncs.set(r.run_id, s);
+    }
     if (out.options.json) {
       const current = runs.find((r) => r.status === 'cut-over');
-      out.json({ exitCode: ExitCode.ok, target: target.display, live: current?.run_id ?? null, runs, keptSchemas: kept });
+      out.json({ exitCode: ExitCode.ok, target: target.display, live: current?.run_id ?? null, runs, keptSchemas: kept, syncs: Object.fromEntries(syncs) });
       return ExitCode.ok;
     }
-    const lines = runs.map((r) => `${r.run_id}  ${r.status.padEnd(11)} ${r.mode.padEnd(8)} schema=${r.target_schema}  started=${r.started_at.toISOString()}  source=${r.source_path}${r.error ? `  error: ${r.error}` : ''}`);
+    const lines = runs.flatMap((r) => {
+      const line = `${r.run_id}  ${r.status.padEnd(11)} ${r.mode.padEnd(8)} schema=${r.target_schema}  started=${r.started_at.toISOString()}  source=${r.source_path}${r.error ? `  error: ${r.error}` : ''}`;
+      const s = syncs.get(r.run_id)?.state;
+      if (!s) return [line];
+      const lag = Number(s.head_seq) - Number(s.applied_seq);
+      return [
+        line,
+        `  sync: ${s.changes_applied} changes applied in ${s.rounds} rounds since the snapshot (changelog ${s.snapshot_seq} → ${s.applied_seq}); last round ${s.last_round_at?.toISOString() ?? 'none yet'}, lag then ${lag} changes / ${s.lag_ms ?? 0} ms` +
+          (s.downtime_ms !== null ? `; cutover downtime ${s.downtime_ms} ms` : ''),
+      ];
+    });
     const live = runs.find((r) => r.status === 'cut-over');
     lines.unshift(live ? `Live: run ${live.run_id} (cut over ${live.cutover_at?.toISOString()}); roll back with: npx sqlite2pg rollback --run ${live.run_id} --schema ${live.target_schema}` : 'No cut-over run is live.');
     if (kept.length) {

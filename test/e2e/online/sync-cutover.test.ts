@@ -49,6 +49,9 @@ describe('sqlite2pg sync + cutover', () => {
       const second = await sync(path, '--once');
       expect(second.code, second.stderr).toBe(0);
       expect(second.stderr).toMatch(/round: \d+ keys/);
+      const syncing = await runCli(['status', '--target', db.url]);
+      expect(syncing.stdout).toMatch(/syncing +online/);
+      expect(syncing.stdout).toMatch(/sync: \d+ changes applied in \d+ rounds since the snapshot/);
       await sleep(500);
       const c = await cutover(path, '--json');
       expect(c.code, c.stderr).toBe(0);
@@ -77,6 +80,7 @@ describe('sqlite2pg sync + cutover', () => {
     expect(sqliteObjects(path).every((o) => o.startsWith('trigger _sqlite2pg_fence_'))).toBe(true);
     const status = await runCli(['status', '--target', db.url]);
     expect(status.stdout).toMatch(/cut-over/);
+    expect(status.stdout).toMatch(/cutover downtime \d+ ms/);
   });
 
   it('stops with exit 11 on a schema change, refuses the cutover with app.db writable, and --abort removes everything', async () => {
