@@ -17,7 +17,7 @@ import { qualify } from '../plan/identifiers.js';
 import { ensureJournal, ensureSyncJournal, runSchemaName, setRunStatus, setSyncDowntime, syncState, syncingRun, tableStates, type RunRow } from '../cutover/journal.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
 import { CaptureError } from '../capture/capture-error.js';
-import { changesHead, checkCapture, dropCaptureObjects, installFences, openLiveWritable, requireWal, BUSY_TIMEOUT_MS } from '../capture/capture.js';
+import { changesHead, checkCapture, dropCaptureObjects, installFences, openLiveWritable, readCaptureState, requireWal, BUSY_TIMEOUT_MS } from '../capture/capture.js';
 import { StepLog, type RunEvents } from './step-log.js';
 import { cutoverPhase } from './phases/cutover-phase.js';
 import { assembleRunResult } from './phases/run-result.js';
@@ -49,6 +49,8 @@ export interface OnlineCutoverOutcome {
   /** Write lock taken → swap committed, ms; null when no swap happened. */
   readonly downtimeMs: number | null;
   readonly changesInWindow: number;
+  /** Set when this call only finished an earlier cutover that stopped after its swap. */
+  readonly notice: string | null;
 }
 
 /** The proof in the window, beyond each round's per-key proof: carried counts and sums, and PostgreSQL's row counts. */
@@ -94,6 +96,7 @@ export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCuto
   let exitCode: ExitCodeValue = ExitCode.ok;
   let downtimeMs: number | null = null;
   let changesInWindow = 0;
+  let notice: string | null = null;
   let serverVersion: string | null = null;
   try {
     requireWal(live, o.sourcePath);
@@ -103,6 +106,23 @@ export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCuto
     await ensureJournal(admin);
     await ensureSyncJournal(admin);
     run = await syncingRun(admin, o.schema);
+    if (!run) {
+      // Killed after the swap committed but before app.db was fenced: the target is cut over and
+      // app.db still holds that run's capture. Finish the job: fence and remove capture.
+      const state = readCaptureState(live);
+      const done = state ? (await admin.query<RunRow>(`SELECT * FROM sqlite2pg.runs WHERE run_id = $1 AND status = 'cut-over'`, [state.runId])).rows[0] : undefined;
+      if (state && done) {
+        live.exec('BEGIN IMMEDIATE');
+        try {
+          installFences(live, state.tables.map((t) => t.name), state.runId);
+          dropCaptureObjects(live);
+          live.exec('COMMIT');
+        } finally {
+          if (live.inTransaction) live.exec('ROLLBACK');
+        }
+        throw new MigrateError('E_CUTOVER_FINISHED', ExitCode.ok, `Run ${state.runId} was already cut over (an earlier cutover stopped after the swap): ${o.sourcePath} is now fenced and its capture removed.`);
+      }
+    }
     if (!run || run.status !== 'syncing') throw new UsageError(`No online sync of schema ${o.schema} is ready for cutover${run ? ` (run ${run.run_id} has not finished loading its snapshot)` : ''}.`, { hint: `Run sqlite2pg sync ${o.sourcePath} --target … first (--once to catch up and exit).` });
     if (run.source_path !== resolve(o.sourcePath)) throw new UsageError(`Run ${run.run_id} syncs ${run.source_path}, not ${resolve(o.sourcePath)}.`);
     const capture = captureOfRun(live, o.sourcePath, run);
@@ -169,9 +189,15 @@ export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCuto
       `downtime ${downtimeMs} ms (SQLite write lock → swap committed), ${changesInWindow} change${changesInWindow === 1 ? '' : 's'} applied in the window`,
     ]);
   } catch (e) {
+    if (e instanceof MigrateError && e.code === 'E_CUTOVER_FINISHED') {
+      log.note([e.message]);
+      notice = e.message;
+      run = null;
+    } else {
     error = e instanceof MigrateError ? e : new MigrateError('E_INTERNAL', ExitCode.internal, (e as Error).message, { cause: e });
     if (outcome === 'passed') outcome = error.exitCode === ExitCode.verify ? 'verify-mismatch' : 'failed';
     exitCode = error.exitCode;
+    }
   } finally {
     reader?.close();
     live.close();
@@ -229,9 +255,9 @@ export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCuto
   const reportBase = `${reportStem(startedAt, o.sourcePath, 'cutover')}-online`;
   try {
     const { reportPath, jsonPath } = await writeReports(result, resolve(o.reportsDir), reportBase);
-    return { result, reportPath, jsonPath, exitCode, downtimeMs, changesInWindow };
+    return { result, reportPath, jsonPath, exitCode, downtimeMs, changesInWindow, notice };
   } catch (e) {
-    if (cutover.performed) return { result, reportPath: '', jsonPath: '', exitCode: ExitCode.reportFailed, downtimeMs, changesInWindow };
+    if (cutover.performed) return { result, reportPath: '', jsonPath: '', exitCode: ExitCode.reportFailed, downtimeMs, changesInWindow, notice };
     throw e;
   }
 }

@@ -149,6 +149,21 @@ describe('sqlite2pg sync + cutover', () => {
     expect((await db.query(`SELECT note FROM locked.items WHERE id = 1`)).rows[0]!.note).toBe('after the failed cutover');
   });
 
+  it('finishes a cutover killed after its swap committed: a rerun fences app.db and removes capture', async () => {
+    const path = onlineDb(work, 'afterswap');
+    const schema = ['--schema', 'afterswap'];
+    expect((await sync(path, '--once', ...schema)).code).toBe(0);
+    // The state such a kill leaves: the journal says cut over (the swap's transaction sets it), app.db still captures.
+    await db.query(`UPDATE sqlite2pg.runs SET status = 'cut-over' WHERE target_schema = 'afterswap' AND mode = 'online'`);
+    const c = await cutover(path, ...schema);
+    expect(c.code, c.stdout + c.stderr).toBe(0);
+    expect(c.stdout + c.stderr).toMatch(/was already cut over/);
+    const objects = sqliteObjects(path);
+    expect(objects.length).toBeGreaterThan(0);
+    expect(objects.every((o) => o.startsWith('trigger _sqlite2pg_fence_'))).toBe(true);
+    expect(writeFromOtherProcess(path, `DELETE FROM items WHERE id = 1`).stderr).toMatch(/migrated to PostgreSQL/);
+  });
+
   it('continues after being killed during a round, with nothing lost or applied twice', async () => {
     const path = onlineDb(work, 'kill');
     const schema = ['--schema', 'killed'];
