@@ -164,6 +164,20 @@ describe('sqlite2pg sync + cutover', () => {
     expect(writeFromOtherProcess(path, `DELETE FROM items WHERE id = 1`).stderr).toMatch(/migrated to PostgreSQL/);
   });
 
+  it('stops cleanly on Ctrl-C (exit 0, position kept) and continues on the next call', async () => {
+    const path = onlineDb(work, 'sigint');
+    const schema = ['--schema', 'sigint'];
+    expect((await sync(path, '--once', ...schema)).code).toBe(0);
+    writeFromOtherProcess(path, `UPDATE items SET n = n + 1 WHERE id <= 50`);
+    const r = await runCli(['sync', path, ...common(['--snapshot-dir', join(work, 'snap'), '--interval', '50', ...schema])], { killAfterStderr: { match: /round: /, signal: 'SIGINT' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Stopped; the journal holds the applied position/);
+    const again = await sync(path, '--once', ...schema);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toMatch(/round: 50 keys/);
+    expect((await sync(path, '--abort', ...schema)).code).toBe(0);
+  });
+
   it('continues after being killed during a round, with nothing lost or applied twice', async () => {
     const path = onlineDb(work, 'kill');
     const schema = ['--schema', 'killed'];
