@@ -149,7 +149,7 @@ export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCuto
         checkCapture(live, capture, o.sourcePath);
         changesInWindow = await catchUp(admin, live, c, changesHead(live), true);
         const problems = await carriedProof(admin, c);
-        if (problems.length) throw new VerifyError(`The proof before the swap failed for ${problems.length} table${problems.length > 1 ? 's' : ''}; nothing was cut over.`, { problems, hint: `app.db is unchanged and writable; the staging schema ${c.staging} is kept for inspection.` });
+        if (problems.length) throw new VerifyError(`The proof before the swap failed for ${problems.length} table${problems.length > 1 ? 's' : ''}; nothing was cut over: ${problems.slice(0, 5).join('; ')}.`, { problems, hint: `app.db is unchanged and writable; the staging schema ${c.staging} is kept for inspection.` });
         const q = (await syncState(admin, c.runId))!.tables.reduce((n, t) => n + Number(t.rows_quarantined), 0) + (await tableStates(admin, c.runId)).reduce((n, t) => n + Number(t.rows_quarantined), 0);
         if (q > 0 && !o.allowQuarantine) {
           outcome = 'passed-with-quarantine';

@@ -178,6 +178,26 @@ describe('sqlite2pg sync + cutover', () => {
     expect((await sync(path, '--abort', ...schema)).code).toBe(0);
   });
 
+  it('quarantines a replayed row whose value fails its cast, and the cutover says so (exit 8) unless allowed', async () => {
+    const path = onlineDb(work, 'quarantine');
+    const schema = ['--schema', 'quarantined'];
+    expect((await sync(path, '--once', ...schema)).code).toBe(0);
+    // INTEGER affinity keeps 'not a number' as TEXT: the integer cast refuses it. (Item 150 has no
+    // tags: quarantining a parent would let PostgreSQL's ON DELETE CASCADE remove its children,
+    // which the cutover's row-count check refuses, exit 6.)
+    writeFromOtherProcess(path, `UPDATE items SET n = 'not a number' WHERE id = 150`);
+    expect((await sync(path, '--once', ...schema)).code).toBe(0);
+    const refused = await cutover(path, ...schema);
+    expect(refused.code, refused.stdout + refused.stderr).toBe(8);
+    expect(refused.stdout + refused.stderr).toMatch(/1 row was quarantined/);
+    expect(writeFromOtherProcess(path, `UPDATE items SET note = 'still on sqlite' WHERE id = 11`).status).toBe(0);
+    const ok = await cutover(path, ...schema, '--allow-quarantine');
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect((await db.query(`SELECT count(*)::int AS n FROM quarantined.items WHERE id = 150`)).rows[0]!.n).toBe(0);
+    expect((await db.query(`SELECT count(*)::int AS n FROM sqlite2pg.quarantine q JOIN sqlite2pg.runs r USING (run_id) WHERE r.target_schema = 'quarantined' AND q.row_key = 'id=150'`)).rows[0]!.n).toBe(1);
+    expect((await db.query(`SELECT note FROM quarantined.items WHERE id = 11`)).rows[0]!.note).toBe('still on sqlite');
+  });
+
   it('continues after being killed during a round, with nothing lost or applied twice', async () => {
     const path = onlineDb(work, 'kill');
     const schema = ['--schema', 'killed'];
