@@ -8,7 +8,11 @@
  */
 import { resolve, join } from 'node:path';
 import type pg from 'pg';
-import { ExitCode, UsageError, VerifyError, type ExitCodeValue } from '../errors.js';
+import { ExitCode, MigrateError, UsageError, VerifyError, type ExitCodeValue } from '../errors.js';
+import type { ObjectCounts } from '../model/run-result.js';
+import { NO_CUTOVER, NO_OBJECTS, targetFacts } from './run-result-parts.js';
+import { reportStem, writeReports } from './write-report.js';
+import { assembleRunResult, castSamples, tableResult } from './phases/run-result.js';
 import type { Plan } from '../model/plan.js';
 import type { SqliteValue } from '../plan/casts/index.js';
 import { checkSqliteFile, openSqlite, type SqliteDb } from '../source/sqlite-db.js';
@@ -229,16 +233,21 @@ async function startSync(admin: pg.ClientBase, live: SqliteDb, o: SyncOptions, s
 
   const staging = runSchemaName('staging', runId);
   await insertRun(admin, { runId, mode: 'online', schema: o.schema, staging, sourcePath: resolve(o.sourcePath), snapshotPath: bytes.snapshotPath, sha256: bytes.sha256, size: sizeBytes, mappingHash, version: TOOL_VERSION });
+  const startedAt = new Date(log.t0);
+  const quarantine = new QuarantineDir(join(resolve(o.reportsDir), `${runId}-online`, 'quarantine'));
+  const completed: TableLoad[] = [];
+  let loads: TableLoad[] = [];
+  const verifications = new Map<string, TableVerification>();
+  let objects: ObjectCounts = NO_OBJECTS;
+  let error: MigrateError | null = null;
   try {
     await createStaging(admin, { staging, runId, resumed: false }, plan.tables, log);
-    const quarantine = new QuarantineDir(join(resolve(o.reportsDir), `${runId}-online`, 'quarantine'));
-    const completed: TableLoad[] = [];
-    const loads = await loadPhase(admin, plan, { readPath: bytes.readPath, staging, runId, target: o.target, lanes: o.lanes, chunkRows: o.chunkRows, quarantine, ...(o.signal ? { signal: o.signal } : {}) }, completed, log);
+    loads = await loadPhase(admin, plan, { readPath: bytes.readPath, staging, runId, target: o.target, lanes: o.lanes, chunkRows: o.chunkRows, quarantine, ...(o.signal ? { signal: o.signal } : {}) }, completed, log);
     throwIfAborted(o.signal);
     const post = await log.timed('build keys, indexes, constraints', 'post', () => buildPostLoad(admin, plan, { schema: staging, liveSchema: o.schema, t0: log.t0, orphans: o.orphans, onStep: (s) => log.step(s), ...(log.events.sql ? { log: log.events.sql } : {}) }));
+    objects = post.objects;
     for (const w of post.warnings) log.warn(w);
     throwIfAborted(o.signal);
-    const verifications = new Map<string, TableVerification>();
     await verifyPhase(admin, loads, { readPath: bytes.readPath, staging, runId, target: o.target, lanes: o.lanes, chunkRows: o.chunkRows, diffLimit: o.diffLimit }, verifications, log);
     const mismatched = [...verifications.values()].filter((v) => !v.match);
     if (mismatched.length) throw new VerifyError(`Verification of the snapshot failed for ${mismatched.map((m) => m.table.target).join(', ')}.`, { hint: `Nothing was cut over; the staging schema ${staging} is kept for inspection. sqlite2pg sync ${o.sourcePath} --abort removes capture and staging.` });
@@ -253,11 +262,34 @@ async function startSync(admin: pg.ClientBase, live: SqliteDb, o: SyncOptions, s
       }),
     );
     await setRunStatus(admin, runId, 'syncing');
-    log.note([`online run ${runId}: capture installed at ${capture.installedAt}, snapshot at changelog position ${snapshotSeq}`]);
+    log.note([`online run ${runId}: capture installed at ${capture.installedAt}, snapshot at changelog position ${snapshotSeq}; the report of the cutover adds the changes applied since`]);
   } catch (e) {
+    error = e instanceof MigrateError ? e : new MigrateError('E_INTERNAL', ExitCode.internal, (e as Error).message, { cause: e });
     await setRunStatus(admin, runId, 'failed', { error: (e as Error).message }).catch(() => undefined);
-    throw e;
   }
+  // The snapshot load's report, as migrate writes it (no cutover yet).
+  if (loads.length === 0) loads = [...completed];
+  const tables = loads.map((l) => tableResult(l, verifications.get(l.table.source)));
+  const result = assembleRunResult({
+    runId,
+    mode: 'cutover',
+    outcome: error ? (error.exitCode === ExitCode.verify ? 'verify-mismatch' : 'failed') : 'passed',
+    startedAt,
+    finishedAt: new Date(),
+    source: { path: o.sourcePath, sizeBytes, sha256: bytes.sha256, snapshotPath: bytes.snapshotPath },
+    target: targetFacts(o.target, o.schema, null, false),
+    tables,
+    steps: log.steps,
+    objects,
+    casts: castSamples(bytes.readPath, plan),
+    untranslated: plan.untranslated,
+    warnings: log.warnings,
+    quarantineDir: tables.some((t) => t.quarantineFile) ? quarantine.dir : null,
+    cutover: NO_CUTOVER,
+    error,
+  });
+  await writeReports(result, resolve(o.reportsDir), `${reportStem(startedAt, o.sourcePath, 'cutover')}-sync`).catch((e: Error) => log.warn(`could not write the report of the snapshot load: ${e.message}`));
+  if (error) throw error;
   const run = (await admin.query<RunRow>(`SELECT * FROM sqlite2pg.runs WHERE run_id = $1`, [runId])).rows[0]!;
   return { run, capture };
 }

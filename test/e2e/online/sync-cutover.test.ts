@@ -3,6 +3,7 @@
  * separate OS process writing to app.db throughout. sync → rounds → cutover; PostgreSQL equals
  * SQLite; writes to app.db fail loudly afterwards; schema change → exit 11; --abort; kill and rerun.
  */
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.js';
@@ -32,6 +33,8 @@ describe('sqlite2pg sync + cutover', () => {
       expect(first.stderr).toMatch(/install change capture/);
       expect(first.code, first.stderr).toBe(0);
       expect(first.stdout).toMatch(/snapshot loaded and verified/);
+      // The snapshot load has its report, as migrate's.
+      expect(readdirSync(join(work, 'reports')).some((n) => n.endsWith('-live-cutover-sync.md') || /live.*-sync\.md$/.test(n))).toBe(true);
       // Every capture pitfall, from another process, while the steady writer keeps going.
       const pitfalls = writeFromOtherProcess(
         path,
