@@ -7,7 +7,7 @@
  * write every 10 ms; once app.db is fenced, the same write to PostgreSQL), `sync --once` twice
  * (snapshot + catch-up), the writer stopped at a random moment, `cutover`, then a full `verify`.
  * Measured: the downtime the application sees (last SQLite write → first PostgreSQL write, from
- * the prober), the downtime cutover reports (write lock → swap committed), the lag at the fence
+ * the prober), the downtime cutover reports (write lock → swap committed and checked), the lag at the fence
  * (changes applied inside the lock), the replay rate (keys/s of the rounds), peak RSS of sync,
  * and, in-process, the latency capture adds per write (autocommit and batched).
  */
@@ -245,7 +245,7 @@ export async function runOnlineBench(argv: readonly string[]): Promise<number> {
     `online vs offline, ${rows.toLocaleString('en-US')} rows, writer at ${rate} writes/s, ${results.length} cutovers`,
     `  offline migrate window        ${((offline?.['windowMs'] as number) / 1000).toFixed(1)} s`,
     `  online downtime (app-seen)    median ${summary.appDowntimeMsMedian} ms, worst ${summary.appDowntimeMsWorst} ms`,
-    `  online downtime (reported)    median ${summary.reportedDowntimeMsMedian} ms (write lock → swap committed)`,
+    `  online downtime (reported)    median ${summary.reportedDowntimeMsMedian} ms (write lock → swap committed and checked)`,
     `  replay rate                   ${Math.round(summary.replayKeysPerSecondMedian)} keys/s`,
     `  capture overhead per write    autocommit +${overhead?.['autocommitUsAdded']?.toFixed(1)} µs (${overhead?.['autocommitUsBefore']?.toFixed(1)} → ${overhead?.['autocommitUsWithCapture']?.toFixed(1)}), batched +${overhead?.['batchedUsAdded']?.toFixed(1)} µs (${overhead?.['batchedUsBefore']?.toFixed(1)} → ${overhead?.['batchedUsWithCapture']?.toFixed(1)})`,
     `  peak RSS of sync              ${summary.syncPeakRssMiB.toFixed(0)} MiB`,

@@ -155,7 +155,7 @@ ${h.exitCodesHelp}${ONLINE_EXIT}`),
       return;
     }
     renderSummary(out, r, embedded);
-    if (r.downtimeMs !== null) out.result(`Downtime: ${r.downtimeMs} ms (SQLite write lock → swap committed), ${r.changesInWindow} changes applied in the window. Writes to ${source} now fail; verify without downtime: sqlite2pg verify ${source}`);
+    if (r.downtimeMs !== null) out.result(`Downtime: ${r.downtimeMs} ms (SQLite write lock → swap committed and checked), ${r.changesInWindow} changes applied in the window. Writes to ${source} now fail; verify without downtime: sqlite2pg verify ${source}`);
     if (flags['json']) out.json({ exitCode: r.exitCode, report: r.reportPath, reportJson: r.jsonPath, downtimeMs: r.downtimeMs, changesInWindow: r.changesInWindow, ...(JSON.parse(renderJson(r.result)) as Record<string, unknown>) });
     h.setExit(r.exitCode);
   });

@@ -186,7 +186,7 @@ export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCuto
     await setRunStatus(admin, c.runId, 'cut-over');
     log.note([
       `online run ${c.runId}: capture installed at ${capture.installedAt}`,
-      `downtime ${downtimeMs} ms (SQLite write lock → swap committed), ${changesInWindow} change${changesInWindow === 1 ? '' : 's'} applied in the window`,
+      `downtime ${downtimeMs} ms (SQLite write lock → swap committed and checked), ${changesInWindow} change${changesInWindow === 1 ? '' : 's'} applied in the window`,
     ]);
   } catch (e) {
     if (e instanceof MigrateError && e.code === 'E_CUTOVER_FINISHED') {
