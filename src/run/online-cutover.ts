@@ -14,6 +14,7 @@ import type { Outcome, RunResult, TableResult } from '../model/run-result.js';
 import { checkSqliteFile, openSqlite, type SqliteDb } from '../source/sqlite-db.js';
 import { connectTarget, type TargetSettings } from '../load/target.js';
 import { qualify } from '../plan/identifiers.js';
+import { identitySql } from '../plan/ddl.js';
 import { ensureJournal, ensureSyncJournal, runSchemaName, setRunStatus, setSyncDowntime, syncState, syncingRun, tableStates, type RunRow } from '../cutover/journal.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
 import { CaptureError } from '../capture/capture-error.js';
@@ -148,6 +149,8 @@ export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCuto
       await log.timed('window: capture check, last changes, proof', 'cutover', async () => {
         checkCapture(live, capture, o.sourcePath);
         changesInWindow = await catchUp(admin, live, c, changesHead(live), true);
+        // Rows inserted since the snapshot carry ids past the identity's restart point: move it past max(id) again.
+        for (const t of plan.tables) for (const sql of identitySql(c.staging, t).filter((x) => x.startsWith('SELECT setval'))) await admin.query(sql);
         const problems = await carriedProof(admin, c);
         if (problems.length) throw new VerifyError(`The proof before the swap failed for ${problems.length} table${problems.length > 1 ? 's' : ''}; nothing was cut over: ${problems.slice(0, 5).join('; ')}.`, { problems, hint: `app.db is unchanged and writable; the staging schema ${c.staging} is kept for inspection.` });
         const q = (await syncState(admin, c.runId))!.tables.reduce((n, t) => n + Number(t.rows_quarantined), 0) + (await tableStates(admin, c.runId)).reduce((n, t) => n + Number(t.rows_quarantined), 0);

@@ -78,6 +78,8 @@ describe('sqlite2pg sync + cutover', () => {
     const pg = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM public.items');
     expect(Number(pg.rows[0]!.n)).toBe(n[0]!.n);
     expect((await db.query('SELECT count(*)::int AS n FROM public.bulk')).rows[0]!.n).toBe(0);
+    // The application's first INSERT in PostgreSQL gets an id past every row the writer added during the sync.
+    await db.query(`INSERT INTO public.items (email) VALUES ('first in pg@x')`);
     expect((await db.query(`SELECT code FROM public.codes ORDER BY code`)).rows.map((r) => r.code)).toEqual(['B', 'C', 'D']);
     // Only the fences are left in app.db.
     expect(sqliteObjects(path).every((o) => o.startsWith('trigger _sqlite2pg_fence_'))).toBe(true);
