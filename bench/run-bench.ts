@@ -368,6 +368,8 @@ async function sameDayRss(rows: number): Promise<number | null> {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  // `--online`: the online bench, in its own file (bench/online-bench.ts).
+  if (argv.includes('--online')) return (await import('./online-bench.js')).runOnlineBench(argv.filter((a) => a !== '--online'));
   let options: BenchOptions;
   try {
     options = parseBenchArgs(argv);

@@ -3,7 +3,7 @@
  */
 import { ExitCode, RollbackError, type ExitCodeValue } from '../errors.js';
 import { connectTarget, type TargetSettings } from '../load/target.js';
-import { journalExists, keptSchemas, listRuns, runRowTotals, runSchemaName, type KeptSchema } from '../cutover/journal.js';
+import { journalExists, keptSchemas, listRuns, runRowTotals, runSchemaName, syncState, type KeptSchema } from '../cutover/journal.js';
 import { formatBytes, formatInt, formatMs, plural } from '../report/format.js';
 import { textTable } from '../report/text-table.js';
 import { personalizeHint } from '../report/hints.js';
@@ -32,9 +32,15 @@ export async function runStatus(out: Output, target: TargetSettings, schema: str
     const kept = await keptSchemas(client);
     const totals = await runRowTotals(client, runs.map((r) => r.run_id));
     const rows = runs.map((r) => ({ ...r, operator: r.operator ?? null, rows: totals.get(r.run_id) ?? 0 }));
+    // Online runs: their sync progress (journal sync_state), shown under the table.
+    const syncs = new Map<string, NonNullable<Awaited<ReturnType<typeof syncState>>>>();
+    for (const r of runs.filter((x) => x.mode === 'online')) {
+      const st = await syncState(client, r.run_id);
+      if (st) syncs.set(r.run_id, st);
+    }
     if (out.options.json) {
       const current = runs.find((r) => r.status === 'cut-over');
-      out.json({ exitCode: ExitCode.ok, target: target.display, live: current?.run_id ?? null, runs: rows, keptSchemas: kept });
+      out.json({ exitCode: ExitCode.ok, target: target.display, live: current?.run_id ?? null, runs: rows, keptSchemas: kept, syncs: Object.fromEntries(syncs) });
       return ExitCode.ok;
     }
     const lines: string[] = [];
@@ -54,6 +60,16 @@ export async function runStatus(out: Output, target: TargetSettings, schema: str
     if (failed.length) {
       lines.push('', 'Errors:');
       for (const r of failed) lines.push(`  ${r.run_id}: ${r.error}`);
+    }
+    if (syncs.size) {
+      lines.push('', 'Online syncs:');
+      for (const [runId, { state: st }] of syncs) {
+        const lag = Number(st.head_seq) - Number(st.applied_seq);
+        lines.push(
+          `  ${runId}: ${st.changes_applied} changes applied in ${st.rounds} rounds since the snapshot (changelog ${st.snapshot_seq} → ${st.applied_seq}); last round ${st.last_round_at?.toISOString() ?? 'none yet'}, lag then ${lag} changes / ${st.lag_ms ?? 0} ms` +
+            (st.downtime_ms !== null ? `; cutover downtime ${st.downtime_ms} ms` : ''),
+        );
+      }
     }
     if (kept.length) {
       lines.push('', `Schemas kept by sqlite2pg (see what prune would drop with: ${cmd('sqlite2pg prune --dry-run')}):`);

@@ -24,6 +24,7 @@ import { runRollback, runStatus } from './admin-commands.js';
 import { VALIDATE_EXIT_CODES_HELP, validateAction, validateOptions } from './validate-command.js';
 import { runPrune } from './prune-command.js';
 import { addFallbackCommand } from './fallback-command.js';
+import { registerOnlineCommands } from './online-commands.js';
 
 const EXIT_CODE_TEXT: Record<number, string> = {
   0: 'success',
@@ -450,6 +451,17 @@ ${exitCodesHelp([0, 1, 2, 5])}`),
   });
 
   addFallbackCommand(program, { addCommon, setUp: (f) => setUp(f, state), targetOrEmbedded, setExit: (c) => (state.exit = c), help: `${CONFIG_HELP}\n${exitCodesHelp([0, 1, 2, 4, 5, 7, 10])}` });
+
+  registerOnlineCommands(program, {
+    addCommon,
+    setUp: (flags) => setUp(flags as CommonFlags, state),
+    target: targetOrEmbedded,
+    setting,
+    positiveInt,
+    setExit: (code) => (state.exit = code as ExitCodeValue),
+    targetHelp: TARGET_FLAG_HELP,
+    exitCodesHelp: exitCodesHelp([0, 1, 2, 3, 4, 5, 6, 8, 11]),
+  });
 
   const embedded = program
     .command('embedded')

@@ -8,7 +8,8 @@ import { lockHeldSql } from './lock-key.js';
 
 export const JOURNAL_SCHEMA = 'sqlite2pg';
 
-export type RunStatus = 'running' | 'loaded' | 'failed' | 'dry-run' | 'cut-over' | 'superseded' | 'rolled-back';
+/** `syncing`: an online run whose snapshot is loaded and verified, applying captured changes (sync). */
+export type RunStatus = 'running' | 'loaded' | 'failed' | 'dry-run' | 'cut-over' | 'superseded' | 'rolled-back' | 'syncing';
 
 /**
  * The state a listing shows: the journal's status, except that a run recorded as `running` whose
@@ -286,4 +287,111 @@ export async function keptSchemas(client: pg.ClientBase): Promise<KeptSchema[]> 
 /** The run's snapshot file, or null once it was deleted (a run that did not cut over keeps none unless asked). */
 export async function recordRunSnapshot(client: pg.ClientBase, runId: string, snapshotPath: string | null): Promise<void> {
   await client.query(`UPDATE ${J}.runs SET snapshot_path = $2 WHERE run_id = $1`, [runId, snapshotPath]);
+}
+
+// --- Online sync state (sqlite2pg sync / cutover): its own DDL block, additive. ---
+
+/** One row per online run: capture and replay positions (changelog seq), and progress for `status`. */
+export const SYNC_JOURNAL_DDL = [
+  `CREATE TABLE IF NOT EXISTS ${J}.sync_state (
+    run_id text PRIMARY KEY REFERENCES ${J}.runs (run_id) ON DELETE CASCADE,
+    capture_installed_at timestamptz NOT NULL,
+    snapshot_seq bigint NOT NULL,
+    applied_seq bigint NOT NULL,
+    head_seq bigint NOT NULL,
+    rounds bigint NOT NULL DEFAULT 0,
+    changes_applied bigint NOT NULL DEFAULT 0,
+    last_round_at timestamptz,
+    lag_ms bigint,
+    downtime_ms bigint
+  )`,
+  `CREATE TABLE IF NOT EXISTS ${J}.sync_tables (
+    run_id text NOT NULL REFERENCES ${J}.runs (run_id) ON DELETE CASCADE,
+    source_table text NOT NULL,
+    keys_applied bigint NOT NULL DEFAULT 0,
+    rows_upserted bigint NOT NULL DEFAULT 0,
+    rows_deleted bigint NOT NULL DEFAULT 0,
+    rows_quarantined bigint NOT NULL DEFAULT 0,
+    carry_count bigint NOT NULL,
+    carry_sum numeric(20, 0) NOT NULL,
+    target_count bigint NOT NULL,
+    target_sum numeric(20, 0) NOT NULL,
+    PRIMARY KEY (run_id, source_table)
+  )`,
+];
+
+export async function ensureSyncJournal(client: pg.ClientBase): Promise<void> {
+  await client.query(`SELECT pg_advisory_lock(hashtext('sqlite2pg:journal'))`);
+  try {
+    for (const sql of SYNC_JOURNAL_DDL) await client.query(sql);
+  } finally {
+    await client.query(`SELECT pg_advisory_unlock(hashtext('sqlite2pg:journal'))`);
+  }
+}
+
+export interface SyncStateRow {
+  run_id: string;
+  capture_installed_at: Date;
+  snapshot_seq: string;
+  applied_seq: string;
+  head_seq: string;
+  rounds: string;
+  changes_applied: string;
+  last_round_at: Date | null;
+  lag_ms: string | null;
+  downtime_ms: string | null;
+}
+
+export interface SyncTableRow {
+  source_table: string;
+  keys_applied: string;
+  rows_upserted: string;
+  rows_deleted: string;
+  rows_quarantined: string;
+  carry_count: string;
+  carry_sum: string;
+  target_count: string;
+  target_sum: string;
+}
+
+export async function insertSyncState(client: pg.ClientBase, runId: string, installedAt: string, snapshotSeq: number, tables: readonly { source: string; count: number; sum: string; targetCount: number; targetSum: string }[]): Promise<void> {
+  await client.query(`INSERT INTO ${J}.sync_state (run_id, capture_installed_at, snapshot_seq, applied_seq, head_seq) VALUES ($1, $2, $3, $3, $3)`, [runId, installedAt, snapshotSeq]);
+  for (const t of tables) {
+    await client.query(`INSERT INTO ${J}.sync_tables (run_id, source_table, carry_count, carry_sum, target_count, target_sum) VALUES ($1, $2, $3, $4, $5, $6)`, [runId, t.source, t.count, t.sum, t.targetCount, t.targetSum]);
+  }
+}
+
+export async function syncState(client: pg.ClientBase, runId: string): Promise<{ state: SyncStateRow; tables: SyncTableRow[] } | null> {
+  if (!(await client.query(`SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'sync_state'`, [JOURNAL_SCHEMA])).rowCount) return null;
+  const s = await client.query<SyncStateRow>(`SELECT * FROM ${J}.sync_state WHERE run_id = $1`, [runId]);
+  if (!s.rows[0]) return null;
+  const t = await client.query<SyncTableRow>(`SELECT * FROM ${J}.sync_tables WHERE run_id = $1 ORDER BY source_table`, [runId]);
+  return { state: s.rows[0], tables: t.rows };
+}
+
+/** A round's outcome, in the round's own transaction: the applied position moves with the data. */
+export async function recordSyncRound(
+  client: pg.ClientBase,
+  runId: string,
+  r: { appliedSeq: number; headSeq: number; lagMs: number | null; changes: number },
+  tables: readonly { source: string; keys: number; upserted: number; deleted: number; quarantined: number; count: number; sum: string; targetCount: number; targetSum: string }[],
+): Promise<void> {
+  await client.query(`UPDATE ${J}.sync_state SET applied_seq = $2, head_seq = greatest(head_seq, $3), rounds = rounds + 1, changes_applied = changes_applied + $4, last_round_at = now(), lag_ms = $5 WHERE run_id = $1`, [runId, r.appliedSeq, r.headSeq, r.changes, r.lagMs]);
+  for (const t of tables) {
+    await client.query(
+      `UPDATE ${J}.sync_tables SET keys_applied = keys_applied + $3, rows_upserted = rows_upserted + $4, rows_deleted = rows_deleted + $5, rows_quarantined = rows_quarantined + $6,
+         carry_count = $7, carry_sum = $8, target_count = $9, target_sum = $10 WHERE run_id = $1 AND source_table = $2`,
+      [runId, t.source, t.keys, t.upserted, t.deleted, t.quarantined, t.count, t.sum, t.targetCount, t.targetSum],
+    );
+  }
+}
+
+export async function setSyncDowntime(client: pg.ClientBase, runId: string, ms: number): Promise<void> {
+  await client.query(`UPDATE ${J}.sync_state SET downtime_ms = $2 WHERE run_id = $1`, [runId, ms]);
+}
+
+/** The online run of a schema that is syncing (at most one: the target lock serialises them). */
+export async function syncingRun(client: pg.ClientBase, schema: string): Promise<RunRow | null> {
+  const r = await client.query<RunRow>(`SELECT * FROM ${J}.runs WHERE target_schema = $1 AND mode = 'online' AND status IN ('syncing', 'running') ORDER BY started_at DESC LIMIT 1`, [schema]);
+  return r.rows[0] ?? null;
 }

@@ -157,3 +157,11 @@ export function firstValue(db: SqliteDb, table: string, column: string): unknown
   const row = db.prepare(`SELECT ${sqliteIdent(column)} AS v FROM ${sqliteIdent(table)} WHERE ${sqliteIdent(column)} IS NOT NULL LIMIT 1`).safeIntegers(true).get() as { v: unknown } | undefined;
   return row?.v;
 }
+
+/**
+ * The row of a key, selected as selectSql selects it but without the rowid (offset 0): online
+ * replay re-reads the current row of each captured key. `IS` so a NULL key part matches itself.
+ */
+export function selectByKeySql(t: TablePlan, keySourceColumns: readonly string[]): string {
+  return `SELECT ${selectList(t)} FROM ${sqliteIdent(t.source)} WHERE ${keySourceColumns.map((k) => `${sqliteIdent(k)} IS ?`).join(' AND ')}`;
+}

@@ -6,7 +6,12 @@
  *   under which no writer can change the file (committing needs EXCLUSIVE), and the file is copied
  *   byte for byte and hashed in the same pass. https://www.sqlite.org/lockingv3.html
  * - WAL databases, whose committed state spans the -wal file and which writers keep changing
- *   while we read: SQLite's online backup API (https://www.sqlite.org/backup.html), then a hash.
+ *   while we read: `VACUUM INTO` a new file (https://www.sqlite.org/lang_vacuum.html#vacuuminto),
+ *   one read transaction that finishes under a live writer, then a hash. The online backup API
+ *   used before restarts from the first page whenever another connection writes. Measured
+ *   2026-12-04 on a 217 MB WAL file with a writer process committing ~17 single-row writes/s:
+ *   the backup restarted 262 times and had not finished after 30 s (it finished only once the
+ *   writer stopped), while VACUUM INTO took 3.5 s under the same writer.
  *
  * Measured on the benchmark's 352 MiB database: the locked copy takes 0.8–1.1 s (with its
  * fdatasync), the backup API plus a second read to hash ~2 s.
@@ -26,7 +31,11 @@ export async function sha256File(path: string): Promise<string> {
   return h.digest('hex');
 }
 
-export async function takeSnapshot(sourcePath: string, dir: string, runId: string): Promise<{ path: string; sha256: string; sizeBytes: number }> {
+/**
+ * `onCopy`, WAL branch only: runs on the finished copy before it is hashed (online mode reads the
+ * changelog position from it and removes the capture objects).
+ */
+export async function takeSnapshot(sourcePath: string, dir: string, runId: string, onCopy?: (copyPath: string) => void): Promise<{ path: string; sha256: string; sizeBytes: number }> {
   await mkdir(dir, { recursive: true });
   const dest = resolve(dir, `${runId}-${basename(sourcePath)}`);
   const db = new Database(sourcePath, { fileMustExist: true, readonly: true });
@@ -42,7 +51,8 @@ export async function takeSnapshot(sourcePath: string, dir: string, runId: strin
         db.exec('COMMIT');
       }
     }
-    await db.backup(dest);
+    db.prepare('VACUUM INTO ?').run(dest);
+    onCopy?.(dest);
   } catch (e) {
     await rm(dest, { force: true }).catch(() => undefined);
     // A problem of the source itself (locked, hot journal, WAL in a read-only directory, corrupt)

@@ -19,10 +19,11 @@ import type { StepLog } from '../step-log.js';
 export interface CutoverPhaseOptions {
   /**
    * Key-capture triggers for fallback and rollback's write detection (issue #14, #12 defect 5):
-   * the file the run read (fingerprinted so `fallback` can check app.db) and the source path; null
-   * with `--no-fallback-capture`.
+   * the file the run read (fingerprinted so `fallback` can check app.db; null after an online
+   * cutover, where hashing the live file would lengthen the window and the fence triggers left in
+   * app.db identify it) and the source path; null with `--no-fallback-capture`.
    */
-  readonly capture: { readonly readPath: string; readonly sourcePath: string } | null;
+  readonly capture: { readonly readPath: string | null; readonly sourcePath: string } | null;
   readonly live: string;
   readonly staging: string;
   readonly previous: string;
@@ -30,6 +31,8 @@ export interface CutoverPhaseOptions {
   readonly embedded: boolean;
   /** Foreign keys of other tables whose rows reference nothing in the new table: re-pointed NOT VALID (default) or the cutover fails. */
   readonly orphans?: 'not-valid' | 'fail';
+  /** How long the swap waits for the application's locks on the live tables (default 10 s). */
+  readonly lockTimeoutMs?: number;
 }
 
 /** After the swap: every identity's next value must be past max(id), or the application's first INSERT fails. */
@@ -65,19 +68,19 @@ export async function cutoverPhase(admin: pg.ClientBase, plan: Plan, o: CutoverP
   return log.timed('cutover', 'cutover', async () => {
     let swap: Awaited<ReturnType<typeof swapIn>>;
     // The fingerprint of what was migrated, read before the transaction (it reads the whole file).
-    const fingerprint = o.capture ? await hashSqliteFile(o.capture.readPath) : null;
+    const fingerprint = o.capture?.readPath ? await hashSqliteFile(o.capture.readPath) : null;
     await admin.query('BEGIN');
     try {
       // Fail fast rather than queue behind a long transaction of the application.
-      await admin.query(`SET LOCAL lock_timeout = '10s'`);
+      await admin.query(`SET LOCAL lock_timeout = '${Math.max(1, Math.round(o.lockTimeoutMs ?? 10_000))}ms'`);
       swap = await swapIn(admin, { live: o.live, staging: o.staging, previous: o.previous, runId: o.runId, orphans: o.orphans ?? 'not-valid', ...(log.events.sql ? { log: log.events.sql } : {}) });
-      if (o.capture && fingerprint) {
+      if (o.capture) {
         const moved = new Set(swap.moved.tables);
         await installCapture(admin, {
           live: o.live,
           runId: o.runId,
           tables: plan.tables.filter((t) => moved.has(t.target)),
-          source: { path: resolve(o.capture.sourcePath), sha256: fingerprint.sha256, contentSha256: fingerprint.contentSha256 },
+          source: fingerprint ? { path: resolve(o.capture.sourcePath), sha256: fingerprint.sha256, contentSha256: fingerprint.contentSha256 } : null,
           ...(log.events.sql ? { log: log.events.sql } : {}),
         });
       }

@@ -34,6 +34,8 @@ export interface SourceOptions {
   readonly snapshot: SnapshotSettings;
   /** Do not run `PRAGMA quick_check` (a huge file whose check the window cannot afford); reported as skipped. */
   readonly skipIntegrityCheck?: boolean;
+  /** Runs on a fresh WAL snapshot before it is hashed (online mode: changelog position, capture removed). */
+  readonly onSnapshot?: (copyPath: string) => void;
 }
 
 /** Pre-flight, before any work: a snapshot directory of its own, never the one holding the source. */
@@ -52,7 +54,7 @@ export async function readSource(o: SourceOptions, runId: string, resumed: RunRo
     }
     bytes = { readPath, sha256, snapshotPath: resumed.snapshot_path, snapshotTaken: false };
   } else if (o.snapshot.enabled) {
-    const snap = await log.timed('snapshot source', 'pre', () => takeSnapshot(o.sourcePath, o.snapshot.dir, runId));
+    const snap = await log.timed('snapshot source', 'pre', () => takeSnapshot(o.sourcePath, o.snapshot.dir, runId, o.onSnapshot));
     try {
       await recordSnapshot(o.snapshot.dir, { file: basename(snap.path), runId, source: o.sourcePath, sha256: snap.sha256, sizeBytes: snap.sizeBytes, createdAt: new Date().toISOString(), kept: null });
     } catch (e) {

@@ -1,4 +1,4 @@
-/** takeSnapshot(): a byte copy under SQLite's SHARED lock for rollback-journal databases, the backup API for WAL ones. */
+/** takeSnapshot(): a byte copy under SQLite's SHARED lock for rollback-journal databases, VACUUM INTO for WAL ones. */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
