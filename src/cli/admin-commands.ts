@@ -66,7 +66,7 @@ export async function runStatus(out: Output, target: TargetSettings, schema: str
       for (const [runId, { state: st }] of syncs) {
         const lag = Number(st.head_seq) - Number(st.applied_seq);
         lines.push(
-          `  ${runId}: ${st.changes_applied} changes applied in ${st.rounds} rounds since the snapshot (changelog ${st.snapshot_seq} → ${st.applied_seq}); last round ${st.last_round_at?.toISOString() ?? 'none yet'}, lag then ${lag} changes / ${st.lag_ms ?? 0} ms` +
+          `  ${runId} sync: ${st.changes_applied} changes applied in ${st.rounds} rounds since the snapshot (changelog ${st.snapshot_seq} → ${st.applied_seq}); last round ${st.last_round_at?.toISOString() ?? 'none yet'}, lag then ${lag} changes / ${st.lag_ms ?? 0} ms` +
             (st.downtime_ms !== null ? `; cutover downtime ${st.downtime_ms} ms` : ''),
         );
       }

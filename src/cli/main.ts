@@ -106,9 +106,9 @@ function setting<T>(cmd: Command, key: string, fromConfig: T | undefined): T {
 }
 
 /** The live schema: refused up front (exit 2) when sqlite2pg or PostgreSQL keeps that name for itself. */
-function schemaSetting<T extends string | undefined>(cmd: Command, fromConfig: string | undefined): T {
+function schemaSetting<T extends string | undefined>(cmd: Command, fromConfig: string | undefined, o: { readOnly?: boolean } = {}): T {
   const schema = setting<T>(cmd, 'schema', fromConfig as T);
-  const problem = schema === undefined ? null : reservedSchemaProblem(schema);
+  const problem = schema === undefined ? null : reservedSchemaProblem(schema, o);
   if (problem) throw new UsageError(`--schema ${JSON.stringify(schema)} cannot be used: ${problem}.`, { hint: 'Pass the schema the application uses (default: public).' });
   return schema;
 }
@@ -374,7 +374,7 @@ ${exitCodesHelp([0, 1, 2, 3, 4, 5, 6])}`),
       sourcePath: source,
       target,
       embedded,
-      schema: schemaSetting<string>(cmd, config?.schema),
+      schema: schemaSetting<string>(cmd, config?.schema, { readOnly: true }),
       mappingsDir: await mappingsSetting(cmd, config?.mappings),
       fold: setting(cmd, 'fold', config?.fold),
       reportsDir: setting(cmd, 'reports', config?.reports),

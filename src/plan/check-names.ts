@@ -21,11 +21,13 @@ export const TOOL_SCHEMA = 'sqlite2pg';
  * Why a live schema name cannot be used, or null when it can: the journal's own schema, the
  * tool's `sqlite2pg_*` run namespaces (a cutover or rollback there would move the tool's own
  * tables), PostgreSQL's reserved `pg_*` prefix (CREATE SCHEMA refuses it) and information_schema.
+ * A command that only reads (`verify`) may name a kept `sqlite2pg_*` schema: the tables a rollback
+ * or fallback moved aside, or a kept staging schema, are worth comparing with the source.
  */
-export function reservedSchemaProblem(schema: string): string | null {
+export function reservedSchemaProblem(schema: string, o: { readOnly?: boolean } = {}): string | null {
   if (schema === '') return 'the schema name is empty';
   if (schema === TOOL_SCHEMA) return `"${TOOL_SCHEMA}" is the schema of sqlite2pg's own run journal: the migrated tables cannot live there`;
-  if (schema.startsWith(`${TOOL_SCHEMA}_`)) return `"${schema}" is in the sqlite2pg_* namespace that runs use for their staging, previous and rolled-back schemas`;
+  if (schema.startsWith(`${TOOL_SCHEMA}_`) && !o.readOnly) return `"${schema}" is in the sqlite2pg_* namespace that runs use for their staging, previous and rolled-back schemas`;
   if (schema.startsWith('pg_')) return `"${schema}" starts with pg_, which PostgreSQL reserves for system schemas`;
   if (schema === 'information_schema') return '"information_schema" is a PostgreSQL system schema';
   return null;

@@ -93,7 +93,10 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
   const resumed: RunRow | null = o.resume ? await findResumable(o.target, o.schema) : null;
   if (resumed) runId = resumed.run_id;
   // 2. The mappings against the live source's catalog, read-only (a resumed run reads its snapshot below).
-  const live = resumed ? null : await log.timed('check mappings', 'pre', () => prepare(o, o.sourcePath, sizeBytes));
+  const live = resumed ? null : await log.timed('check mappings', 'pre', () => prepare(o, o.sourcePath, sizeBytes)).catch((e: unknown) => {
+    // Locked, needing recovery, in a read-only directory, corrupt: said as what it is (exit 4).
+    throw explainSqliteError(e, o.sourcePath) ?? e;
+  });
   // 3. The target: connection (password, database), version, encoding, privileges.
   const admin = await connectTarget(o.target);
   const lock = await connectTarget(o.target).catch(async (e: unknown) => {

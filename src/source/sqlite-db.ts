@@ -148,7 +148,8 @@ function writable(dir: string): boolean {
  * an error that is none of these (the caller keeps its own message).
  */
 export function explainSqliteError(e: unknown, path: string, table?: string): SourceError | null {
-  if (e instanceof SourceError) return e;
+  // A SourceError wrapping a driver error (e.g. "Cannot read the schema of …") is explained by its cause when it can be.
+  if (e instanceof SourceError) return (e.cause !== undefined && e.cause !== e ? explainSqliteError(e.cause, path, table) : null) ?? e;
   const cause = sqliteCause(e);
   if (cause === null) return null;
   const { code, message: msg } = cause;

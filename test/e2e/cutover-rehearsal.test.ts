@@ -108,9 +108,9 @@ describe('the cutover rehearsed as a role that may not do it', () => {
     const run = await runCli(args(asRole(db.url, bare, password), '--dry-run'));
     expect(run.code, run.stderr + run.stdout).toBe(5);
     const out = run.stdout + run.stderr;
-    expect(out).toContain(`GRANT CREATE ON DATABASE "${db.name}" TO ${bare};`);
-    expect(out).toContain(`GRANT CREATE ON SCHEMA "public" TO ${bare};`);
-    expect(out).toContain(`the live table public.customers is owned by ${owner}, not by ${bare}`);
+    // Missing privileges are found by the target pre-flight, before the snapshot and the rehearsal.
+    expect(out).toContain(`GRANT CREATE ON DATABASE "${db.name}" TO "${bare}";`);
+    expect(out).toContain(`GRANT CREATE ON SCHEMA "public" TO "${bare}";`);
   });
 
   it('fixed as told, the same role passes the dry run and cuts over', async () => {

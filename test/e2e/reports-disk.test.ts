@@ -90,10 +90,10 @@ describe('reports disk', () => {
     expect(r.code, r.stdout + r.stderr).toBe(9);
     expect(r.stdout).toMatch(/^PASSED: 21 tables/m);
     expect(r.stdout).toMatch(/report: NOT WRITTEN \(ENOSPC/);
-    expect(r.stdout).toMatch(/rollback: npx sqlite2pg rollback --run \S+ --schema public/);
+    expect(r.stdout).toMatch(/rollback: (npx )?sqlite2pg rollback --run \S+ --schema public/);
     expect(r.stderr).toMatch(/the report could not be written to .*\.md \(ENOSPC/);
     expect(r.stderr).toMatch(/The cutover IS done/);
-    expect(r.stderr).toMatch(/to undo it: npx sqlite2pg rollback --run/);
+    expect(r.stderr).toMatch(/to undo it: (npx )?sqlite2pg rollback --run/);
     expect(r.stderr).not.toMatch(/internal error|^\s+at /m);
     expect(await liveTables()).toContain('filler');
     const status = await db.query<{ status: string }>(`SELECT status FROM sqlite2pg.runs ORDER BY started_at DESC LIMIT 1`);

@@ -133,8 +133,8 @@ describe('the source side: snapshots, integrity, hints', () => {
     const snaps = join(work, 'snaps-unreachable');
     const r = await runCli(['migrate', source, '--target', 'postgres://u@127.0.0.1:1/db', '--mappings', noMappings(work), '--reports', join(work, 'reports'), '--snapshot-dir', snaps]);
     expect(r.code, r.stderr).toBe(5);
-    expect(readdirSync(snaps).filter((f) => f.endsWith('.db'))).toEqual([]);
-    expect(JSON.parse(readFileSync(join(snaps, 'sqlite2pg-snapshots.json'), 'utf8')).snapshots).toEqual([]);
+    // The target is checked before the snapshot: no copy was even started.
+    expect(existsSync(snaps) ? readdirSync(snaps).filter((f) => f.endsWith('.db')) : []).toEqual([]);
   });
 
   it('a corrupt source (cell-pointer array damaged: a row missing, another twice) is exit 4 before loading', async () => {

@@ -20,17 +20,13 @@ export async function findResumable(target: TargetSettings, schema: string): Pro
 
 /** Server version, database encoding and the privilege to create schemas; returns the version string for the report. */
 export async function checkServer(admin: pg.ClientBase, database: string): Promise<string> {
-  const sv = await admin.query<{ v: string; n: string; enc: string; can_create: boolean; usr: string }>(
-    `SELECT version() AS v, current_setting('server_version_num') AS n, pg_encoding_to_char(encoding) AS enc,
-       has_database_privilege(current_database(), 'CREATE') AS can_create, current_user AS usr
+  // Privileges (CREATE on the database and schema, read-only sessions) are checkTargetWritable's.
+  const sv = await admin.query<{ v: string; n: string; enc: string }>(
+    `SELECT version() AS v, current_setting('server_version_num') AS n, pg_encoding_to_char(encoding) AS enc
      FROM pg_database WHERE datname = current_database()`,
   );
   const serverVersion = sv.rows[0]!.v.split(' on ')[0]!;
   if (Number(sv.rows[0]!.n) < 130000) throw new LoadError('E_TARGET_VERSION', `${serverVersion} is too old: sqlite2pg needs PostgreSQL 13 or later.`, { hint: 'Upgrade the target, or migrate into another server.' });
   if (sv.rows[0]!.enc !== 'UTF8') throw new LoadError('E_TARGET_ENCODING', `Database ${database} uses encoding ${sv.rows[0]!.enc}; SQLite text is Unicode and needs UTF8.`, { hint: `Create the database with ENCODING 'UTF8' (createdb -E UTF8 -T template0 ...).` });
-  if (!sv.rows[0]!.can_create) {
-    // The run creates its staging schema (and the journal) in this database.
-    throw new LoadError('E_TARGET_PRIVILEGE', `User ${sv.rows[0]!.usr} may not create schemas in database ${database}: the run needs it for its staging schema.`, { hint: `Grant it (GRANT CREATE ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(sv.rows[0]!.usr)};) or connect as the database owner.` });
-  }
   return serverVersion;
 }

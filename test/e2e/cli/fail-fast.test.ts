@@ -86,7 +86,7 @@ describe('fail fast: nothing is copied before the mappings and the target are ch
     const snap = join(work, 'snap-privilege');
     const r = await runCli(['migrate', source, '--target', asUser(db.url, role, PASSWORD), '--mappings', noMappings(work), '--snapshot-dir', snap, '--reports', join(work, 'reports')]);
     expect(r.code, r.stderr).toBe(5);
-    expect(r.stderr).toMatch(new RegExp(`User ${role} may not create schemas in database ${db.name}`));
+    expect(r.stderr).toContain(`CREATE on database ${db.name}`);
     expect(r.stderr).toMatch(/GRANT CREATE ON DATABASE/);
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(snapshots(snap)).toEqual([]);

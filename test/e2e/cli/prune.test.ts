@@ -60,7 +60,7 @@ describe('sqlite2pg prune', () => {
     await db.query(`CREATE TABLE public.notes (id bigint PRIMARY KEY)`);
     await db.query(`CREATE VIEW public.notes_ids AS SELECT id FROM public.notes`);
     const ids: string[] = [];
-    for (const extra of [[], [], ['--dry-run', '--keep-staging']]) {
+    for (const extra of [[], [], ['--dry-run', '--keep-staging', '--keep-snapshot']]) {
       if (ids.length === 2) {
         const rb = await runCli(['rollback', '--target', db.url]);
         expect(rb.code, rb.stderr).toBe(0);

@@ -3,6 +3,7 @@
  * separate OS process writing to app.db throughout. sync → rounds → cutover; PostgreSQL equals
  * SQLite; writes to app.db fail loudly afterwards; schema change → exit 11; --abort; kill and rerun.
  */
+import { noMappings } from '../../support/fixtures.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,7 @@ const work = tempDir('online');
 
 describe('sqlite2pg sync + cutover', () => {
   let db: TestDatabase;
-  const common = (extra: string[] = []): string[] => ['--target', db.url, '--mappings', join(work, 'no-mappings'), '--reports', join(work, 'reports'), ...extra];
+  const common = (extra: string[] = []): string[] => ['--target', db.url, '--mappings', noMappings(work), '--reports', join(work, 'reports'), ...extra];
   const sync = (path: string, ...extra: string[]): ReturnType<typeof runCli> => runCli(['sync', path, ...common(['--snapshot-dir', join(work, 'snap'), ...extra])]);
   const cutover = (path: string, ...extra: string[]): ReturnType<typeof runCli> => runCli(['cutover', path, ...common(extra)]);
 
@@ -53,7 +54,7 @@ describe('sqlite2pg sync + cutover', () => {
       expect(second.code, second.stderr).toBe(0);
       expect(second.stderr).toMatch(/round: \d+ keys/);
       const syncing = await runCli(['status', '--target', db.url]);
-      expect(syncing.stdout).toMatch(/syncing +online/);
+      expect(syncing.stdout).toMatch(/online +syncing/);
       expect(syncing.stdout).toMatch(/sync: \d+ changes applied in \d+ rounds since the snapshot/);
       await sleep(500);
       const c = await cutover(path, '--json');
