@@ -40,17 +40,6 @@ function alterSetSchema(kind: string, schema: string, name: string, to: string):
   return `ALTER ${what} ${qualify(schema, name)} SET SCHEMA ${quoteIdent(to)}`;
 }
 
-/** Per-table cumulative write counters, to detect writes after cutover (survive SET SCHEMA: same OID). */
-export async function writeCounters(client: pg.ClientBase, schema: string, tables: readonly string[]): Promise<Record<string, string>> {
-  const r = await client.query<{ name: string; n: string }>(
-    `SELECT c.relname AS name, (coalesce(s.n_tup_ins, 0) + coalesce(s.n_tup_upd, 0) + coalesce(s.n_tup_del, 0))::text AS n
-     FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
-     WHERE ns.nspname = $1 AND c.relname = ANY($2)`,
-    [schema, tables],
-  );
-  return Object.fromEntries(r.rows.map((x) => [x.name, x.n]));
-}
-
 /** A foreign key of a table outside the migration, re-pointed by a swap from the table moved aside to the one of the same name now live. */
 export interface RepointedForeignKey {
   /** `public.audit.audit_user_fk` */
