@@ -3,31 +3,19 @@
  * inside the cutover's write lock), read the changelog, fence and remove. This stage writes to
  * app.db, and only these objects: the `_sqlite2pg_*` tables and triggers.
  */
-import Database from 'better-sqlite3';
 import type { Catalog } from '../model/catalog.js';
 import { SourceError, UsageError } from '../errors.js';
 import { sqliteIdent } from '../source/introspect-sqlite.js';
-import type { SqliteDb } from '../source/sqlite-db.js';
+import { openSqliteWritable, type SqliteDb } from '../source/sqlite-db.js';
 import { CaptureError } from './capture-error.js';
 import { CAPTURE_TRIGGER_PREFIX, CHANGES_DDL, CHANGES_TABLE, FENCE_TRIGGER_PREFIX, STATE_TABLE, captureTriggers, fenceTriggers, sqlText, type CaptureTable } from './capture-sql.js';
 
 /** How long our writes to app.db wait for the application's write lock. */
 export const BUSY_TIMEOUT_MS = 5000;
 
-/** A read-write handle on the live source, for capture only. Integers as BigInt, as everywhere. */
+/** A read-write handle on the live source, for capture only. */
 export function openLiveWritable(path: string): SqliteDb {
-  let db: SqliteDb;
-  try {
-    db = new Database(path, { fileMustExist: true });
-  } catch (e) {
-    throw new SourceError('E_SOURCE_OPEN', `Cannot open ${path} for writing (online mode installs change-capture triggers in it): ${(e as Error).message}`, {
-      cause: e,
-      hint: 'Run sqlite2pg as a user that can write app.db and its directory (SQLite creates the -wal and -shm files there), or migrate offline.',
-    });
-  }
-  db.defaultSafeIntegers(true);
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  return db;
+  return openSqliteWritable(path, BUSY_TIMEOUT_MS, 'online mode installs change-capture triggers in it');
 }
 
 /** Online mode reads the live file while the application writes: only WAL allows both. */
@@ -198,9 +186,8 @@ export function installFences(db: SqliteDb, tables: readonly string[], runId: st
 
 /** For an online snapshot copy: its changelog position, then every capture object removed, so the copy holds the application's data only. */
 export function snapshotPosition(copyPath: string): number {
-  const db = new Database(copyPath, { fileMustExist: true });
+  const db = openSqliteWritable(copyPath, BUSY_TIMEOUT_MS, 'the online snapshot has its capture objects removed');
   try {
-    db.defaultSafeIntegers(true);
     const head = tableExists(db, CHANGES_TABLE) ? changesHead(db) : 0;
     db.exec('BEGIN');
     dropCaptureObjects(db);

@@ -15,9 +15,9 @@ import type { SqliteValue } from '../plan/casts/index.js';
 import { copyFromSql } from '../plan/ddl.js';
 import type { SqliteDb } from '../source/sqlite-db.js';
 import { columnOffset, iterateRows, keyReader, type RowRange } from '../source/read-rows.js';
-import { ChecksumAccumulator } from '../verify/checksum.js';
+import { ChecksumAccumulator } from '../encode/checksum.js';
 import { LoadError, MigrateError } from '../errors.js';
-import { createRowEncoder, isRowProblem } from './row-encoder.js';
+import { createRowEncoder, isRowProblem } from '../encode/row-encoder.js';
 import type { QuarantinePart } from './quarantine-files.js';
 
 export const BATCH_BYTES = 64 * 1024;

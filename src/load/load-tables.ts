@@ -9,7 +9,7 @@ import type { Plan, TablePlan } from '../model/plan.js';
 import type { QuarantineEntry } from '../model/run-result.js';
 import { explainSqliteError, openSqlite, type SqliteDb } from '../source/sqlite-db.js';
 import { splitRowidRanges } from '../source/read-rows.js';
-import { ChecksumAccumulator } from '../verify/checksum.js';
+import { ChecksumAccumulator } from '../encode/checksum.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';

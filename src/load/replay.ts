@@ -18,10 +18,10 @@ import { converterFor, CastFailure, type SqliteValue } from '../plan/casts/index
 import { qualify, quoteIdent } from '../plan/identifiers.js';
 import type { SqliteDb } from '../source/sqlite-db.js';
 import { selectByKeySql } from '../source/read-rows.js';
-import { canonicalRowSql } from '../verify/canonical.js';
-import { rowDigest } from '../verify/checksum.js';
+import { canonicalRowSql } from '../encode/canonical.js';
+import { rowDigest } from '../encode/checksum.js';
 import { LoadError, VerifyError } from '../errors.js';
-import { createRowEncoder, excerpt, isRowProblem, type RowProblem } from './row-encoder.js';
+import { createRowEncoder, excerpt, isRowProblem, type RowProblem } from '../encode/row-encoder.js';
 
 const TWO_64 = 1n << 64n;
 

@@ -131,3 +131,9 @@ export interface VirtualTableInfo {
    */
   readonly content?: { readonly kind: 'own' | 'none' } | { readonly kind: 'external'; readonly table: string } | null;
 }
+
+/**
+ * One SQLite value by storage class: INTEGER → bigint, REAL → number, TEXT → string,
+ * BLOB → Buffer, NULL → null. https://www.sqlite.org/datatype3.html#storage_classes_and_datatypes
+ */
+export type SqliteValue = bigint | number | string | Buffer | null;

@@ -9,7 +9,7 @@
  *    then app.db's fingerprint must be the one recorded at cutover (or it carries the online
  *    cutover's fence triggers for this run, which are dropped in the same transaction).
  * 3. For each table with captured changes: every changed key's current PostgreSQL row (canonical
- *    values, verify/canonical.ts) is compared with the SQLite row run through the migration's own
+ *    values, encode/canonical.ts) is compared with the SQLite row run through the migration's own
  *    row encoder; only the columns that differ are converted back (plan/casts/reverse.ts, with
  *    the existing value as the spelling template) and written; keys PostgreSQL no longer has are
  *    deleted; a truncated (or keyless) table is rewritten whole. sqlite_sequence is raised past
@@ -33,11 +33,11 @@ import { fenceWriters, removeCapture, writersOf } from '../cutover/pg-capture.js
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
 import { swapBack } from '../cutover/swap.js';
 import { connectTarget, type TargetSettings } from '../load/target.js';
-import { createRowEncoder, excerpt, isRowProblem, type EncodedRow } from '../load/row-encoder.js';
+import { createRowEncoder, excerpt, isRowProblem, type EncodedRow } from '../encode/row-encoder.js';
 import { columnOffset, keyReader } from '../source/read-rows.js';
 import { WriteBackDb } from '../source/write-back.js';
-import { canonicalizer, canonicalSql, rowFormSql } from '../verify/canonical.js';
-import { ChecksumAccumulator, rowDigest, tableChecksumSql } from '../verify/checksum.js';
+import { canonicalizer, canonicalSql, rowFormSql } from '../encode/canonical.js';
+import { ChecksumAccumulator, rowDigest, tableChecksumSql } from '../encode/checksum.js';
 import { checksumColumns } from '../verify/verify-tables.js';
 import { hashSqliteFile } from '../verify/sqlite-file-hash.js';
 

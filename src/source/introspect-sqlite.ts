@@ -4,7 +4,7 @@
  * #pragma_index_xinfo, #pragma_foreign_key_list
  */
 import type { Catalog, CheckInfo, ColumnInfo, ForeignKeyInfo, IndexInfo, IndexPart, PrimaryKeyInfo, TableInfo, TriggerInfo, ViewInfo, VirtualTableInfo } from '../model/catalog.js';
-import { parseCreateTable, type ParsedForeignKey } from '../plan/sqlite-sql/parse-create-table.js';
+import { parseCreateTable, type ParsedForeignKey } from './sqlite-sql/parse-create-table.js';
 import { SourceError } from '../errors.js';
 import type { SqliteDb } from './sqlite-db.js';
 

@@ -212,3 +212,22 @@ export function openSqlite(path: string): SqliteDb {
     throw explainSqliteError(e, path) ?? new SourceError('E_SOURCE_OPEN', `Cannot open ${path} as SQLite: ${(e as Error).message}`, { cause: e, hint: 'Is it a SQLite 3 database, and readable?' });
   }
 }
+
+/**
+ * A read-write handle on the live source, for the two stages that write to it: change capture
+ * (online mode's triggers) and fallback's write-back. `busyMs`: how long a write waits for the
+ * application's lock. `why` completes the error: "Cannot open app.db for writing (<why>)".
+ */
+export function openSqliteWritable(path: string, busyMs: number, why: string): SqliteDb {
+  let db: SqliteDb;
+  try {
+    db = new Database(path, { fileMustExist: true, timeout: busyMs });
+  } catch (e) {
+    throw explainSqliteError(e, path) ?? new SourceError('E_SOURCE_OPEN', `Cannot open ${path} for writing (${why}): ${(e as Error).message}`, {
+      cause: e,
+      hint: 'Run sqlite2pg as a user that can write the file and its directory (SQLite creates the -wal and -shm files there).',
+    });
+  }
+  db.defaultSafeIntegers(true);
+  return db;
+}

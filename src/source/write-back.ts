@@ -10,12 +10,13 @@
  * Buffer → BLOB): the reverse casts chose the storage class, and column affinity then applies
  * exactly as it did to the application's own writes (the proof reads every row back).
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { SourceError } from '../errors.js';
 import type { TablePlan } from '../model/plan.js';
-import type { SqliteValue } from '../plan/casts/index.js';
+import type { SqliteValue } from '../model/catalog.js';
 import { sqliteIdent } from './introspect-sqlite.js';
 import { iterateRows, selectList } from './read-rows.js';
+import { openSqliteWritable } from './sqlite-db.js';
 
 export class WriteBackDb {
   readonly #db: Database.Database;
@@ -28,15 +29,14 @@ export class WriteBackDb {
 
   /** Open the file read-write (it must exist). `busyMs`: how long to wait for the application's lock. */
   static open(path: string, busyMs: number): WriteBackDb {
-    let db: Database.Database;
+    const db = openSqliteWritable(path, busyMs, 'fallback writes the rows PostgreSQL changed back into it');
     try {
-      db = new Database(path, { fileMustExist: true, timeout: busyMs });
-      db.defaultSafeIntegers(true);
       // PostgreSQL enforced the foreign keys and ran the cascades already (and captured their
       // effects): SQLite must not act on them a second time, nor refuse an intermediate state.
       // better-sqlite3 turns foreign keys on by default. https://www.sqlite.org/foreignkeys.html
       db.pragma('foreign_keys = OFF');
     } catch (e) {
+      db.close();
       throw new SourceError('E_SOURCE_OPEN', `Cannot open ${path} for writing: ${(e as Error).message}`, { cause: e, hint: 'Check the path and that the file and its directory are writable.' });
     }
     return new WriteBackDb(db, path);

@@ -11,9 +11,9 @@ import { formatDateTime } from '../plan/casts/calendar.js';
 import { qualify, quoteIdent } from '../plan/identifiers.js';
 import type { SqliteDb } from '../source/sqlite-db.js';
 import { columnOffset, iterateRowsByKey, keyReader } from '../source/read-rows.js';
-import { createRowEncoder, isRowProblem } from '../load/row-encoder.js';
-import { canonicalSql } from './canonical.js';
-import { rowDigest, rowDigestsSql } from './checksum.js';
+import { createRowEncoder, isRowProblem } from '../encode/row-encoder.js';
+import { canonicalSql } from '../encode/canonical.js';
+import { rowDigest, rowDigestsSql } from '../encode/checksum.js';
 import { checksumColumns } from './verify-tables.js';
 
 export const DEFAULT_DIFF_LIMIT = 100;

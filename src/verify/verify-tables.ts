@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { qualify } from '../plan/identifiers.js';
 import type { TablePlan } from '../model/plan.js';
 import type { DifferingRow } from '../model/run-result.js';
-import { addSums, tableChecksumSql } from './checksum.js';
+import { addSums, tableChecksumSql } from '../encode/checksum.js';
 
 export interface SourceSide {
   readonly rowsLoaded: number;

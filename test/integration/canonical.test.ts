@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ColumnCast } from '../../src/model/plan.js';
 import { qualify, quoteIdent } from '../../src/plan/identifiers.js';
 import { toNumeric } from '../../src/plan/casts/numeric.js';
-import { canonicalJsonb, JsonCanonicalError } from '../../src/verify/canonical-json.js';
-import { canonicalizer, canonicalRow, canonicalSql } from '../../src/verify/canonical.js';
-import { ChecksumAccumulator, rowDigest, rowDigestsSql, tableChecksumSql } from '../../src/verify/checksum.js';
+import { canonicalJsonb, JsonCanonicalError } from '../../src/encode/canonical-json.js';
+import { canonicalizer, canonicalRow, canonicalSql } from '../../src/encode/canonical.js';
+import { ChecksumAccumulator, rowDigest, rowDigestsSql, tableChecksumSql } from '../../src/encode/checksum.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 
 // ---- random pgTexts, as the loader contract describes them ---------------------------------------

@@ -6,8 +6,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TablePlan } from '../../src/model/plan.js';
-import { ChecksumAccumulator } from '../../src/verify/checksum.js';
-import { canonicalRow } from '../../src/verify/canonical.js';
+import { ChecksumAccumulator } from '../../src/encode/checksum.js';
+import { canonicalRow } from '../../src/encode/canonical.js';
 import { verifyTables } from '../../src/verify/verify-tables.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 

@@ -4,11 +4,9 @@
  * https://github.com/WiseLibs/better-sqlite3/blob/master/docs/integer.md
  */
 
-/**
- * One SQLite value by storage class: INTEGER → bigint, REAL → number, TEXT → string,
- * BLOB → Buffer, NULL → null. https://www.sqlite.org/datatype3.html#storage_classes_and_datatypes
- */
-export type SqliteValue = bigint | number | string | Buffer | null;
+import type { SqliteValue } from '../../model/catalog.js';
+
+export type { SqliteValue };
 
 /**
  * Why one value cannot be converted exactly. A plain value, not an Error: converters return it

@@ -1,5 +1,5 @@
 /**
- * Reverse casts, for `fallback`: a PostgreSQL value, as its canonical text (verify/canonical.ts:
+ * Reverse casts, for `fallback`: a PostgreSQL value, as its canonical text (encode/canonical.ts:
  * the form that depends on no session setting), back into what the application stored in SQLite
  * under the column's forward cast. Pure functions, one per cast kind, from the same ColumnCast.
  *

@@ -10,10 +10,10 @@
  */
 import { affinityOf } from '../resolve-column.js';
 import { qualify, quoteIdent, quoteLiteral } from '../identifiers.js';
-import { isGroup, isSymbol, isToken, splitByComma, type Group, type SqlNode } from './build-token-tree.js';
+import { isGroup, isSymbol, isToken, splitByComma, type Group, type SqlNode } from '../../source/sqlite-sql/build-token-tree.js';
 import { parseSqliteNumber, sqliteRealText } from './sqlite-number.js';
 import type { TargetKind } from './target-kind.js';
-import { foldIdentifier, type Token } from './tokenize-sqlite.js';
+import { foldIdentifier, type Token } from '../../source/sqlite-sql/tokenize-sqlite.js';
 import { TIME_FUNCTIONS, naturalKind, nowKeyword, readTimeCall, renderNow } from './render-now.js';
 import { Untranslatable } from './translation.js';
 

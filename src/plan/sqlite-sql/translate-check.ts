@@ -6,10 +6,10 @@
  * `json_valid(doc)`. In PostgreSQL the column type enforces that, so such tests are dropped
  * (reported as a note, or as the reason when nothing else is left) rather than translated.
  */
-import { buildTokenTree, isGroup, isToken, type SqlNode } from './build-token-tree.js';
+import { buildTokenTree, isGroup, isToken, type SqlNode } from '../../source/sqlite-sql/build-token-tree.js';
 import type { Scope } from './sql-translator.js';
 import { expressionTranslator, type ExprContext } from './translate-expression.js';
-import { foldIdentifier, isWord, tokenizeSqlite } from './tokenize-sqlite.js';
+import { foldIdentifier, isWord, tokenizeSqlite } from '../../source/sqlite-sql/tokenize-sqlite.js';
 import { attempt, translated, untranslatable, type Translation } from './translation.js';
 
 /** How a part of a CHECK relates to typing: a type test, a NULL test, or a real condition. */

@@ -11,11 +11,11 @@
 import type { DateFormat } from '../../model/plan.js';
 import { daysInMonth } from '../casts/calendar.js';
 import { quoteLiteral } from '../identifiers.js';
-import { buildTokenTree, isGroup, isSymbol, isToken, splitByComma, type SqlNode } from './build-token-tree.js';
+import { buildTokenTree, isGroup, isSymbol, isToken, splitByComma, type SqlNode } from '../../source/sqlite-sql/build-token-tree.js';
 import { Scope, SqlTranslator, tableSource } from './sql-translator.js';
 import { inInt64, parseSqliteNumber, sqliteRealText, type SqliteNumber } from './sqlite-number.js';
 import { withArticle, type TargetKind } from './target-kind.js';
-import { foldIdentifier, isWord, tokenizeSqlite, type Token } from './tokenize-sqlite.js';
+import { foldIdentifier, isWord, tokenizeSqlite, type Token } from '../../source/sqlite-sql/tokenize-sqlite.js';
 import { TIME_FUNCTIONS, nowKeyword, readTimeCall, renderNow } from './render-now.js';
 import { Untranslatable, attempt, translated, untranslatable, type Translation } from './translation.js';
 

@@ -3,10 +3,10 @@
  * generated column) as PostgreSQL, with column names mapped to their targets.
  * https://www.sqlite.org/lang_expr.html
  */
-import { buildTokenTree } from './build-token-tree.js';
+import { buildTokenTree } from '../../source/sqlite-sql/build-token-tree.js';
 import { Scope, SqlTranslator, tableSource } from './sql-translator.js';
 import type { TargetKind } from './target-kind.js';
-import { foldIdentifier, tokenizeSqlite } from './tokenize-sqlite.js';
+import { foldIdentifier, tokenizeSqlite } from '../../source/sqlite-sql/tokenize-sqlite.js';
 import { attempt, translated, untranslatable, type Translation } from './translation.js';
 
 export type { Translation } from './translation.js';

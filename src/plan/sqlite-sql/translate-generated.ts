@@ -18,10 +18,10 @@
  * differed on some row would be caught, never loaded silently.
  */
 import { quoteIdent, quoteLiteral } from '../identifiers.js';
-import { buildTokenTree, isGroup, isSymbol, isToken, splitByComma, type SqlNode } from './build-token-tree.js';
+import { buildTokenTree, isGroup, isSymbol, isToken, splitByComma, type SqlNode } from '../../source/sqlite-sql/build-token-tree.js';
 import { parseSqliteNumber } from './sqlite-number.js';
 import type { TargetKind } from './target-kind.js';
-import { foldIdentifier, tokenizeSqlite, type Token } from './tokenize-sqlite.js';
+import { foldIdentifier, tokenizeSqlite, type Token } from '../../source/sqlite-sql/tokenize-sqlite.js';
 import { Untranslatable, attempt, translated, type Translation } from './translation.js';
 
 /** A column the expression may name. */

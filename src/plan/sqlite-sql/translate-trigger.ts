@@ -11,10 +11,10 @@
  * https://www.sqlite.org/lang_createtrigger.html
  */
 import type { TablePlan } from '../../model/plan.js';
-import { buildTokenTree, isSymbol, isToken, type SqlNode } from './build-token-tree.js';
+import { buildTokenTree, isSymbol, isToken, type SqlNode } from '../../source/sqlite-sql/build-token-tree.js';
 import { targetKindOf } from './target-kind.js';
 import { translateDefault } from './translate-default.js';
-import { foldIdentifier, isWord, tokenizeSqlite, type Token } from './tokenize-sqlite.js';
+import { foldIdentifier, isWord, tokenizeSqlite, type Token } from '../../source/sqlite-sql/tokenize-sqlite.js';
 
 export interface TouchTrigger {
   /** Target column the trigger sets. */

@@ -5,10 +5,10 @@
  * https://www.sqlite.org/lang_select.html
  */
 import { quoteIdent } from '../identifiers.js';
-import { buildTokenTree, isGroup, isSymbol, isToken, splitByComma, type SqlNode } from './build-token-tree.js';
+import { buildTokenTree, isGroup, isSymbol, isToken, splitByComma, type SqlNode } from '../../source/sqlite-sql/build-token-tree.js';
 import { Scope, SqlTranslator, tableSource, type TableSource } from './sql-translator.js';
 import type { TargetKind } from './target-kind.js';
-import { foldIdentifier, isWord, tokenizeSqlite, type Token } from './tokenize-sqlite.js';
+import { foldIdentifier, isWord, tokenizeSqlite, type Token } from '../../source/sqlite-sql/tokenize-sqlite.js';
 import { Untranslatable, attempt, translated, type Translation } from './translation.js';
 
 /** A table (or an already translated view) a view may read, keyed by its SQLite name in ViewContext. */

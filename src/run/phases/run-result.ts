@@ -9,7 +9,7 @@ import type { CastSample, Invocation, MappingFile, Mode, ObjectCounts, Outcome, 
 import { RUN_RESULT_VERSION } from '../../model/run-result.js';
 import type { TableLoad } from '../../load/load-tables.js';
 import type { TableVerification } from '../../verify/verify-tables.js';
-import { excerpt } from '../../load/row-encoder.js';
+import { excerpt } from '../../encode/row-encoder.js';
 import { openSqlite } from '../../source/sqlite-db.js';
 import { firstValue } from '../../source/read-rows.js';
 import { CastFailure, converterFor, type SqliteValue } from '../../plan/casts/index.js';

@@ -9,7 +9,7 @@ import { qualify } from '../../plan/identifiers.js';
 import { clearQuarantine, insertRun, markRunning, tableStates, type RunRow } from '../../cutover/journal.js';
 import type { TableLoad } from '../../load/load-tables.js';
 import { resetStaging } from '../../load/reset-staging.js';
-import { ChecksumAccumulator } from '../../verify/checksum.js';
+import { ChecksumAccumulator } from '../../encode/checksum.js';
 import type { StepLog } from '../step-log.js';
 
 export interface NewRunRecord {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqliteFromSql, tempDir } from '../../support/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../../support/pg.js';
 import { LARGE_BLOB_BYTES, largeValuesSql } from '../../fixtures/hostile/scale.js';
-import { ChecksumAccumulator } from '../../../src/verify/checksum.js';
+import { ChecksumAccumulator } from '../../../src/encode/checksum.js';
 import { migrate, type Migration } from './support.js';
 
 const RSS_LIMIT_MB = 400;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { ColumnCast, DateFormat } from '../../../src/model/plan.js';
 import { CastFailure, converterFor, type SqliteValue } from '../../../src/plan/casts/index.js';
 import { ReverseFailure, reverseFor } from '../../../src/plan/casts/reverse.js';
-import { canonicalizer } from '../../../src/verify/canonical.js';
+import { canonicalizer } from '../../../src/encode/canonical.js';
 
 function canon(cast: ColumnCast, v: SqliteValue): string | null {
   const pg = converterFor(cast, { nul: 'quarantine' })(v);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ColumnCast } from '../../../src/model/plan.js';
-import { canonicalizer } from '../../../src/verify/canonical.js';
+import { canonicalizer } from '../../../src/encode/canonical.js';
 import { compareKeys, diffWindow, displayCanonical } from '../../../src/verify/pinpoint.js';
 
 const cast = {

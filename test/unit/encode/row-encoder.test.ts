@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { LoadError } from '../../../src/errors.js';
 import type { ColumnPlan, TablePlan } from '../../../src/model/plan.js';
-import { createRowEncoder, isRowProblem, LARGE_VALUE, storedAsDecoded, type EncodedRow } from '../../../src/load/row-encoder.js';
+import { createRowEncoder, isRowProblem, LARGE_VALUE, storedAsDecoded, type EncodedRow } from '../../../src/encode/row-encoder.js';
 import { columnSelectSql, selectSql, utf8CheckedColumns } from '../../../src/source/read-rows.js';
 import { copyFromSql, createTableSql } from '../../../src/plan/ddl.js';
-import { canonicalRow } from '../../../src/verify/canonical.js';
+import { canonicalRow } from '../../../src/encode/canonical.js';
 
 const c = (source: string, cast: ColumnPlan['cast'], extra: Partial<ColumnPlan> = {}): ColumnPlan => ({
   source, target: source, pgType: 'text', notNull: false, defaultSql: null, cast, onError: 'quarantine', nul: 'quarantine', identity: false, reason: '', ...extra,

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { applyNulPolicy, CastFailure, converterFor, type SqliteValue } from '../plan/casts/index.js';
 import { escapeCopyText } from '../plan/copy-text.js';
 import { utf8CheckedColumns } from '../source/read-rows.js';
-import { canonicalizer, canonicalRow, utf8Length } from '../verify/canonical.js';
+import { canonicalizer, canonicalRow, utf8Length } from './canonical.js';
 import { LoadError } from '../errors.js';
 
 export interface EncodedRow {
@@ -112,7 +112,7 @@ function* copyPieces(segments: readonly Segment[]): Generator<Buffer> {
   yield Buffer.from(pending + '\n', 'utf8');
 }
 
-/** md5 of the canonical row form (verify/canonical.ts canonicalRow) without building it. */
+/** md5 of the canonical row form (encode/canonical.ts canonicalRow) without building it. */
 function canonicalDigest(canons: readonly (string | null | Large)[]): Buffer {
   const h = createHash('md5');
   for (const c of canons) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJsonb, JsonCanonicalError, MAX_JSON_DEPTH } from '../../../src/verify/canonical-json.js';
+import { canonicalJsonb, JsonCanonicalError, MAX_JSON_DEPTH } from '../../../src/encode/canonical-json.js';
 
 // Every expectation below is what PostgreSQL 17 prints for `input::jsonb::text`; the integration
 // test test/integration/canonical.test.ts checks the same kind of inputs against the real server.

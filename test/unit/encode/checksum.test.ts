@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ColumnCast } from '../../../src/model/plan.js';
-import { ChecksumAccumulator, rowDigest, rowDigestsSql, tableChecksumSql } from '../../../src/verify/checksum.js';
+import { ChecksumAccumulator, rowDigest, rowDigestsSql, tableChecksumSql } from '../../../src/encode/checksum.js';
 
 const TWO_64 = 1n << 64n;
 
@@ -139,7 +139,7 @@ describe('checksum SQL (executed against the server in test/integration/canonica
 
 describe('addSums', () => {
   it('adds unsigned 64-bit sums modulo 2^64, as range checksums combine into a table checksum', async () => {
-    const { addSums } = await import('../../../src/verify/checksum.js');
+    const { addSums } = await import('../../../src/encode/checksum.js');
     expect(addSums('0', '0')).toBe('0');
     expect(addSums('18446744073709551615', '1')).toBe('0');
     expect(addSums('18446744073709551615', '18446744073709551615')).toBe('18446744073709551614');

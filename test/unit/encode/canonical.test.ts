@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ColumnCast } from '../../../src/model/plan.js';
-import { JsonCanonicalError } from '../../../src/verify/canonical-json.js';
-import { canonicalizer, canonicalRow, canonicalRowSql, canonicalSql, utf8Length } from '../../../src/verify/canonical.js';
+import { JsonCanonicalError } from '../../../src/encode/canonical-json.js';
+import { canonicalizer, canonicalRow, canonicalRowSql, canonicalSql, utf8Length } from '../../../src/encode/canonical.js';
 
 const cast = {
   text: { kind: 'text' },

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { SourceError } from '../../../src/errors.js';
-import { parseCreateTable, type ParsedColumn } from '../../../src/plan/sqlite-sql/parse-create-table.js';
+import { parseCreateTable, type ParsedColumn } from '../../../src/source/sqlite-sql/parse-create-table.js';
 
 function column(sql: string, name: string): ParsedColumn {
   const c = parseCreateTable(sql).columns.get(name);

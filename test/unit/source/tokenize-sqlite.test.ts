@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { SourceError } from '../../../src/errors.js';
-import { foldIdentifier, tokenizeSqlite } from '../../../src/plan/sqlite-sql/tokenize-sqlite.js';
+import { foldIdentifier, tokenizeSqlite } from '../../../src/source/sqlite-sql/tokenize-sqlite.js';
 
 /** kind:value pairs, the compact form of a token list. */
 function kinds(sql: string): string[] {
