@@ -4,6 +4,7 @@
  * The source is read again (this is the one place that does a second read by design); the
  * target side is computed inside PostgreSQL. Rows the migration quarantined are excluded.
  */
+import type pg from 'pg';
 import { ExitCode, MigrateError, type ExitCodeValue } from '../errors.js';
 import type { TablePlan } from '../model/plan.js';
 import type { Invocation, RunResult, StepResult, TableResult } from '../model/run-result.js';
@@ -16,8 +17,8 @@ import { createRowEncoder, isRowProblem } from '../encode/row-encoder.js';
 import { ChecksumAccumulator } from '../encode/checksum.js';
 import { verifyTable } from '../verify/verify-tables.js';
 import { pinpointDifferences } from '../verify/pinpoint.js';
-import { journalExists, listRuns, quarantinedKeys, type RunRow } from '../cutover/journal.js';
-import { hashSqliteFile, type SqliteFileHashes } from '../verify/sqlite-file-hash.js';
+import { journalExists, listRuns, quarantinedKeys, syncState, tableStates, type RunRow } from '../cutover/journal.js';
+import { hashSqliteFile } from '../verify/sqlite-file-hash.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { newRunId, prepare } from './phases/prepare.js';
 import { reportStem, writeReports } from './write-report.js';
@@ -53,24 +54,57 @@ export function sourceChecksum(db: SqliteDb, t: TablePlan, skipKeys: ReadonlySet
   return acc;
 }
 
+/** One table's checksum as a run recorded it (`count:sum`; undefined: not part of the run) and as the source gives it now. */
+export interface TableFingerprint {
+  readonly table: string;
+  readonly recorded: string | undefined;
+  /** null: the table is no longer in the source. */
+  readonly now: string | null;
+}
+
+export interface SourceChangeFacts {
+  readonly runId: string;
+  readonly sourcePath: string;
+  readonly recordedSha256: string | null;
+  readonly sha256: string;
+  /** The source is in WAL mode now: its main file's bytes are no fingerprint of its rows. */
+  readonly wal: boolean;
+  /** The mapping files differ from the run's: its checksums are of other canonical forms. */
+  readonly mappingsChanged: boolean;
+  readonly tables: readonly TableFingerprint[];
+}
+
 /**
- * A warning when the source file no longer holds what run `live` migrated, or when that cannot
- * be told; null when it is unchanged. A run that read a snapshot recorded the snapshot's sha256,
- * which never equals the source file's (see sqlite-file-hash.ts): then the snapshot, if it is
- * still there, is compared with the source by content hash.
+ * A warning when the source no longer holds what run `runId` migrated, or when that cannot be
+ * told; null when it still does. Like is compared with like: the per-table count and checksum the
+ * run recorded for the rows it read (the migrate's load, or the sync carried to the cutover) with
+ * the same checksum of the source now, computed by this verify anyway. File bytes cannot tell:
+ * a WAL source's snapshot is written by VACUUM INTO, whose pages never equal the source's, and a
+ * WAL file's bytes change on every checkpoint while its rows do not. Equal bytes do prove
+ * "unchanged" (a rollback-journal source, snapshotted byte for byte).
  */
-async function sourceChangeWarning(live: RunRow, source: SqliteFileHashes): Promise<string | null> {
-  const then = live.source_sha256;
-  if (!then || then === source.sha256) return null;
-  const changed = `the source file changed since run ${live.run_id} migrated it`;
-  const mayBeWrites = 'differences may be new writes to SQLite';
-  if (!live.snapshot_path) return `${changed} (sha256 ${then.slice(0, 12)}… then, ${source.sha256.slice(0, 12)}… now): ${mayBeWrites}`;
-  const snapshot = await hashSqliteFile(live.snapshot_path).catch(() => null);
-  if (snapshot === null || snapshot.sha256 !== then) {
-    return `cannot tell whether the source file changed since run ${live.run_id} migrated it: the run read the snapshot ${live.snapshot_path} (sha256 ${then.slice(0, 12)}…), which is ${snapshot === null ? 'no longer there' : 'no longer that file'}`;
+export function sourceChangeWarning(f: SourceChangeFacts): string | null {
+  if (f.recordedSha256 !== null && f.recordedSha256 === f.sha256) return null;
+  const since = `since run ${f.runId} migrated it`;
+  if (f.mappingsChanged) {
+    return `cannot tell whether the source ${f.sourcePath} changed ${since}: the mapping files differ from the ones the run used, so the checksums it recorded are not comparable; differences may be new writes to SQLite or the other mappings`;
   }
-  if (snapshot.contentSha256 === source.contentSha256) return null;
-  return `${changed} (its pages differ from the snapshot ${live.snapshot_path} the run read; un-checkpointed WAL writes count too): ${mayBeWrites}`;
+  const changed = f.tables.filter((t) => t.recorded !== t.now);
+  if (changed.length) {
+    const shown = changed.slice(0, 10).map((t) => `${t.table} (${t.recorded === undefined ? 'not migrated by the run' : `${t.recorded} recorded`}, ${t.now === null ? 'no longer in the source' : `${t.now} now`})`);
+    const more = changed.length > shown.length ? `, and ${changed.length - shown.length} more` : '';
+    const names = changed.map((t) => t.table);
+    return `the source ${f.sourcePath} changed ${since}: the rows of ${changed.length} table${changed.length > 1 ? 's' : ''} differ from the ones the run read (count:checksum): ${shown.join(', ')}${more}. Differences verify finds in ${names.length > 1 ? 'these tables' : names[0]} may be writes made to SQLite after the migration, not rows the migration lost`;
+  }
+  if (f.wal || f.recordedSha256 === null) return null;
+  return `the source ${f.sourcePath} is not byte for byte the file run ${f.runId} read (sha256 ${f.recordedSha256.slice(0, 12)}… then, ${f.sha256.slice(0, 12)}… now), but every table holds the rows the run migrated: the change is outside what the mappings carry (a table or object not migrated, a VACUUM, or bytes a cast drops); the result is not affected`;
+}
+
+/** Per source table, the `count:sum` run `live` recorded: an online run's as carried to its cutover, else its load's. */
+async function recordedChecksums(client: pg.ClientBase, live: RunRow): Promise<Map<string, string>> {
+  const sync = live.mode === 'online' ? await syncState(client, live.run_id) : null;
+  if (sync) return new Map(sync.tables.map((t) => [t.source_table, `${t.carry_count}:${t.carry_sum}`]));
+  return new Map((await tableStates(client, live.run_id)).map((t) => [t.source_table, `${t.checksum_count}:${t.checksum_sum}`]));
 }
 
 export async function verifyTarget(o: VerifyOptions): Promise<{ result: RunResult; reportPath: string; jsonPath: string; exitCode: ExitCodeValue }> {
@@ -80,7 +114,7 @@ export async function verifyTarget(o: VerifyOptions): Promise<{ result: RunResul
   const { sizeBytes } = await checkSqliteFile(o.sourcePath);
   const sourceHashes = await hashSqliteFile(o.sourcePath);
   const sha256 = sourceHashes.sha256;
-  const { plan, warnings } = await prepare(o, o.sourcePath, sizeBytes);
+  const { plan, warnings, mappingHash } = await prepare(o, o.sourcePath, sizeBytes);
   const client = await connectTarget(o.target);
   const steps: StepResult[] = [];
   const tables: TableResult[] = [];
@@ -90,18 +124,20 @@ export async function verifyTarget(o: VerifyOptions): Promise<{ result: RunResul
   try {
     serverVersion = (await client.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v.split(' on ')[0]!;
     let skip = new Map<string, Set<string>>();
+    let against: { live: RunRow; recorded: Map<string, string> } | null = null;
+    const now = new Map<string, string>();
     if (await journalExists(client)) {
       const live = (await listRuns(client, o.schema)).find((r) => r.status === 'cut-over');
       if (live) {
         skip = await quarantinedKeys(client, live.run_id);
-        const changed = await sourceChangeWarning(live, sourceHashes);
-        if (changed) warnings.push(changed);
+        against = { live, recorded: await recordedChecksums(client, live) };
       } else warnings.push(`no cut-over run is recorded for schema ${o.schema}: comparing without excluding quarantined rows`);
     }
     for (const t of plan.tables) {
       const start = Date.now();
       const skipKeys = skip.get(t.source) ?? new Set<string>();
       const acc = sourceChecksum(db, t, skipKeys);
+      now.set(t.source, `${acc.count}:${acc.sum}`);
       let v = await verifyTable(client, o.schema, t, { rowsLoaded: acc.count, count: acc.count, sum: acc.sum }).catch((e: Error & { code?: string }) => {
         if (e.code === '42P01') throw new MigrateError('E_VERIFY_NO_TABLE', ExitCode.verify, `Table ${o.schema}.${t.target} does not exist in the target.`, { hint: 'Is this the right --schema, and were the same mapping files used?' });
         throw e;
@@ -129,6 +165,20 @@ export async function verifyTarget(o: VerifyOptions): Promise<{ result: RunResul
         quarantineSample: [],
         quarantineFile: null,
       });
+    }
+    if (against) {
+      const { live, recorded } = against;
+      const names = [...new Set([...plan.tables.map((t) => t.source), ...recorded.keys()])];
+      const changed = sourceChangeWarning({
+        runId: live.run_id,
+        sourcePath: o.sourcePath,
+        recordedSha256: live.source_sha256,
+        sha256,
+        wal: sourceHashes.wal,
+        mappingsChanged: live.mapping_hash !== null && live.mapping_hash !== mappingHash,
+        tables: names.map((table) => ({ table, recorded: recorded.get(table), now: now.get(table) ?? null })),
+      });
+      if (changed) warnings.push(changed);
     }
   } catch (e) {
     error = e instanceof MigrateError ? e : new MigrateError('E_INTERNAL', ExitCode.internal, (e as Error).message, { cause: e });

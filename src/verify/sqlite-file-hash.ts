@@ -1,11 +1,15 @@
 /**
- * Hashes of a SQLite database file, to tell whether the source still holds what a run migrated.
- * A run that read a snapshot records the snapshot's sha256. A byte copy (rollback-journal sources)
- * has the bytes of its source, but a backup-API copy (WAL sources) never has them: the backup
- * rewrites header fields of page 1 (the schema cookie is set to the destination's + 1, the change
- * counter and version-valid-for move, and the write/read versions follow the destination's
- * journal mode). The content hash zeroes exactly those fields, so a database and an unchanged
- * snapshot of it hash equal.
+ * Hashes of a SQLite database file, to tell whether a file is the one a run migrated (fallback
+ * writes back only into that file). A run records the sha256 of the bytes it read: the source's
+ * own, or its snapshot's. A byte copy (rollback-journal sources) has the bytes of its source; a
+ * backup-API copy keeps the pages but rewrites header fields of page 1 (the schema cookie is set
+ * to the destination's + 1, the change counter and version-valid-for move, and the write/read
+ * versions follow the destination's journal mode), and the content hash zeroes exactly those
+ * fields, so a database and such a copy of it hash equal.
+ * Neither hash says whether a WAL database's rows changed: its snapshot is written by VACUUM INTO
+ * (source/snapshot.ts), which lays every page out anew, and its main file's bytes change on each
+ * checkpoint while its rows do not (committed rows may be in the -wal file only). `verify`
+ * therefore compares per-table row checksums, not file hashes (run/verify-run.ts).
  * https://www.sqlite.org/fileformat2.html#the_database_header
  * https://github.com/sqlite/sqlite/blob/master/src/backup.c (sqlite3BtreeUpdateMeta, sqlite3BtreeSetVersion)
  */
@@ -27,6 +31,8 @@ export interface SqliteFileHashes {
   readonly sha256: string;
   /** sha256 of the file's bytes with the volatile header fields zeroed. */
   readonly contentSha256: string;
+  /** The header says WAL mode (file format write version 2). */
+  readonly wal: boolean;
 }
 
 /** Both hashes in one read of the file. */
@@ -34,6 +40,7 @@ export async function hashSqliteFile(path: string): Promise<SqliteFileHashes> {
   const raw = createHash('sha256');
   const content = createHash('sha256');
   let header: Buffer | null = Buffer.alloc(0);
+  let wal = false;
   for await (const chunk of createReadStream(path)) {
     const b = chunk as Buffer;
     raw.update(b);
@@ -43,11 +50,12 @@ export async function hashSqliteFile(path: string): Promise<SqliteFileHashes> {
     }
     header = Buffer.concat([header, b]);
     if (header.length < HEADER_BYTES) continue;
+    wal = header[18] === 2;
     for (const [at, n] of VOLATILE_HEADER_FIELDS) header.fill(0, at, at + n);
     content.update(header);
     header = null;
   }
   // A file shorter than a header is not a database; hash what there is.
   if (header !== null) content.update(header);
-  return { sha256: raw.digest('hex'), contentSha256: content.digest('hex') };
+  return { sha256: raw.digest('hex'), contentSha256: content.digest('hex'), wal };
 }
