@@ -1,8 +1,12 @@
 /**
- * Hostile case: scale (test/fixtures/hostile/scale.ts). 500 tables (half of them empty), and a
+ * Hostile case: scale (test/fixtures/hostile/scale.ts). 200 tables (half of them empty), and a
  * table of 2000 columns, which PostgreSQL (1600 at most) cannot hold: the run fails at plan time
  * naming the table, before the target is touched, and skipping columns in its mapping file is
  * the way through.
+ *
+ * How long many tables take is not asserted here (speed is checked by `npm run bench`, never by a
+ * timed test): 200 tables keep this file quick while the cutover still renames some 600 objects
+ * (tables, keys, unique indexes) in its one transaction.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,40 +15,34 @@ import { createTestDatabase, type TestDatabase } from '../../support/pg.js';
 import { manyTablesSql, wideTableSql } from '../../fixtures/hostile/scale.js';
 import { migrate, writeMappings, type Migration } from './support.js';
 
-describe('hostile: 500 tables, half of them empty', () => {
+const TABLES = 200;
+
+describe(`hostile: ${TABLES} tables, half of them empty`, () => {
   let db: TestDatabase;
   let run: Migration;
-  let ms: number;
 
   beforeAll(async () => {
     db = await createTestDatabase('hostile_many');
     const work = tempDir('hostile-many');
-    const source = sqliteFromSql(work, 'many', manyTablesSql(500));
-    const start = Date.now();
+    const source = sqliteFromSql(work, 'many', manyTablesSql(TABLES));
     run = await migrate(work, source, db.url);
-    ms = Date.now() - start;
   });
   afterAll(async () => db?.drop());
 
   it('migrates and verifies every table, empty ones included', async () => {
     expect(run.cli.code, run.cli.stderr).toBe(0);
-    expect(run.report!.tables).toHaveLength(500);
+    expect(run.report!.tables).toHaveLength(TABLES);
     expect(run.report!.tables.every((t) => t.checksum?.match === true)).toBe(true);
-    expect(run.report!.tables.filter((t) => t.rowsLoaded === 0)).toHaveLength(250);
-    expect(run.report!.tables.reduce((n, t) => n + t.rowsLoaded, 0)).toBe(500);
+    expect(run.report!.tables.filter((t) => t.rowsLoaded === 0)).toHaveLength(TABLES / 2);
+    expect(run.report!.tables.reduce((n, t) => n + t.rowsLoaded, 0)).toBe(TABLES);
     const r = await db.query<{ tables: string; indexes: string; fks: string }>(
       `SELECT (SELECT count(*) FROM pg_tables WHERE schemaname = 'public')::text AS tables,
               (SELECT count(*) FROM pg_indexes WHERE schemaname = 'public')::text AS indexes,
               (SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace)::text AS fks`,
     );
     // Per table: primary key and unique code; a foreign key in every tenth table.
-    expect(r.rows[0]).toEqual({ tables: '500', indexes: '1000', fks: '50' });
-    expect(run.report!.objects).toMatchObject({ tables: 500, primaryKeys: 500, uniqueIndexes: 500, indexes: 0, foreignKeys: 50 });
-  });
-
-  it('keeps the run short (measured, for the maintenance window)', () => {
-    // Generous bound for a 2-core CI runner; a regression to per-table seconds shows here.
-    expect(ms).toBeLessThan(60_000);
+    expect(r.rows[0]).toEqual({ tables: String(TABLES), indexes: String(2 * TABLES), fks: String(TABLES / 10) });
+    expect(run.report!.objects).toMatchObject({ tables: TABLES, primaryKeys: TABLES, uniqueIndexes: TABLES, indexes: 0, foreignKeys: TABLES / 10 });
   });
 });
 
