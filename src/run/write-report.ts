@@ -1,6 +1,6 @@
 /** Write the Markdown and JSON renderings of a run next to each other, each atomically. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, statfs } from 'node:fs/promises';
+import { access, link, mkdir, open, rename, rm, statfs } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { RunResult } from '../model/run-result.js';
@@ -8,7 +8,7 @@ import { renderJson } from '../report/render-json.js';
 import { renderMarkdown } from '../report/render-markdown.js';
 import { reportFileName } from '../report/report-file-name.js';
 
-/** The file stem of a run's report and quarantine folder: `<YYYYMMDD-HHMMSS>-<db>[-dry-run]`. */
+/** The file stem of a run's report and quarantine folder: `<YYYYMMDD-HHMMSS.mmm>-<db>[-dry-run]` (see reportFileName). */
 export function reportStem(startedAt: Date, sourcePath: string, mode: RunResult['mode']): string {
   return reportFileName({ startedAt: startedAt.toISOString(), source: { path: sourcePath }, mode } as RunResult);
 }
@@ -49,8 +49,12 @@ export async function checkReportsDir(reportsDir: string): Promise<void> {
   if (free < REPORTS_MIN_FREE_BYTES) fail(`only ${Math.floor(free / 1024)} KiB free, at least ${REPORTS_MIN_FREE_BYTES >> 10} KiB needed for the report and quarantine files`);
 }
 
-/** Write `text` to `path` atomically: a temp file in the same directory, fsync, rename. No partial file is ever left. */
-async function writeAtomic(path: string, text: string): Promise<void> {
+/**
+ * Write `text` to the new file `path` atomically: a temp file in the same directory, fsync, then a
+ * hard link to `path`, which never replaces an existing file. No partial file is ever left.
+ * Returns false when `path` already exists.
+ */
+async function writeNew(path: string, text: string): Promise<boolean> {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     const fh = await open(tmp, 'wx');
@@ -60,19 +64,41 @@ async function writeAtomic(path: string, text: string): Promise<void> {
     } finally {
       await fh.close();
     }
-    await rename(tmp, path);
-  } catch (e) {
+    try {
+      await link(tmp, path);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      // A file system without hard links: rename, once the name is seen free.
+      if (await access(path).then(() => true, () => false)) return false;
+      await rename(tmp, path);
+      return true;
+    }
+  } finally {
     await rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
   }
 }
 
+/**
+ * Write the report as `<stem>.md` and `<stem>.json`, never over an existing report: when the
+ * stem is taken (another run started in the same millisecond), `<stem>-2`, `<stem>-3`, ….
+ */
 export async function writeReports(result: RunResult, reportsDir: string, stem: string): Promise<{ reportPath: string; jsonPath: string }> {
   const dir = resolve(reportsDir);
   await mkdir(dir, { recursive: true });
-  const reportPath = join(dir, `${stem}.md`);
-  const jsonPath = join(dir, `${stem}.json`);
-  await writeAtomic(reportPath, renderMarkdown(result));
-  await writeAtomic(jsonPath, renderJson(result));
-  return { reportPath, jsonPath };
+  const markdown = renderMarkdown(result);
+  const json = renderJson(result);
+  for (let n = 1; n <= 1000; n++) {
+    const name = n === 1 ? stem : `${stem}-${n}`;
+    const reportPath = join(dir, `${name}.md`);
+    const jsonPath = join(dir, `${name}.json`);
+    if (await access(jsonPath).then(() => true, () => false)) continue;
+    if (!(await writeNew(reportPath, markdown))) continue;
+    if (!(await writeNew(jsonPath, json))) {
+      await rm(reportPath, { force: true });
+      continue;
+    }
+    return { reportPath, jsonPath };
+  }
+  throw new Error(`no free report name for ${join(dir, stem)} after 1000 tries`);
 }
