@@ -21,7 +21,6 @@ import type { TableVerification } from '../verify/verify-tables.js';
 import { JOURNAL_SCHEMA, ensureJournal, runSchemaName, setRunOperator, setRunStatus, type RunRow } from '../cutover/journal.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
 import { checkReportsDir, reportStem, writeReports } from './write-report.js';
-import { personalizeHint } from '../report/hints.js';
 import { NO_CUTOVER, NO_OBJECTS, targetFacts } from './run-result-parts.js';
 import { TOOL_VERSION } from '../version.js';
 import { StepLog, type RunEvents } from './step-log.js';
@@ -198,8 +197,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     }
 
     if (o.mode === 'cutover' && exitCode === ExitCode.ok) {
-      cutover = await cutoverPhase(admin, plan, { live: o.schema, staging, previous, runId, embedded: o.embedded, orphans: o.orphans, capture: o.fallbackCapture === false ? null : { readPath: bytes.readPath, sourcePath: o.sourcePath } }, log);
-      if (cutover.rollbackCommand) cutover = { ...cutover, rollbackCommand: personalizeHint(cutover.rollbackCommand, o.invocation, null) };
+      cutover = await cutoverPhase(admin, plan, { live: o.schema, staging, previous, runId, embedded: o.embedded, orphans: o.orphans, capture: o.fallbackCapture === false ? null : { readPath: bytes.readPath, sourcePath: o.sourcePath }, ...(o.invocation ? { invocation: o.invocation } : {}) }, log);
     } else {
       if (o.mode === 'dry-run') cutover = { ...NO_CUTOVER, replaces: rehearsal.replaces, dependents: rehearsal.dependents, foreignKeys: await rehearseForeignKeys(admin, rehearsal, staging, log) };
       if (!o.keepStaging) await dropStaging(admin, staging, log);

@@ -9,7 +9,8 @@ import { resolve } from 'node:path';
 import type pg from 'pg';
 import { LoadError } from '../../errors.js';
 import type { Plan } from '../../model/plan.js';
-import type { RunResult } from '../../model/run-result.js';
+import type { Invocation, RunResult } from '../../model/run-result.js';
+import { personalizeHint } from '../../report/hints.js';
 import { qualify, quoteIdent } from '../../plan/identifiers.js';
 import { swapIn } from '../../cutover/swap.js';
 import { installCapture } from '../../cutover/pg-capture.js';
@@ -33,6 +34,18 @@ export interface CutoverPhaseOptions {
   readonly orphans?: 'not-valid' | 'fail';
   /** How long the swap waits for the application's locks on the live tables (default 10 s). */
   readonly lockTimeoutMs?: number;
+  /** What the user typed: the rollback hint names the same command and target (see report/hints.ts). */
+  readonly invocation?: Invocation;
+}
+
+/**
+ * The command that undoes this cutover, written as every hint is (`sqlite2pg <command>`, the
+ * target as `--target <same target>`) and personalised by the one function that does it for all
+ * hints: the command name the user typed (`npx sqlite2pg` only when npx ran it) and the flags that
+ * name the same target. Pure.
+ */
+export function rollbackCommand(o: { readonly runId: string; readonly live: string; readonly embedded: boolean; readonly invocation?: Invocation | undefined }): string {
+  return personalizeHint(`sqlite2pg rollback --run ${o.runId} --schema ${o.live}${o.embedded ? '' : ' --target <same target>'}`, o.invocation, null);
 }
 
 /** After the swap: every identity's next value must be past max(id), or the application's first INSERT fails. */
@@ -103,7 +116,7 @@ export async function cutoverPhase(admin: pg.ClientBase, plan: Plan, o: CutoverP
       performed: true,
       ms: swap.ms,
       previousSchema: swap.moved.previous.length ? o.previous : null,
-      rollbackCommand: `npx sqlite2pg rollback --run ${o.runId} --schema ${o.live}${o.embedded ? '' : ' --target <same target>'}`,
+      rollbackCommand: rollbackCommand(o),
       rollbackDescription: swap.moved.previous.length
         ? `moves the ${swap.moved.tables.length} migrated tables out of ${o.live} into a new schema sqlite2pg_rolledback_…, and moves the ${swap.moved.previous.length} previous objects back from ${o.previous}, in one transaction`
         : `moves the ${swap.moved.tables.length} migrated tables out of ${o.live} into a new schema sqlite2pg_rolledback_… (kept, not dropped), in one transaction; ${o.live} had no tables of these names before`,
