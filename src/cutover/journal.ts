@@ -38,10 +38,11 @@ export const JOURNAL_DDL: string[] = [
     cutover_at timestamptz,
     rolled_back_at timestamptz,
     moved jsonb,
-    write_counters jsonb,
     error text,
     result jsonb
   )`,
+  // Journals of earlier versions also have runs.write_counters (jsonb, nullable), no longer
+  // written or read (rollback detects writes from the capture triggers): left in place, harmless.
   `ALTER TABLE ${J}.runs ADD COLUMN IF NOT EXISTS snapshot_path text`,
   `ALTER TABLE ${J}.runs ADD COLUMN IF NOT EXISTS supersedes text`,
   `ALTER TABLE ${J}.runs ADD COLUMN IF NOT EXISTS operator text`,
@@ -101,7 +102,6 @@ export interface RunRow {
   cutover_at: Date | null;
   rolled_back_at: Date | null;
   moved: MovedObjects | null;
-  write_counters: Record<string, string> | null;
   error: string | null;
   snapshot_path: string | null;
   supersedes: string | null;
