@@ -24,6 +24,7 @@ import { numberText } from './number-text.js';
 import { toNumeric } from './numeric.js';
 import { TimeZone } from './time-zone.js';
 import type { DatetimeCast } from './datetime.js';
+import { compileDatePattern, type DatePattern } from './date-text.js';
 
 /** Why a PostgreSQL value cannot go back into the source format exactly. */
 export class ReverseFailure {
@@ -218,6 +219,7 @@ function datetimeReverse(cast: DatetimeCast): ReverseConverter {
   const zone = TimeZone.load(cast.timeZone);
   const format = cast.format;
   const target = cast.target;
+  const pattern = typeof format === 'object' ? compiledPattern(format.pattern) : null;
   return (canon, template) => {
     if (canon === null) return null;
     // The canonical text: epoch microseconds (timestamptz: UTC; timestamp: the wall time) or YYYY-MM-DD (date).
@@ -243,7 +245,29 @@ function datetimeReverse(cast: DatetimeCast): ReverseConverter {
       if (Number.isNaN(i)) return new ReverseFailure(`did not exist in ${zone.name} (a daylight-saving gap)`);
       return w + BigInt(i - s) * 1_000_000n;
     };
-    if (typeof format === 'object') return new ReverseFailure(`the pattern format ${JSON.stringify(format.pattern)} has no reverse yet: write the value by hand or map the column as iso8601`);
+    if (typeof format === 'object') {
+      if (!pattern) return new ReverseFailure('no pattern'); // unreachable: compiled above
+      // With an offset in the pattern: the instant, written in the zone's offset (or Z when the
+      // template used Z); without: the wall time in the mapping's zone, as the forward cast reads it.
+      let w: bigint;
+      let off: number | null = null;
+      if (pattern.offset) {
+        const u = utcMicros ?? toUtc(wallMicros!);
+        if (u instanceof ReverseFailure) return u;
+        const z = zChar(template, pattern.value);
+        // An offset the pattern's ±HH:MM cannot spell (seconds, e.g. a zone's local mean time): UTC, as exact.
+        off = z !== null ? 0 : zone.offsetAt(Number(floorDiv(u, 1_000_000n)));
+        if (off % 60 !== 0) off = 0;
+        w = u + BigInt(off) * 1_000_000n;
+        return patternText(pattern, w, off, z, template);
+      }
+      if (utcMicros !== null) {
+        w = toWall(utcMicros);
+        const back = toUtc(w);
+        if (back instanceof ReverseFailure || back !== utcMicros) return new ReverseFailure(`falls in an hour ${zone.name} repeats (daylight-saving overlap): the pattern ${JSON.stringify(pattern.value.pattern)} has no offset to tell which`);
+      } else w = wallMicros!;
+      return patternText(pattern, w, off, null, template);
+    }
     switch (format) {
       case 'unixepoch-s':
       case 'unixepoch-ms':
@@ -289,6 +313,110 @@ function datetimeReverse(cast: DatetimeCast): ReverseConverter {
       }
     }
   };
+}
+
+/** A compiled date pattern and which fields it holds. */
+interface PatternInfo {
+  readonly value: DatePattern;
+  readonly offset: boolean;
+  /** Finest field: the reverse refuses a value finer than it. */
+  readonly finest: 'day' | 'hour' | 'minute' | 'second' | 'fraction';
+  /** Set when a text of the pattern cannot be written so that it reads back the same. */
+  readonly ambiguous: string | null;
+}
+
+function compiledPattern(text: string): PatternInfo {
+  const value = compileDatePattern(text);
+  const kinds = new Set(value.steps.map((x) => x.kind));
+  const finest = kinds.has('fraction') ? 'fraction' : kinds.has('second') ? 'second' : kinds.has('minute') ? 'minute' : kinds.has('hour') ? 'hour' : 'day';
+  // SSS reads every digit that follows: a digit right after it would be read as the fraction's.
+  const i = value.steps.findIndex((x) => x.kind === 'fraction');
+  const next = i >= 0 ? value.steps[i + 1] : undefined;
+  const ambiguous = next?.kind === 'literal' && next.code >= 48 && next.code <= 57 ? `a digit follows SSS in the pattern ${JSON.stringify(text)}, so a written fraction would not read back the same` : null;
+  return { value, offset: kinds.has('offset'), finest, ambiguous };
+}
+
+/** Where each step of the pattern sits in `t` (a value of the column), or null when `t` does not follow it. */
+function templateSpans(t: SqliteValue | undefined, p: DatePattern): { kind: string; start: number; end: number }[] | null {
+  if (typeof t !== 'string') return null;
+  const out: { kind: string; start: number; end: number }[] = [];
+  let pos = 0;
+  for (const step of p.steps) {
+    let end = pos;
+    if (step.kind === 'literal') end = t.charCodeAt(pos) === step.code ? pos + 1 : -1;
+    else if (step.kind === 'year') end = pos + 4;
+    else if (step.kind === 'fraction') while (end < t.length && t.charCodeAt(end) >= 48 && t.charCodeAt(end) <= 57) end++;
+    else if (step.kind === 'offset') end = t[pos] === 'Z' || t[pos] === 'z' ? pos + 1 : pos + 6;
+    else end = pos + 2;
+    if (end < 0 || end > t.length) return null;
+    out.push({ kind: step.kind, start: pos, end });
+    pos = end;
+  }
+  return pos === t.length ? out : null;
+}
+
+/** The `Z` (or `z`) the template wrote for UTC, or null when it wrote a numeric offset (or there is no template). */
+function zChar(t: SqliteValue | undefined, p: DatePattern): string | null {
+  const span = templateSpans(t, p)?.find((x) => x.kind === 'offset');
+  if (!span || span.end - span.start !== 1) return null;
+  return (t as string)[span.start]!;
+}
+
+/**
+ * The wall time `w` (µs) as text of the pattern, with `off` (seconds east of UTC) for its offset
+ * field; `z` writes UTC as the template did. Refused when the value is finer than the pattern's
+ * finest field, or outside years 0001–9999. The fraction has as many digits as the template's
+ * (3 without one), more when the value needs them.
+ */
+function patternText(p: PatternInfo, w: bigint, off: number | null, z: string | null, template: SqliteValue | undefined): SqliteValue | ReverseFailure {
+  if (p.ambiguous) return new ReverseFailure(p.ambiguous);
+  const s = Number(floorDiv(w, 1_000_000n));
+  const micros = Number(w - BigInt(s) * 1_000_000n);
+  const full = formatDateTime(s, micros);
+  if (full === null) return new ReverseFailure('outside years 0001–9999');
+  // full = 'YYYY-MM-DD HH:MM:SS.ffffff'
+  const holds = `the pattern ${JSON.stringify(p.value.pattern)} holds`;
+  const sod = s - Math.floor(s / SECONDS_PER_DAY) * SECONDS_PER_DAY;
+  if (p.finest === 'day' && (sod !== 0 || micros !== 0)) return new ReverseFailure(`has a time of day (${full.slice(11, 19)}${micros ? full.slice(19) : ''}), ${holds} dates only`);
+  if (p.finest === 'hour' && (sod % 3600 !== 0 || micros !== 0)) return new ReverseFailure(`has minutes or seconds (${full.slice(11, 19)}), ${holds} whole hours`);
+  if (p.finest === 'minute' && (sod % 60 !== 0 || micros !== 0)) return new ReverseFailure(`has seconds (${full.slice(11, 19)}${micros ? full.slice(19) : ''}), ${holds} whole minutes`);
+  if (p.finest === 'second' && micros !== 0) return new ReverseFailure(`has a fraction of a second (${full.slice(19)}), ${holds} whole seconds`);
+  const needed = String(micros).padStart(6, '0').replace(/0+$/, '').length;
+  const span = templateSpans(template, p.value)?.find((x) => x.kind === 'fraction');
+  const width = Math.min(6, Math.max(1, needed, span ? span.end - span.start : 3));
+  let out = '';
+  for (const step of p.value.steps) {
+    switch (step.kind) {
+      case 'literal':
+        out += String.fromCharCode(step.code);
+        break;
+      case 'year':
+        out += full.slice(0, 4);
+        break;
+      case 'month':
+        out += full.slice(5, 7);
+        break;
+      case 'day':
+        out += full.slice(8, 10);
+        break;
+      case 'hour':
+        out += full.slice(11, 13);
+        break;
+      case 'minute':
+        out += full.slice(14, 16);
+        break;
+      case 'second':
+        out += full.slice(17, 19);
+        break;
+      case 'fraction':
+        out += full.slice(20, 20 + width);
+        break;
+      case 'offset':
+        out += z !== null && off === 0 ? z : offsetText(off ?? 0, 'colon');
+        break;
+    }
+  }
+  return out;
 }
 
 function floorDiv(a: bigint, b: bigint): bigint {

@@ -122,6 +122,49 @@ describe('reverse casts', () => {
     expect(reverseFor(dt('iso8601', 'date'))('infinity')).toBeInstanceOf(ReverseFailure);
   });
 
+  it('pattern formats: every field written back as the pattern spells it, fraction as wide as the column wrote it', () => {
+    const pt = (pattern: string, target: 'timestamptz' | 'timestamp' | 'date' = 'timestamptz', zone = 'UTC'): ColumnCast => dt({ pattern }, target, zone);
+    roundTrip(pt('DD/MM/YYYY HH:mm'), ['01/01/2024 10:00', '29/02/2024 23:59', '01/01/0001 00:00', '31/12/9999 23:59']);
+    roundTrip(pt('YYYYMMDD'), ['20240101', '00010101', '99991231']);
+    roundTrip(pt('YYYY-MM-DDTHH:mm:ss.SSSZ'), ['2024-01-01T10:00:00.123Z', '2024-01-01T10:00:00.5Z', '2024-01-01T10:00:00.123456Z', '9999-12-31T23:59:59.999999Z', '0001-01-01T00:00:00.000z', '2024-01-01T10:00:00.000+00:00']);
+    roundTrip(pt('YYYY-MM-DD HH:mm:ssZ', 'timestamptz', 'Europe/Berlin'), ['2024-01-01 10:00:00+01:00', '2024-07-01 10:00:00+02:00', '2024-07-01 08:00:00Z']);
+    roundTrip(pt('DD/MM/YYYY HH:mm', 'timestamptz', 'Europe/Berlin'), ['01/07/2024 10:00', '31/03/2024 03:00', '27/10/2024 01:59']);
+    roundTrip(pt('DD.MM.YYYY HH:mm:ss', 'timestamp'), ['31.12.2023 23:59:59', '31.03.2024 02:30:00']);
+    roundTrip(pt('DD.MM.YYYY HH:mm:ss', 'timestamp', 'Europe/Berlin'), ['31.03.2024 02:30:00']);
+    roundTrip(pt('DD/MM/YYYY', 'date'), ['29/02/2024', '01/01/0001']);
+    roundTrip(pt('YYYY-MM-DD HH:mm', 'date'), ['2024-01-01 00:00']);
+    roundTrip(pt('YYYY-MM-DD HHZ', 'date', 'Europe/Berlin'), ['2024-01-01 00+01:00']);
+    // No template: three fraction digits (the token is SSS), more when the value needs them; the zone's offset.
+    expect(reverseFor(pt('YYYY-MM-DD HH:mm:ss.SSS'))('1704103200000000')).toBe('2024-01-01 10:00:00.000');
+    expect(reverseFor(pt('YYYY-MM-DD HH:mm:ss.SSS'))('1704103200000001')).toBe('2024-01-01 10:00:00.000001');
+    expect(reverseFor(pt('YYYY-MM-DDTHH:mmZ', 'timestamptz', 'America/New_York'))('1704103200000000')).toBe('2024-01-01T05:00-05:00');
+    sameCanonical(pt('DD/MM/YYYY HH:mm:ss.SSS', 'timestamptz', 'Asia/Kathmandu'), ['01/01/2024 10:00:00.250']);
+  });
+
+  it('pattern formats: what the pattern cannot hold is refused, with the reason', () => {
+    const pt = (pattern: string, target: 'timestamptz' | 'timestamp' | 'date' = 'timestamptz', zone = 'UTC'): ColumnCast => dt({ pattern }, target, zone);
+    const at = (iso: string): string => String(BigInt(Date.parse(iso)) * 1000n);
+    expect(reverseFor(pt('DD/MM/YYYY HH:mm'))(at('2024-01-01T10:00:30Z'))).toEqual(new ReverseFailure('has seconds (10:00:30), the pattern "DD/MM/YYYY HH:mm" holds whole minutes'));
+    expect(reverseFor(pt('DD/MM/YYYY'))(at('2024-01-01T10:00:00Z'))).toEqual(new ReverseFailure('has a time of day (10:00:00), the pattern "DD/MM/YYYY" holds dates only'));
+    expect(reverseFor(pt('YYYY-MM-DD HH'))(at('2024-01-01T10:30:00Z'))).toBeInstanceOf(ReverseFailure);
+    expect(reverseFor(pt('YYYY-MM-DD HH:mm:ss'))(`${at('2024-01-01T10:00:00Z').slice(0, -6)}000001`)).toEqual(new ReverseFailure('has a fraction of a second (.000001), the pattern "YYYY-MM-DD HH:mm:ss" holds whole seconds'));
+    expect(reverseFor(pt('YYYY-MM-DD HH:mm'))('Infinity')).toEqual(new ReverseFailure('infinity has no SQLite form'));
+    expect(reverseFor(pt('DD/MM/YYYY', 'date'))('2024-01-01 BC')).toBeInstanceOf(ReverseFailure);
+    expect(reverseFor(pt('YYYY-MM-DD HH:mm:ss.SSS1'))(at('2024-01-01T10:00:00Z'))).toEqual(new ReverseFailure('a digit follows SSS in the pattern "YYYY-MM-DD HH:mm:ss.SSS1", so a written fraction would not read back the same'));
+    // The hour Berlin repeats (2024-10-27 02:00–03:00 twice): a naive pattern cannot tell the two instants apart.
+    const naive = reverseFor(pt('DD/MM/YYYY HH:mm', 'timestamptz', 'Europe/Berlin'));
+    const first = naive(at('2024-10-27T00:30:00Z'));
+    const second = naive(at('2024-10-27T01:30:00Z'));
+    expect([first, second].filter((x) => x instanceof ReverseFailure)).toHaveLength(1);
+    expect([first, second].find((x) => x instanceof ReverseFailure)).toEqual(new ReverseFailure('falls in an hour Europe/Berlin repeats (daylight-saving overlap): the pattern "DD/MM/YYYY HH:mm" has no offset to tell which'));
+    expect(canon(pt('DD/MM/YYYY HH:mm', 'timestamptz', 'Europe/Berlin'), [first, second].find((x) => !(x instanceof ReverseFailure)) as string)).toBe(at(first instanceof ReverseFailure ? '2024-10-27T01:30:00Z' : '2024-10-27T00:30:00Z'));
+    // With an offset in the pattern both go back exactly.
+    const withOffset = reverseFor(pt('DD/MM/YYYY HH:mmZ', 'timestamptz', 'Europe/Berlin'));
+    expect([withOffset(at('2024-10-27T00:30:00Z')), withOffset(at('2024-10-27T01:30:00Z'))]).toEqual(['27/10/2024 02:30+02:00', '27/10/2024 02:30+01:00']);
+    // A timestamp inside a daylight-saving gap cannot be written as an instant.
+    expect(reverseFor(pt('DD.MM.YYYY HH:mm:ssZ', 'timestamp', 'Europe/Berlin'))(canon(pt('DD.MM.YYYY HH:mm:ss', 'timestamp', 'Europe/Berlin'), '31.03.2024 02:30:00')!)).toBeInstanceOf(ReverseFailure);
+  });
+
   it('epochs under timestamp and date targets go through the zone', () => {
     roundTrip(dt('unixepoch-s', 'timestamp', 'America/New_York'), [0n, 1704067200n]);
     roundTrip(dt('unixepoch-s', 'date'), [1704067200n]);
