@@ -7,9 +7,10 @@ import type { RunResult } from '../model/run-result.js';
 const MAX_STEM = 60;
 
 /**
- * `<YYYYMMDD-HHMMSS.mmm>-<source file stem>[-dry-run]`, e.g. `20240501-100000.000-chinook-dry-run`:
+ * `<YYYYMMDD-HHMMSS-mmm>-<source file stem>[-dry-run]`, e.g. `20240501-100000-000-chinook-dry-run`:
  * the time is run.startedAt in UTC to the millisecond (two runs started in the same second get
- * two names; fixed width, so the names sort by time), the stem is the source file's name without
+ * two names; fixed width, so the names sort by time; no `.`, so a quarantine folder of that name
+ * never looks like a file with an extension), the stem is the source file's name without
  * its last extension (either `/` or `\` separates directories). Only `[A-Za-z0-9_-]` are kept:
  * accents are dropped (`données` → `donnees`), other characters become `-`, and an empty stem
  * becomes `database`, so the name is safe on every file system and in a shell. No extension.
@@ -22,7 +23,7 @@ export function reportFileName(run: RunResult): string {
   if (Number.isNaN(started.getTime())) throw new RangeError(`run.startedAt is not a date: ${JSON.stringify(run.startedAt)}`);
   const stamp =
     `${String(started.getUTCFullYear()).padStart(4, '0')}${pad2(started.getUTCMonth() + 1)}${pad2(started.getUTCDate())}-` +
-    `${pad2(started.getUTCHours())}${pad2(started.getUTCMinutes())}${pad2(started.getUTCSeconds())}.${String(started.getUTCMilliseconds()).padStart(3, '0')}`;
+    `${pad2(started.getUTCHours())}${pad2(started.getUTCMinutes())}${pad2(started.getUTCSeconds())}-${String(started.getUTCMilliseconds()).padStart(3, '0')}`;
   const suffix = run.mode === 'dry-run' ? '-dry-run' : '';
   return `${stamp}-${fileStem(run.source.path)}${suffix}`;
 }

@@ -8,7 +8,7 @@ import { renderJson } from '../report/render-json.js';
 import { renderMarkdown } from '../report/render-markdown.js';
 import { reportFileName } from '../report/report-file-name.js';
 
-/** The file stem of a run's report and quarantine folder: `<YYYYMMDD-HHMMSS.mmm>-<db>[-dry-run]` (see reportFileName). */
+/** The file stem of a run's report and quarantine folder: `<YYYYMMDD-HHMMSS-mmm>-<db>[-dry-run]` (see reportFileName). */
 export function reportStem(startedAt: Date, sourcePath: string, mode: RunResult['mode']): string {
   return reportFileName({ startedAt: startedAt.toISOString(), source: { path: sourcePath }, mode } as RunResult);
 }

@@ -11,15 +11,15 @@ function withSource(path: string, startedAt = '2024-05-01T10:00:00.000Z'): RunRe
 
 describe('reportFileName', () => {
   it('is the UTC start time and the source file stem', () => {
-    expect(reportFileName(cleanCutoverRun())).toBe('20240501-100000.000-chinook');
+    expect(reportFileName(cleanCutoverRun())).toBe('20240501-100000-000-chinook');
   });
 
   it('marks a dry run', () => {
-    expect(reportFileName(dryRun())).toBe('20240430-211507.250-chinook-dry-run');
+    expect(reportFileName(dryRun())).toBe('20240430-211507-250-chinook-dry-run');
   });
 
   it('converts an offset start time to UTC', () => {
-    expect(reportFileName(withSource('/a/app.db', '2024-05-01T00:30:05+02:00'))).toBe('20240430-223005.000-app');
+    expect(reportFileName(withSource('/a/app.db', '2024-05-01T00:30:05+02:00'))).toBe('20240430-223005-000-app');
   });
 
   it.each([
@@ -31,17 +31,17 @@ describe('reportFileName', () => {
     ['/srv/dir/', 'database'],
     ['../$(rm -rf ~);.db', 'rm-rf'],
   ])('makes %j safe: %j', (path, stem) => {
-    expect(reportFileName(withSource(path))).toBe(`20240501-100000.000-${stem}`);
+    expect(reportFileName(withSource(path))).toBe(`20240501-100000-000-${stem}`);
   });
 
   it('keeps long names bounded', () => {
-    expect(reportFileName(withSource(`/x/${'a'.repeat(300)}.db`))).toBe(`20240501-100000.000-${'a'.repeat(60)}`);
+    expect(reportFileName(withSource(`/x/${'a'.repeat(300)}.db`))).toBe(`20240501-100000-000-${'a'.repeat(60)}`);
   });
 
   it('only ever uses safe characters', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }), (path) => {
-        expect(reportFileName(withSource(path))).toMatch(/^\d{8}-\d{6}\.\d{3}-[A-Za-z0-9](?:[A-Za-z0-9_-]{0,58}[A-Za-z0-9])?$/);
+        expect(reportFileName(withSource(path))).toMatch(/^\d{8}-\d{6}-\d{3}-[A-Za-z0-9](?:[A-Za-z0-9_-]{0,58}[A-Za-z0-9])?$/);
       }),
     );
   });
@@ -49,7 +49,7 @@ describe('reportFileName', () => {
   it('tells apart two runs started in the same second, and sorts them by time', () => {
     const names = ['2024-05-01T10:00:00.999Z', '2024-05-01T10:00:00.007Z', '2024-05-01T10:00:01.000Z', '2024-05-01T10:00:00.080Z'].map((t) => reportFileName(withSource('/a/app.db', t)));
     expect(new Set(names).size).toBe(4);
-    expect([...names].sort()).toEqual(['20240501-100000.007-app', '20240501-100000.080-app', '20240501-100000.999-app', '20240501-100001.000-app']);
+    expect([...names].sort()).toEqual(['20240501-100000-007-app', '20240501-100000-080-app', '20240501-100000-999-app', '20240501-100001-000-app']);
   });
 
   it('refuses a start time that is not a date', () => {

@@ -15,7 +15,7 @@ describe('writeReports', () => {
     const second = { ...cleanCutoverRun(), runId: 'second', startedAt: b.toISOString() };
     const w1 = await writeReports(first, dir, reportStem(a, '/data/app.db', 'migrate'));
     const w2 = await writeReports(second, dir, reportStem(b, '/data/app.db', 'migrate'));
-    expect(readdirSync(dir).sort()).toEqual(['20240501-100000.120-app.json', '20240501-100000.120-app.md', '20240501-100000.870-app.json', '20240501-100000.870-app.md']);
+    expect(readdirSync(dir).sort()).toEqual(['20240501-100000-120-app.json', '20240501-100000-120-app.md', '20240501-100000-870-app.json', '20240501-100000-870-app.md']);
     expect(JSON.parse(readFileSync(w1.jsonPath, 'utf8')).runId).toBe('first');
     expect(JSON.parse(readFileSync(w2.jsonPath, 'utf8')).runId).toBe('second');
   });
