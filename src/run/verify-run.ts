@@ -38,20 +38,37 @@ export interface VerifyOptions {
   readonly invocation?: Invocation;
 }
 
-/** Source-side count + checksum of a table, exactly as the loader computes it while sending. */
-export function sourceChecksum(db: SqliteDb, t: TablePlan, skipKeys: ReadonlySet<string>): ChecksumAccumulator {
+/** Rows of the source that the mappings cannot convert and that the run did not quarantine, first ones kept. */
+export interface Unconverted {
+  readonly count: number;
+  readonly sample: readonly { readonly key: string; readonly column: string | null; readonly reason: string }[];
+}
+
+const UNCONVERTED_SAMPLE = 100;
+
+/**
+ * Source-side count + checksum of a table, exactly as the loader computes it while sending, and
+ * the rows that do not convert. Those the run quarantined (`skipKeys`) are excluded; any other
+ * is a row the target cannot hold (written to SQLite after the migration), never skipped silently.
+ */
+export function sourceChecksum(db: SqliteDb, t: TablePlan, skipKeys: ReadonlySet<string>): { acc: ChecksumAccumulator; unconverted: Unconverted } {
   const acc = new ChecksumAccumulator();
   const key = keyReader(t);
   const encode = createRowEncoder(t, key);
   const offset = columnOffset(t);
+  let count = 0;
+  const sample: { key: string; column: string | null; reason: string }[] = [];
   for (const row of iterateRows(db, t, null)) {
     if (skipKeys.size > 0 && skipKeys.has(key(row))) continue;
     const r = encode(row as SqliteValue[], offset);
-    if (isRowProblem(r)) continue;
+    if (isRowProblem(r)) {
+      if (++count <= UNCONVERTED_SAMPLE) sample.push({ key: key(row), column: r.column, reason: r.reason });
+      continue;
+    }
     if (r.digest) acc.addDigest(r.digest);
     else acc.add(r.canonical);
   }
-  return acc;
+  return { acc, unconverted: { count, sample } };
 }
 
 /** One table's checksum as a run recorded it (`count:sum`; undefined: not part of the run) and as the source gives it now. */
@@ -136,15 +153,25 @@ export async function verifyTarget(o: VerifyOptions): Promise<{ result: RunResul
     for (const t of plan.tables) {
       const start = Date.now();
       const skipKeys = skip.get(t.source) ?? new Set<string>();
-      const acc = sourceChecksum(db, t, skipKeys);
-      now.set(t.source, `${acc.count}:${acc.sum}`);
+      const { acc, unconverted } = sourceChecksum(db, t, skipKeys);
+      now.set(t.source, `${acc.count}:${acc.sum}${unconverted.count ? ` and ${unconverted.count} row${unconverted.count > 1 ? 's' : ''} that do${unconverted.count > 1 ? '' : 'es'} not convert` : ''}`);
       let v = await verifyTable(client, o.schema, t, { rowsLoaded: acc.count, count: acc.count, sum: acc.sum }).catch((e: Error & { code?: string }) => {
         if (e.code === '42P01') throw new MigrateError('E_VERIFY_NO_TABLE', ExitCode.verify, `Table ${o.schema}.${t.target} does not exist in the target.`, { hint: 'Is this the right --schema, and were the same mapping files used?' });
         throw e;
       });
+      if (unconverted.count) {
+        // Not in the target, and not quarantined by the run: a difference, whatever the checksums say.
+        v = { ...v, match: false };
+        const first = unconverted.sample[0]!;
+        warnings.push(
+          `${t.source}: ${unconverted.count} source row${unconverted.count > 1 ? 's' : ''} cannot be converted under the mapping files and ${unconverted.count > 1 ? 'were' : 'was'} not quarantined by the migration, so ${unconverted.count > 1 ? 'they are' : 'it is'} not in the target (first: ${first.key}${first.column ? `, column ${first.column}` : ''}: ${first.reason}); rows written to SQLite after the migration, or other mapping files`,
+        );
+      }
       if (!v.match) {
         const p = await pinpointDifferences(client, db, o.schema, t, { limit: o.diffLimit, skipKeys });
-        v = { ...v, differingRows: p.rows };
+        const listed = new Set(p.rows.map((r) => r.key));
+        const missing = unconverted.sample.filter((u) => !listed.has(u.key)).map((u) => ({ key: u.key, kind: 'missing-in-target' as const, columns: [] }));
+        v = { ...v, differingRows: [...p.rows, ...missing].slice(0, Math.max(o.diffLimit, p.rows.length)) };
         if (p.note) warnings.push(`${t.source}: ${p.note}`);
       }
       const ms = Date.now() - start;
@@ -153,7 +180,7 @@ export async function verifyTarget(o: VerifyOptions): Promise<{ result: RunResul
       tables.push({
         source: t.source,
         target: t.target,
-        rowsRead: acc.count + skipKeys.size,
+        rowsRead: acc.count + skipKeys.size + unconverted.count,
         rowsLoaded: acc.count,
         rowsQuarantined: skipKeys.size,
         bytes: 0,
