@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import type pg from 'pg';
-import { LoadError } from '../../errors.js';
+import { LoadError, VerifyError } from '../../errors.js';
 import type { Plan } from '../../model/plan.js';
 import type { RunResult } from '../../model/run-result.js';
 import { qualify, quoteIdent } from '../../plan/identifiers.js';
@@ -33,6 +33,11 @@ export interface CutoverPhaseOptions {
   readonly orphans?: 'not-valid' | 'fail';
   /** How long the swap waits for the application's locks on the live tables (default 10 s). */
   readonly lockTimeoutMs?: number;
+  /**
+   * Runs inside the swap's transaction, before the swap (an online cutover's staging-counter
+   * proof). A VerifyError it throws rolls the transaction back and propagates as is (exit 6).
+   */
+  readonly beforeSwap?: (client: pg.ClientBase) => Promise<void>;
 }
 
 /** After the swap: every identity's next value must be past max(id), or the application's first INSERT fails. */
@@ -73,6 +78,7 @@ export async function cutoverPhase(admin: pg.ClientBase, plan: Plan, o: CutoverP
     try {
       // Fail fast rather than queue behind a long transaction of the application.
       await admin.query(`SET LOCAL lock_timeout = '${Math.max(1, Math.round(o.lockTimeoutMs ?? 10_000))}ms'`);
+      await o.beforeSwap?.(admin);
       swap = await swapIn(admin, { live: o.live, staging: o.staging, previous: o.previous, runId: o.runId, orphans: o.orphans ?? 'not-valid', ...(log.events.sql ? { log: log.events.sql } : {}) });
       if (o.capture) {
         const moved = new Set(swap.moved.tables);
@@ -89,6 +95,7 @@ export async function cutoverPhase(admin: pg.ClientBase, plan: Plan, o: CutoverP
       if (process.env['SQLITE2PG_TEST_CRASH'] === 'after-cutover-commit') process.kill(process.pid, 'SIGKILL');
     } catch (e) {
       await admin.query('ROLLBACK').catch(() => undefined);
+      if (e instanceof VerifyError) throw e;
       throw new LoadError('E_CUTOVER', `Cutover failed and was rolled back: ${(e as Error).message}`, { cause: e, hint: `The live schema is unchanged; the loaded data is still in ${o.staging}.` });
     }
     // What depends on the objects moved aside: said loudly (console and report), with what to do.
