@@ -255,12 +255,14 @@ export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCuto
       // A staging table the window's proof found different: what it holds, against the carried source.
       const held = stagingMismatches.get(t.source);
       const target = held ?? (carry ? { count: carry.targetCount, sum: carry.targetSum } : null);
+      const quarantined = Number(l?.rows_quarantined ?? 0) + Number(st?.rows_quarantined ?? 0);
       return {
         source: t.source,
         target: t.target,
-        rowsRead: Number(l?.rows_read ?? 0),
-        rowsLoaded: Number(l?.rows_loaded ?? 0),
-        rowsQuarantined: Number(l?.rows_quarantined ?? 0) + Number(st?.rows_quarantined ?? 0),
+        // The table now: the source rows loaded (the snapshot's plus replay's, by the carried count), read = loaded + quarantined.
+        rowsRead: (carry ? carry.count : Number(l?.rows_loaded ?? 0)) + quarantined,
+        rowsLoaded: carry ? carry.count : Number(l?.rows_loaded ?? 0),
+        rowsQuarantined: quarantined,
         bytes: 0,
         ms: 0,
         targetRows: target ? target.count : null,

@@ -119,6 +119,9 @@ describe('the cutover window proves staging in O(changes)', () => {
     expect(j.warnings.join('\n')).not.toMatch(/capture installed at|snapshot position|changed keys applied/);
     const md = readFileSync(j.report, 'utf8');
     expect(md).toMatch(/## Online/);
+    // The tables as they are now (snapshot plus changes), so a clean cutover claims no difference.
+    expect(md).toMatch(/\*\*Proof:\*\* row counts and checksums match/);
+    expect(md).not.toMatch(/❌/);
     expect(md).toMatch(/online, downtime \d+ ms/);
     expect(JSON.parse(readFileSync(j.reportJson, 'utf8')).online.downtimeMs).toBe(o['downtimeMs']);
   });
