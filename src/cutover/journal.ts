@@ -321,9 +321,14 @@ export const SYNC_JOURNAL_DDL = [
   // What the staging table holds, kept by statement-level triggers (see staging-counters.ts):
   // every insert, update and delete, replay's or anyone's, moves these in the writer's own
   // transaction; NULL when the run started before the counters existed; a TRUNCATE poisons them.
-  `ALTER TABLE ${J}.sync_tables ADD COLUMN IF NOT EXISTS staging_count bigint`,
-  `ALTER TABLE ${J}.sync_tables ADD COLUMN IF NOT EXISTS staging_sum numeric(20, 0)`,
-  `ALTER TABLE ${J}.sync_tables ADD COLUMN IF NOT EXISTS staging_truncated boolean NOT NULL DEFAULT false`,
+  // Only when missing: ALTER TABLE locks the table even when IF NOT EXISTS makes it a no-op, and
+  // another schema's sync may be in a round.
+  `DO $add$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${JOURNAL_SCHEMA}.sync_tables'::regclass AND attname = 'staging_truncated' AND NOT attisdropped) THEN
+      ALTER TABLE ${J}.sync_tables ADD COLUMN IF NOT EXISTS staging_count bigint, ADD COLUMN IF NOT EXISTS staging_sum numeric(20, 0),
+        ADD COLUMN IF NOT EXISTS staging_truncated boolean NOT NULL DEFAULT false;
+    END IF;
+  END $add$`,
   // TG_ARGV: run id, source table, the md5 input of a row of the table (canonicalRowSql over alias r).
   // SECURITY DEFINER with search_path pinned, as capture_change: whoever writes the staging table
   // needs no privilege on the journal schema, and the function resolves nothing the caller controls.

@@ -83,6 +83,23 @@ describe('the cutover window proves staging in O(changes)', () => {
     expect(out).toMatch(/tags: the staging table holds/);
   });
 
+  it('reads a table in full, and says so, when its counter cannot be trusted (triggers dropped, or a run of an older version)', async () => {
+    const schema = 'untrusted';
+    const path = onlineDb(work, schema);
+    expect((await sync(path, '--once', '--schema', schema)).code).toBe(0);
+    const staging = await stagingOf(schema);
+    for (const t of ['sqlite2pg_rows_insert', 'sqlite2pg_rows_update', 'sqlite2pg_rows_delete', 'sqlite2pg_rows_truncate']) await db.query(`DROP TRIGGER ${t} ON "${staging}".bulk`);
+    await db.query(`UPDATE sqlite2pg.sync_tables SET staging_count = NULL, staging_sum = NULL WHERE source_table = 'codes' AND run_id = (SELECT run_id FROM sqlite2pg.runs WHERE target_schema = $1)`, [schema]);
+    writeFromOtherProcess(path, `DELETE FROM bulk WHERE id <= 10; UPDATE codes SET qty = 5 WHERE code = 'A'`);
+    const c = await cutover(path, '--schema', schema, '--json');
+    expect(c.code, c.stderr).toBe(0);
+    const j = JSON.parse(c.stdout) as { online: { fullReads: string[] }; warnings: string[] };
+    expect([...j.online.fullReads].sort()).toEqual(['bulk (its counting triggers were dropped or disabled)', 'codes (the run started before staging counters existed)']);
+    expect(j.warnings.join('\n')).toMatch(/the window read 2 tables in full/);
+    expect(await countingTriggers(schema)).toEqual([]);
+    expect((await runCli(['verify', path, ...common(['--schema', schema])])).code).toBe(0);
+  });
+
   it('reads no staging table in full in the window, drops the counting triggers before the swap, and reports the online facts', async () => {
     const schema = 'window';
     const path = onlineDb(work, schema);
