@@ -2,10 +2,10 @@
  * `sqlite2pg cutover`: the window of an online run. Catch up while the application still writes;
  * then take SQLite's write lock (BEGIN IMMEDIATE on app.db: no write can slip in, even from an
  * application that was not stopped), check capture is intact, apply the last changes, prove them
- * (per changed key in the last round, and the carried-forward counts and sums against
- * PostgreSQL's), swap staging in exactly as `migrate` does (cutoverPhase, retried on a lock
- * timeout), fence app.db (writes to migrated tables now fail naming the run), remove capture, and
- * COMMIT the SQLite transaction. Downtime: from the write lock to the swap committed. Any failure
+ * (per changed key in the last round, the carried-forward counts and sums, and inside the swap's
+ * transaction the staging counters: no table is read), swap staging in exactly as `migrate` does
+ * (cutoverPhase, retried on a lock timeout), fence app.db (writes to migrated tables now fail
+ * naming the run), remove capture, and COMMIT the SQLite transaction. Downtime: from the write lock to the swap committed. Any failure
  * before the swap rolls the SQLite transaction back: app.db is unchanged and writable.
  */
 import { resolve } from 'node:path';
