@@ -318,6 +318,48 @@ export const SYNC_JOURNAL_DDL = [
     target_sum numeric(20, 0) NOT NULL,
     PRIMARY KEY (run_id, source_table)
   )`,
+  // What the staging table holds, kept by statement-level triggers (see staging-counters.ts):
+  // every insert, update and delete, replay's or anyone's, moves these in the writer's own
+  // transaction; NULL when the run started before the counters existed; a TRUNCATE poisons them.
+  // Only when missing: ALTER TABLE locks the table even when IF NOT EXISTS makes it a no-op, and
+  // another schema's sync may be in a round.
+  `DO $add$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${JOURNAL_SCHEMA}.sync_tables'::regclass AND attname = 'staging_truncated' AND NOT attisdropped) THEN
+      ALTER TABLE ${J}.sync_tables ADD COLUMN IF NOT EXISTS staging_count bigint, ADD COLUMN IF NOT EXISTS staging_sum numeric(20, 0),
+        ADD COLUMN IF NOT EXISTS staging_truncated boolean NOT NULL DEFAULT false;
+    END IF;
+  END $add$`,
+  // TG_ARGV: run id, source table, the md5 input of a row of the table (canonicalRowSql over alias r).
+  // SECURITY DEFINER with search_path pinned, as capture_change: whoever writes the staging table
+  // needs no privilege on the journal schema, and the function resolves nothing the caller controls.
+  `CREATE OR REPLACE FUNCTION ${J}.count_staging_rows() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $count$
+DECLARE
+  n bigint := 0;
+  s numeric := 0;
+  n2 bigint;
+  s2 numeric;
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    UPDATE ${J}.sync_tables SET staging_truncated = true WHERE run_id = TG_ARGV[0] AND source_table = TG_ARGV[1];
+    RETURN NULL;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    EXECUTE format('SELECT count(*), coalesce(sum((''x'' || left(md5(%s), 16))::bit(64)::bigint), 0) FROM sqlite2pg_new AS r', TG_ARGV[2]) INTO n, s;
+  END IF;
+  IF TG_OP IN ('DELETE', 'UPDATE') THEN
+    EXECUTE format('SELECT count(*), coalesce(sum((''x'' || left(md5(%s), 16))::bit(64)::bigint), 0) FROM sqlite2pg_old AS r', TG_ARGV[2]) INTO n2, s2;
+    n := n - n2;
+    s := s - s2;
+  END IF;
+  IF n <> 0 OR s <> 0 THEN
+    UPDATE ${J}.sync_tables SET staging_count = staging_count + n,
+      staging_sum = ((staging_sum + s) % 18446744073709551616 + 18446744073709551616) % 18446744073709551616
+    WHERE run_id = TG_ARGV[0] AND source_table = TG_ARGV[1];
+  END IF;
+  RETURN NULL;
+END
+$count$`,
 ];
 
 export async function ensureSyncJournal(client: pg.ClientBase): Promise<void> {
@@ -352,6 +394,9 @@ export interface SyncTableRow {
   carry_sum: string;
   target_count: string;
   target_sum: string;
+  staging_count: string | null;
+  staging_sum: string | null;
+  staging_truncated: boolean;
 }
 
 export async function insertSyncState(client: pg.ClientBase, runId: string, installedAt: string, snapshotSeq: number, tables: readonly { source: string; count: number; sum: string; targetCount: number; targetSum: string }[]): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import type { Untranslated } from './plan.js';
 
-export const RUN_RESULT_VERSION = 2;
+export const RUN_RESULT_VERSION = 3;
 
 export type StepStatus = 'ok' | 'failed' | 'skipped' | 'rolled-back' | 'failed-to-rollback';
 export type Section = 'pre' | 'data' | 'post' | 'verify' | 'cutover';
@@ -141,6 +141,50 @@ export interface WriteFreeze {
   readonly until: 'cutover' | 'estimate';
 }
 
+/** Changes an online run applied to one table since its snapshot (sync rounds and the window). */
+export interface OnlineTableChanges {
+  readonly table: string;
+  /** Distinct changed keys replayed (a key changed in several rounds counts once per round). */
+  readonly keys: number;
+  readonly rowsUpserted: number;
+  readonly rowsDeleted: number;
+  readonly rowsQuarantined: number;
+}
+
+/** What the downtime of an online cutover was made of, ms each, in order. */
+export interface OnlineWindow {
+  /** Capture triggers present and schema unchanged, under SQLite's write lock. */
+  readonly captureCheckMs: number;
+  /** The last changes replayed (and identities moved past max(id)). */
+  readonly lastChangesMs: number;
+  /** Carried checksums, the staging counters, quarantine. */
+  readonly proofMs: number;
+  /** The swap transaction, committed (with its retries on a lock timeout). */
+  readonly swapMs: number;
+  /** app.db fenced and capture removed: after the swap committed, so outside the downtime. */
+  readonly fenceMs: number | null;
+}
+
+/** The facts of an online run (`sync` then `cutover`); null for an offline run. */
+export interface OnlineFacts {
+  readonly captureInstalledAt: string;
+  /** Changelog position of the snapshot: replay started after it. */
+  readonly snapshotSeq: number;
+  /** Changelog position applied when the report was written. */
+  readonly appliedSeq: number;
+  readonly changesApplied: number;
+  readonly rounds: number;
+  readonly tables: readonly OnlineTableChanges[];
+  /** Changes replayed under SQLite's write lock. */
+  readonly changesInWindow: number;
+  /** SQLite write lock taken → swap committed; null when no swap happened. */
+  readonly downtimeMs: number | null;
+  /** null when the window was not reached. */
+  readonly window: OnlineWindow | null;
+  /** Tables the window had to read in full (their staging counter could not be trusted), with why. */
+  readonly fullReads: readonly string[];
+}
+
 export type Outcome = 'passed' | 'passed-with-quarantine' | 'verify-mismatch' | 'failed';
 export type Mode = 'cutover' | 'dry-run' | 'verify';
 
@@ -196,4 +240,6 @@ export interface RunResult {
   /** The mapping files read, with their sha256. */
   readonly mappingFiles?: readonly MappingFile[];
   readonly writeFreeze?: WriteFreeze | null;
+  /** Online runs only (null offline); absent in reports of versions before 3. */
+  readonly online?: OnlineFacts | null;
 }

@@ -108,7 +108,9 @@ export function tableVerified(table: TableResult): boolean {
  */
 export function summaryLine(run: RunResult): string {
   const prefix = run.mode === 'dry-run' ? 'DRY RUN — ' : '';
-  return prefix + outcomeText(run);
+  // An online cutover: the downtime is what the approver asked for.
+  const downtime = run.online?.downtimeMs;
+  return prefix + outcomeText(run) + (downtime === undefined || downtime === null ? '' : `; online, downtime ${formatMs(downtime)}`);
 }
 
 function outcomeText(run: RunResult): string {

@@ -8,6 +8,9 @@ import type {
   Invocation,
   MappingFile,
   ObjectCounts,
+  OnlineFacts,
+  OnlineTableChanges,
+  OnlineWindow,
   QuarantineEntry,
   RunResult,
   StepResult,
@@ -46,8 +49,23 @@ const RUN_KEYS = {
   warnings: true,
   quarantineDir: true,
   cutover: true,
+  online: true,
 } as const satisfies KeyOrder<RunResult>;
 
+const ONLINE_KEYS = {
+  captureInstalledAt: true,
+  snapshotSeq: true,
+  appliedSeq: true,
+  changesApplied: true,
+  rounds: true,
+  changesInWindow: true,
+  downtimeMs: true,
+  window: true,
+  fullReads: true,
+  tables: true,
+} as const satisfies KeyOrder<OnlineFacts>;
+const ONLINE_WINDOW_KEYS = { captureCheckMs: true, lastChangesMs: true, proofMs: true, swapMs: true, fenceMs: true } as const satisfies KeyOrder<OnlineWindow>;
+const ONLINE_TABLE_KEYS = { table: true, keys: true, rowsUpserted: true, rowsDeleted: true, rowsQuarantined: true } as const satisfies KeyOrder<OnlineTableChanges>;
 const INVOCATION_KEYS = { command: true, argv: true, targetArgs: true, schemaArgs: true, user: true, host: true } as const satisfies KeyOrder<Invocation>;
 const MAPPING_FILE_KEYS = { file: true, sha256: true } as const satisfies KeyOrder<MappingFile>;
 const WRITE_FREEZE_KEYS = { startedAt: true, endedAt: true, ms: true, from: true, until: true } as const satisfies KeyOrder<WriteFreeze>;
@@ -148,8 +166,17 @@ export function renderJson(run: RunResult): string {
     casts: run.casts.map((c) => pick(c, CAST_KEYS)),
     untranslated: run.untranslated.map((u) => pick(u, UNTRANSLATED_KEYS)),
     cutover: pick(run.cutover, CUTOVER_KEYS),
+    ...(run.online === undefined ? {} : { online: run.online === null ? null : orderOnline(run.online) }),
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
+}
+
+function orderOnline(online: OnlineFacts): object {
+  return {
+    ...pick(online, ONLINE_KEYS),
+    window: online.window === null ? null : pick(online.window, ONLINE_WINDOW_KEYS),
+    tables: online.tables.map((t) => pick(t, ONLINE_TABLE_KEYS)),
+  };
 }
 
 function orderTable(table: TableResult): object {

@@ -6,7 +6,7 @@
  * has its password redacted.
  */
 import type { Untranslated } from '../model/plan.js';
-import type { DifferingRow, QuarantineEntry, RunResult, StepResult, StepStatus, TableResult } from '../model/run-result.js';
+import type { DifferingRow, OnlineFacts, QuarantineEntry, RunResult, StepResult, StepStatus, TableResult } from '../model/run-result.js';
 import {
   escapeMarkdown,
   fencedCode,
@@ -49,13 +49,15 @@ const VALUE_EXCERPT = 48;
 const OPEN_TABLES = 50;
 
 /**
- * Render the whole report. Sections, in order: header (outcome, run, source, target), Error
+ * Render the whole report. Sections, in order: header (outcome, run, source, target), Online
+ * (only for an online run), Error
  * (only when the run has one), Tables, Verification, Quarantine (only when rows were
  * quarantined), Schema, Manual follow-ups, Timeline, Rollback, Next steps. Ends with a newline.
  */
 export function renderMarkdown(run: RunResult): string {
   const sections = [
     renderHeader(run),
+    run.online ? renderOnline(run.online) : null,
     run.error === null ? null : renderError(run, run.error),
     renderTables(run),
     renderVerification(run),
@@ -196,10 +198,47 @@ function modeText(run: RunResult): string {
     case 'dry-run':
       return '**DRY RUN** (no cutover)';
     case 'cutover':
-      return 'cutover';
+      return run.online ? 'online cutover (sync, then cutover)' : 'cutover';
     case 'verify':
       return 'verify only';
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1b. Online
+
+/** An online run: capture, snapshot position, changes applied, and what the downtime was made of. */
+function renderOnline(online: OnlineFacts): string {
+  const w = online.window;
+  const downtime =
+    online.downtimeMs === null
+      ? `none: no swap happened${w === null ? ' (the window was not reached)' : ''}, the application stayed on SQLite`
+      : `**${formatMs(online.downtimeMs)}** (SQLite write lock → swap committed)` +
+        (w === null ? '' : `: capture check ${formatMs(w.captureCheckMs)}, last changes ${formatMs(w.lastChangesMs)}, proof ${formatMs(w.proofMs)}, swap ${formatMs(w.swapMs)}`);
+  const rows: string[][] = [
+    ['Capture installed (UTC)', escapeMarkdown(online.captureInstalledAt)],
+    ['Snapshot position', `changelog seq ${formatInt(online.snapshotSeq)}`],
+    ['Changes applied', `${plural(online.changesApplied, 'change')} in ${plural(online.rounds, 'round')} (to seq ${formatInt(online.appliedSeq)}), ${formatInt(online.changesInWindow)} of them in the window`],
+    ['Downtime', downtime],
+    ['Proof', 'the snapshot verified in full by `sync`; since then each changed key compared by row hash, and in the window the carried counts and checksums against what PostgreSQL counted in the staging tables (no table read in full unless said below)'],
+  ];
+  if (w !== null && w.fenceMs !== null) rows.push(['Fence', `app.db fenced and capture removed in ${formatMs(w.fenceMs)}, after the swap committed (writes to it then fail naming the run)`]);
+  const parts = ['## Online', markdownTable([{ header: 'Online' }, { header: 'Value' }], rows)];
+  if (online.fullReads.length > 0) {
+    const one = online.fullReads.length === 1;
+    parts.push(`⚠️ The window read ${plural(online.fullReads.length, 'table')} in full, ${one ? 'its' : 'their'} staging counter${one ? '' : 's'} could not be trusted: ${online.fullReads.map(escapeMarkdown).join('; ')}.`);
+  }
+  const changed = online.tables.filter((t) => t.keys > 0);
+  if (changed.length === 0) {
+    parts.push('No table changed since the snapshot.');
+  } else {
+    const table = markdownTable(
+      [{ header: 'Table' }, { header: 'Changed keys', align: 'right' }, { header: 'Rows written', align: 'right' }, { header: 'Rows deleted', align: 'right' }, { header: 'Quarantined', align: 'right' }],
+      changed.map((t) => [inlineCode(t.table), formatInt(t.keys), formatInt(t.rowsUpserted), formatInt(t.rowsDeleted), formatInt(t.rowsQuarantined)]),
+    );
+    parts.push(collapseLong(changed.length, `Changes applied since the snapshot, ${plural(changed.length, 'table')}`, table));
+  }
+  return parts.join('\n\n');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,21 +2,21 @@
  * `sqlite2pg cutover`: the window of an online run. Catch up while the application still writes;
  * then take SQLite's write lock (BEGIN IMMEDIATE on app.db: no write can slip in, even from an
  * application that was not stopped), check capture is intact, apply the last changes, prove them
- * (per changed key in the last round, and the carried-forward counts and sums against
- * PostgreSQL's), swap staging in exactly as `migrate` does (cutoverPhase, retried on a lock
- * timeout), fence app.db (writes to migrated tables now fail naming the run), remove capture, and
- * COMMIT the SQLite transaction. Downtime: from the write lock to the swap committed. Any failure
+ * (per changed key in the last round, the carried-forward counts and sums, and inside the swap's
+ * transaction the staging counters: no table is read), swap staging in exactly as `migrate` does
+ * (cutoverPhase, retried on a lock timeout), fence app.db (writes to migrated tables now fail
+ * naming the run), remove capture, and COMMIT the SQLite transaction. Downtime: from the write lock to the swap committed. Any failure
  * before the swap rolls the SQLite transaction back: app.db is unchanged and writable.
  */
 import { resolve } from 'node:path';
 import { ExitCode, LoadError, MigrateError, UsageError, VerifyError, type ExitCodeValue } from '../errors.js';
-import type { Outcome, RunResult, TableResult } from '../model/run-result.js';
+import type { OnlineFacts, OnlineWindow, Outcome, RunResult, TableResult } from '../model/run-result.js';
 import { checkSqliteFile, openSqlite, type SqliteDb } from '../source/sqlite-db.js';
 import { connectTarget, type TargetSettings } from '../load/target.js';
-import { qualify } from '../plan/identifiers.js';
 import { identitySql } from '../plan/ddl.js';
 import { ensureJournal, ensureSyncJournal, runSchemaName, setRunStatus, setSyncDowntime, syncState, syncingRun, tableStates, type RunRow } from '../cutover/journal.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
+import { proveStagingCounters } from '../cutover/staging-counters.js';
 import { CaptureError } from '../capture/capture-error.js';
 import { changesHead, checkCapture, dropCaptureObjects, installFences, openLiveWritable, readCaptureState, requireWal, BUSY_TIMEOUT_MS } from '../capture/capture.js';
 import { StepLog, type RunEvents } from './step-log.js';
@@ -54,21 +54,23 @@ export interface OnlineCutoverOutcome {
   readonly notice: string | null;
 }
 
-/** The proof in the window, beyond each round's per-key proof: carried counts and sums, and PostgreSQL's row counts. */
-async function carriedProof(admin: import('pg').ClientBase, ctx: SyncContext): Promise<string[]> {
+/**
+ * The proof in the window, beyond each round's per-key proof: the carried source and target
+ * counts and sums agree. In memory, O(tables); what PostgreSQL holds is proved by the staging
+ * counters inside the swap's transaction (proveStagingCounters), never by reading the tables.
+ */
+function carriedProof(ctx: SyncContext): string[] {
   const problems: string[] = [];
   for (const t of ctx.plan.tables) {
     const c = ctx.carry.get(t.source);
-    if (!c) {
-      problems.push(`${t.source}: no carried checksum`);
-      continue;
-    }
-    const r = await admin.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${qualify(ctx.staging, t.target)}`);
-    const n = Number(r.rows[0]!.n);
-    if (c.count !== c.targetCount || c.sum !== c.targetSum) problems.push(`${t.source}: carried source checksum ${c.count}:${c.sum} ≠ target ${c.targetCount}:${c.targetSum}`);
-    if (n !== c.targetCount) problems.push(`${t.source}: PostgreSQL holds ${n} rows, the carried count says ${c.targetCount} (rows changed outside replay, e.g. an ON DELETE CASCADE the source did not apply)`);
+    if (!c) problems.push(`${t.source}: no carried checksum`);
+    else if (c.count !== c.targetCount || c.sum !== c.targetSum) problems.push(`${t.source}: carried source checksum ${c.count}:${c.sum} ≠ target ${c.targetCount}:${c.targetSum}`);
   }
   return problems;
+}
+
+function proofFailed(problems: readonly string[], staging: string): VerifyError {
+  return new VerifyError(`The proof before the swap failed for ${problems.length} table${problems.length > 1 ? 's' : ''}; nothing was cut over: ${problems.slice(0, 5).join('; ')}.`, { problems: [...problems], hint: `app.db is unchanged and writable; the staging schema ${staging} is kept for inspection.` });
 }
 
 function isLockTimeout(e: unknown): boolean {
@@ -98,6 +100,9 @@ export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCuto
   let downtimeMs: number | null = null;
   let changesInWindow = 0;
   let notice: string | null = null;
+  let windowParts: OnlineWindow | null = null;
+  let fullReads: string[] = [];
+  let stagingMismatches: ReadonlyMap<string, { readonly count: number; readonly sum: bigint }> = new Map();
   let serverVersion: string | null = null;
   try {
     requireWal(live, o.sourcePath);
@@ -138,32 +143,62 @@ export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCuto
       await catchUp(admin, reader!, c, changesHead(reader!), false);
     });
 
-    // The window.
+    // The window. Each part is timed for the report (OnlineFacts.window).
     const lockAt = Date.now();
     try {
       live.exec('BEGIN IMMEDIATE');
     } catch (e) {
       throw new CaptureError('E_SOURCE_BUSY', `Could not take app.db's write lock within ${BUSY_TIMEOUT_MS / 1000} s: the application holds a long write transaction.`, { cause: e, hint: 'Run cutover again; nothing changed.' });
     }
+    const w = { captureCheckMs: 0, lastChangesMs: 0, proofMs: 0, swapMs: 0, fenceMs: null as number | null };
+    windowParts = w;
+    const timed = async <T>(name: string, part: 'captureCheckMs' | 'lastChangesMs' | 'proofMs', fn: () => Promise<T>): Promise<T> => {
+      const t = Date.now();
+      try {
+        return await log.timed(name, 'cutover', fn);
+      } finally {
+        w[part] += Date.now() - t;
+      }
+    };
     try {
-      await log.timed('window: capture check, last changes, proof', 'cutover', async () => {
-        checkCapture(live, capture, o.sourcePath);
+      await timed('window: capture check', 'captureCheckMs', async () => checkCapture(live, capture, o.sourcePath));
+      await timed('window: last changes', 'lastChangesMs', async () => {
         changesInWindow = await catchUp(admin, live, c, changesHead(live), true);
-        // Rows inserted since the snapshot carry ids past the identity's restart point: move it past max(id) again.
+        // Rows inserted since the snapshot carry ids past the identity's restart point: move it past max(id) again (an index read per identity).
         for (const t of plan.tables) for (const sql of identitySql(c.staging, t).filter((x) => x.startsWith('SELECT setval'))) await admin.query(sql);
-        const problems = await carriedProof(admin, c);
-        if (problems.length) throw new VerifyError(`The proof before the swap failed for ${problems.length} table${problems.length > 1 ? 's' : ''}; nothing was cut over: ${problems.slice(0, 5).join('; ')}.`, { problems, hint: `app.db is unchanged and writable; the staging schema ${c.staging} is kept for inspection.` });
+      });
+      await timed('window: proof', 'proofMs', async () => {
+        const problems = carriedProof(c);
+        if (problems.length) throw proofFailed(problems, c.staging);
         const q = (await syncState(admin, c.runId))!.tables.reduce((n, t) => n + Number(t.rows_quarantined), 0) + (await tableStates(admin, c.runId)).reduce((n, t) => n + Number(t.rows_quarantined), 0);
         if (q > 0 && !o.allowQuarantine) {
           outcome = 'passed-with-quarantine';
           throw new MigrateError('E_QUARANTINED', ExitCode.quarantined, `${q} row${q > 1 ? 's were' : ' was'} quarantined (see sqlite2pg status and the journal); no cutover was done.`, { hint: 'Fix the rows or their mappings, or accept them with --allow-quarantine.' });
         }
       });
-      for (let attempt = 1; ; attempt++) {
+      // Inside the swap's transaction: the staging counters against the carried target counts and
+      // sums (O(tables)), their triggers dropped there so they never reach the live schema.
+      const beforeSwap = async (client: import('pg').ClientBase): Promise<void> => {
+        const t = Date.now();
         try {
-          cutover = await cutoverPhase(admin, plan, { live: o.schema, staging: c.staging, previous: runSchemaName('previous', c.runId), runId: c.runId, embedded: o.embedded, lockTimeoutMs: o.lockTimeoutMs, capture: { readPath: null, sourcePath: o.sourcePath } }, log);
+          const proof = await proveStagingCounters(client, { runId: c.runId, staging: c.staging, tables: plan.tables, carry: c.carry });
+          fullReads = [...proof.fullReads];
+          stagingMismatches = proof.mismatches;
+          if (proof.problems.length) throw proofFailed(proof.problems, c.staging);
+        } finally {
+          const d = Date.now() - t;
+          w.proofMs += d;
+          w.swapMs -= d;
+        }
+      };
+      for (let attempt = 1; ; attempt++) {
+        const t = Date.now();
+        try {
+          cutover = await cutoverPhase(admin, plan, { live: o.schema, staging: c.staging, previous: runSchemaName('previous', c.runId), runId: c.runId, embedded: o.embedded, lockTimeoutMs: o.lockTimeoutMs, capture: { readPath: null, sourcePath: o.sourcePath }, beforeSwap }, log);
+          w.swapMs += Date.now() - t;
           break;
         } catch (e) {
+          w.swapMs += Date.now() - t;
           if (attempt < o.swapAttempts && isLockTimeout(e)) {
             log.warn(`the swap waited ${o.lockTimeoutMs} ms for a lock on the live tables (attempt ${attempt} of ${o.swapAttempts}); retrying`);
             continue;
@@ -173,7 +208,9 @@ export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCuto
         }
       }
       downtimeMs = Date.now() - lockAt;
+      if (fullReads.length) log.warn(`the window read ${fullReads.length === 1 ? 'a table' : `${fullReads.length} tables`} in full, their staging counters could not be trusted: ${fullReads.join('; ')}`);
       // The swap is committed: fence app.db and remove capture in the same SQLite transaction.
+      const f = Date.now();
       try {
         installFences(live, capture.tables.map((t) => t.name), c.runId);
         dropCaptureObjects(live);
@@ -182,15 +219,13 @@ export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCuto
         if (live.inTransaction) live.exec('ROLLBACK');
         log.warn(`The cutover is done, but app.db could not be fenced (${(e as Error).message}): make sure the application no longer writes to ${o.sourcePath}.`);
       }
+      w.fenceMs = Date.now() - f;
+      log.step({ step: 'window: fence app.db', section: 'cutover', status: 'ok', startMs: f - log.t0, ms: w.fenceMs });
     } finally {
       if (live.inTransaction) live.exec('ROLLBACK');
     }
     await setSyncDowntime(admin, c.runId, downtimeMs);
     await setRunStatus(admin, c.runId, 'cut-over');
-    log.note([
-      `online run ${c.runId}: capture installed at ${capture.installedAt}`,
-      `downtime ${downtimeMs} ms (SQLite write lock → swap committed and checked), ${changesInWindow} change${changesInWindow === 1 ? '' : 's'} applied in the window`,
-    ]);
   } catch (e) {
     if (e instanceof MigrateError && e.code === 'E_CUTOVER_FINISHED') {
       log.note([e.message]);
@@ -207,8 +242,9 @@ export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCuto
     if (locked) await releaseTargetLock(lock, o.schema).catch(() => undefined);
   }
 
-  // The report: per table, the snapshot load plus the changes applied since.
+  // The report: per table, the snapshot load plus the changes applied since; the online facts.
   let tables: TableResult[] = [];
+  let online: OnlineFacts | null = null;
   if (run && ctx) {
     const s = await syncState(admin, run.run_id).catch(() => null);
     const loaded = new Map((await tableStates(admin, run.run_id).catch(() => [])).map((t) => [t.source_table, t]));
@@ -216,24 +252,41 @@ export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCuto
       const st = s?.tables.find((x) => x.source_table === t.source);
       const l = loaded.get(t.source);
       const carry = ctx!.carry.get(t.source);
-      if (st && Number(st.keys_applied) > 0) log.note([`${t.source}: ${st.keys_applied} changed keys applied since the snapshot (${st.rows_upserted} rows written, ${st.rows_deleted} deleted${Number(st.rows_quarantined) ? `, ${st.rows_quarantined} quarantined` : ''})`]);
+      // A staging table the window's proof found different: what it holds, against the carried source.
+      const held = stagingMismatches.get(t.source);
+      const target = held ?? (carry ? { count: carry.targetCount, sum: carry.targetSum } : null);
+      const quarantined = Number(l?.rows_quarantined ?? 0) + Number(st?.rows_quarantined ?? 0);
       return {
         source: t.source,
         target: t.target,
-        rowsRead: Number(l?.rows_read ?? 0),
-        rowsLoaded: Number(l?.rows_loaded ?? 0),
-        rowsQuarantined: Number(l?.rows_quarantined ?? 0) + Number(st?.rows_quarantined ?? 0),
+        // The table now: the source rows loaded (the snapshot's plus replay's, by the carried count), read = loaded + quarantined.
+        rowsRead: (carry ? carry.count : Number(l?.rows_loaded ?? 0)) + quarantined,
+        rowsLoaded: carry ? carry.count : Number(l?.rows_loaded ?? 0),
+        rowsQuarantined: quarantined,
         bytes: 0,
         ms: 0,
-        targetRows: carry ? carry.targetCount : null,
-        checksum: carry ? { source: `${carry.count}:${carry.sum}`, target: `${carry.targetCount}:${carry.targetSum}`, match: carry.count === carry.targetCount && carry.sum === carry.targetSum } : null,
+        targetRows: target ? target.count : null,
+        checksum: carry && target ? { source: `${carry.count}:${carry.sum}`, target: `${target.count}:${target.sum}`, match: carry.count === target.count && carry.sum === target.sum } : null,
         differingRows: [],
         verifyMs: null,
         quarantineSample: [],
         quarantineFile: null,
       };
     });
-    if (s) log.note([`snapshot position ${s.state.snapshot_seq}; ${s.state.changes_applied} changes applied in ${s.state.rounds} rounds`]);
+    if (s) {
+      online = {
+        captureInstalledAt: new Date(s.state.capture_installed_at).toISOString(),
+        snapshotSeq: Number(s.state.snapshot_seq),
+        appliedSeq: Number(s.state.applied_seq),
+        changesApplied: Number(s.state.changes_applied),
+        rounds: Number(s.state.rounds),
+        tables: s.tables.map((x) => ({ table: x.source_table, keys: Number(x.keys_applied), rowsUpserted: Number(x.rows_upserted), rowsDeleted: Number(x.rows_deleted), rowsQuarantined: Number(x.rows_quarantined) })),
+        changesInWindow,
+        downtimeMs,
+        window: windowParts,
+        fullReads,
+      };
+    }
   }
   await lock.end().catch(() => undefined);
   await admin.end().catch(() => undefined);
@@ -254,6 +307,7 @@ export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCuto
     quarantineDir: null,
     cutover,
     error,
+    online,
   });
   const reportBase = `${reportStem(startedAt, o.sourcePath, 'cutover')}-online`;
   try {

@@ -38,6 +38,7 @@ import {
   type RunRow,
 } from '../cutover/journal.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
+import { installStagingCounters } from '../cutover/staging-counters.js';
 import { CaptureError } from '../capture/capture-error.js';
 import { captureTables, changesHead, checkCapture, installCapture, openLiveWritable, readCaptureState, readChanges, removeCapture, requireWal, snapshotPosition, type CaptureState } from '../capture/capture.js';
 import { parseKeyText } from '../capture/key-text.js';
@@ -261,6 +262,8 @@ async function startSync(admin: pg.ClientBase, live: SqliteDb, o: SyncOptions, s
         return { source: l.table.source, count: l.checksum.count, sum: l.checksum.sum, targetCount: v.targetRows, targetSum: v.targetSum };
       }),
     );
+    // From here every write to a staging table moves its counter (the cutover's O(changes) proof).
+    await installStagingCounters(admin, { runId, staging, tables: plan.tables });
     await setRunStatus(admin, runId, 'syncing');
     log.note([`online run ${runId}: capture installed at ${capture.installedAt}, snapshot at changelog position ${snapshotSeq}; the report of the cutover adds the changes applied since`]);
   } catch (e) {

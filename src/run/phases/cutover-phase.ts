@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import type pg from 'pg';
-import { LoadError } from '../../errors.js';
+import { LoadError, VerifyError } from '../../errors.js';
 import type { Plan } from '../../model/plan.js';
 import type { Invocation, RunResult } from '../../model/run-result.js';
 import { personalizeHint } from '../../report/hints.js';
@@ -36,6 +36,11 @@ export interface CutoverPhaseOptions {
   readonly lockTimeoutMs?: number;
   /** What the user typed: the rollback hint names the same command and target (see report/hints.ts). */
   readonly invocation?: Invocation;
+  /**
+   * Runs inside the swap's transaction, before the swap (an online cutover's staging-counter
+   * proof). A VerifyError it throws rolls the transaction back and propagates as is (exit 6).
+   */
+  readonly beforeSwap?: (client: pg.ClientBase) => Promise<void>;
 }
 
 /**
@@ -86,6 +91,7 @@ export async function cutoverPhase(admin: pg.ClientBase, plan: Plan, o: CutoverP
     try {
       // Fail fast rather than queue behind a long transaction of the application.
       await admin.query(`SET LOCAL lock_timeout = '${Math.max(1, Math.round(o.lockTimeoutMs ?? 10_000))}ms'`);
+      await o.beforeSwap?.(admin);
       swap = await swapIn(admin, { live: o.live, staging: o.staging, previous: o.previous, runId: o.runId, orphans: o.orphans ?? 'not-valid', ...(log.events.sql ? { log: log.events.sql } : {}) });
       if (o.capture) {
         const moved = new Set(swap.moved.tables);
@@ -102,6 +108,7 @@ export async function cutoverPhase(admin: pg.ClientBase, plan: Plan, o: CutoverP
       if (process.env['SQLITE2PG_TEST_CRASH'] === 'after-cutover-commit') process.kill(process.pid, 'SIGKILL');
     } catch (e) {
       await admin.query('ROLLBACK').catch(() => undefined);
+      if (e instanceof VerifyError) throw e;
       throw new LoadError('E_CUTOVER', `Cutover failed and was rolled back: ${(e as Error).message}`, { cause: e, hint: `The live schema is unchanged; the loaded data is still in ${o.staging}.` });
     }
     // What depends on the objects moved aside: said loudly (console and report), with what to do.

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import type { MigrateError } from '../../errors.js';
 import type { Plan } from '../../model/plan.js';
-import type { CastSample, Invocation, MappingFile, Mode, ObjectCounts, Outcome, RunResult, StepResult, TableResult, WriteFreeze } from '../../model/run-result.js';
+import type { CastSample, Invocation, MappingFile, Mode, OnlineFacts, ObjectCounts, Outcome, RunResult, StepResult, TableResult, WriteFreeze } from '../../model/run-result.js';
 import { RUN_RESULT_VERSION } from '../../model/run-result.js';
 import type { TableLoad } from '../../load/load-tables.js';
 import type { TableVerification } from '../../verify/verify-tables.js';
@@ -116,6 +116,7 @@ export interface RunFacts {
   readonly error: MigrateError | null;
   readonly invocation?: Invocation | undefined;
   readonly mappingFiles?: readonly MappingFile[];
+  readonly online?: OnlineFacts | null;
 }
 
 export function assembleRunResult(f: RunFacts): RunResult {
@@ -142,5 +143,6 @@ export function assembleRunResult(f: RunFacts): RunResult {
     ...(f.invocation ? { invocation: f.invocation } : {}),
     ...(f.mappingFiles ? { mappingFiles: [...f.mappingFiles] } : {}),
     writeFreeze: writeFreeze(f.steps, f.startedAt.getTime(), f.cutover.performed),
+    online: f.online ?? null,
   };
 }

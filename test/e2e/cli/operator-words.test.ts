@@ -89,7 +89,8 @@ describe('operator words and the change-ticket report', () => {
     expect(passed.stdout).toMatch(/^PASSED WITH QUARANTINE \(accepted\): 1 row quarantined/m);
     const md = reportOf(passed);
     const json = JSON.parse(readFileSync(/report: (.*)\.md/.exec(passed.stdout)![1]! + '.json', 'utf8'));
-    expect(json.version).toBe(2);
+    expect(json.version).toBe(3);
+    expect(json.online).toBeNull();
     expect(json.invocation).toMatchObject({ command: 'sqlite2pg', user: userInfo().username, host: hostname(), targetArgs: `--target '${shown}'` });
     expect(json.invocation.argv).toEqual(['migrate', source, '--target', shown, '--mappings', mappings, '--reports', join(work, 'reports'), '--snapshot-dir', join(work, 'snap'), '--allow-quarantine']);
     expect(json.mappingFiles).toEqual([{ file: join(mappings, 'items.json'), sha256: mappingSha }]);

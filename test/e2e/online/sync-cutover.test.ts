@@ -190,7 +190,7 @@ describe('sqlite2pg sync + cutover', () => {
     expect((await sync(path, '--once', ...schema)).code).toBe(0);
     // INTEGER affinity keeps 'not a number' as TEXT: the integer cast refuses it. (Item 150 has no
     // tags: quarantining a parent would let PostgreSQL's ON DELETE CASCADE remove its children,
-    // which the cutover's row-count check refuses, exit 6.)
+    // which the cutover's staging counters see and refuse, exit 6: see window-proof.test.ts.)
     writeFromOtherProcess(path, `UPDATE items SET n = 'not a number' WHERE id = 150`);
     expect((await sync(path, '--once', ...schema)).code).toBe(0);
     const refused = await cutover(path, ...schema);

@@ -1,11 +1,12 @@
 /**
  * RunResult values for the report tests: a Chinook-like database (11 tables, 15,607 rows) moved
- * into PostgreSQL, in five situations. Values are fixed, so the golden files need no normalising.
+ * into PostgreSQL, in five situations, and two online cutovers (one swapped in, one refused by its proof). Values are fixed, so the golden files need no normalising.
  */
 import type { Untranslated } from '../../../src/model/plan.js';
 import { writeFreeze } from '../../../src/run/phases/run-result.js';
 import {
   RUN_RESULT_VERSION,
+  type OnlineFacts,
   type QuarantineEntry,
   type RunResult,
   type StepResult,
@@ -199,6 +200,7 @@ function baseRun(overrides: Partial<RunResult>): RunResult {
     },
     error: null,
     writeFreeze: null,
+    online: null,
     invocation: {
       command: 'sqlite2pg',
       argv: ['migrate', '/srv/app/data/chinook.db', '--target', 'postgres://app:***@db.internal:5432/music?sslmode=require', '--mappings', 'mappings'],
@@ -408,4 +410,53 @@ export function failedLoadRun(): RunResult {
       hint: 'Free disk space on the PostgreSQL server (the load needs about twice the size of the source), then run again.',
     },
   });
+}
+
+const ONLINE: OnlineFacts = {
+  captureInstalledAt: '2024-04-30T18:02:11.000Z',
+  snapshotSeq: 1_204,
+  appliedSeq: 58_411,
+  changesApplied: 57_207,
+  rounds: 41,
+  tables: [
+    { table: 'invoice', keys: 1_880, rowsUpserted: 1_874, rowsDeleted: 6, rowsQuarantined: 0 },
+    { table: 'invoice_line', keys: 9_410, rowsUpserted: 9_377, rowsDeleted: 33, rowsQuarantined: 0 },
+    { table: 'track', keys: 0, rowsUpserted: 0, rowsDeleted: 0, rowsQuarantined: 0 },
+  ],
+  changesInWindow: 12,
+  downtimeMs: 412,
+  window: { captureCheckMs: 1, lastChangesMs: 35, proofMs: 4, swapMs: 368, fenceMs: 3 },
+  fullReads: [],
+};
+
+/** An online cutover (sync, then cutover): the snapshot plus the changes applied since, swapped in within a 412 ms window. */
+export function onlineCutoverRun(): RunResult {
+  const clean = cleanCutoverRun();
+  const steps: StepResult[] = [
+    { step: 'catch up before the window', section: 'pre', status: 'ok', startMs: 5, ms: 240 },
+    { step: 'window: capture check', section: 'cutover', status: 'ok', startMs: 250, ms: 1 },
+    { step: 'window: last changes', section: 'cutover', status: 'ok', startMs: 251, ms: 35 },
+    { step: 'window: proof', section: 'cutover', status: 'ok', startMs: 286, ms: 1 },
+    { step: 'cutover', section: 'cutover', status: 'ok', startMs: 287, ms: 371 },
+    { step: 'window: fence app.db', section: 'cutover', status: 'ok', startMs: 663, ms: 3 },
+  ];
+  return { ...clean, steps, writeFreeze: null, online: ONLINE, finishedAt: '2024-05-01T10:00:00.700Z', ms: 700 };
+}
+
+/** An online cutover refused by the proof: a staging table changed outside replay; no swap, app.db writable. */
+export function onlineRefusedRun(): RunResult {
+  const run = onlineCutoverRun();
+  return {
+    ...run,
+    outcome: 'verify-mismatch',
+    steps: run.steps.slice(0, 4).concat({ step: 'cutover', section: 'cutover', status: 'failed', startMs: 287, ms: 6, error: 'The proof before the swap failed for 1 table' }),
+    tables: run.tables.map((t) => (t.target === 'track' ? { ...t, targetRows: 3502, checksum: { source: '3503:2', target: '3502:1', match: false } } : t)),
+    cutover: { performed: false, ms: null, previousSchema: null, rollbackCommand: null, rollbackDescription: null },
+    online: { ...ONLINE, downtimeMs: null, window: { ...ONLINE.window!, swapMs: 2, fenceMs: null }, fullReads: ['track (its counting triggers were dropped or disabled)'] },
+    error: {
+      code: 'E_VERIFY_MISMATCH',
+      message: 'The proof before the swap failed for 1 table; nothing was cut over: track: the staging table holds 3502 rows (checksum 3502:1), replay accounts for 3503:2.',
+      hint: 'app.db is unchanged and writable; the staging schema sqlite2pg_staging_… is kept for inspection.',
+    },
+  };
 }

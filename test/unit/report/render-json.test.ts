@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { RUN_RESULT_VERSION, type RunResult } from '../../../src/model/run-result.js';
 import { renderJson } from '../../../src/report/render-json.js';
-import { cleanCutoverRun, dryRun, failedLoadRun, quarantineRun, verifyMismatchRun } from './fixtures.js';
+import { cleanCutoverRun, dryRun, failedLoadRun, onlineCutoverRun, onlineRefusedRun, quarantineRun, verifyMismatchRun } from './fixtures.js';
 
-const FIXTURES = { cleanCutoverRun, dryRun, quarantineRun, verifyMismatchRun, failedLoadRun };
+const FIXTURES = { cleanCutoverRun, dryRun, quarantineRun, verifyMismatchRun, failedLoadRun, onlineCutoverRun, onlineRefusedRun };
 
 /** The same value with every object's keys in reverse insertion order. */
 function reverseKeys(value: unknown): unknown {
@@ -81,10 +81,19 @@ describe('renderJson', () => {
   it('keeps keys it does not know, sorted after the known ones', () => {
     const run = { zeta: 1, ...cleanCutoverRun(), alpha: 2 } as RunResult;
     const keys = Object.keys(JSON.parse(renderJson(run)) as object);
-    expect(keys.slice(-3)).toEqual(['cutover', 'alpha', 'zeta']);
+    expect(keys.slice(-4)).toEqual(['cutover', 'online', 'alpha', 'zeta']);
+  });
+
+  it('orders the online facts as the model declares them, and is null for an offline run', () => {
+    const parsed = JSON.parse(renderJson(reverseKeys(onlineCutoverRun()) as RunResult)) as { online: Record<string, unknown> & { tables: object[]; window: object } };
+    expect(Object.keys(parsed.online)).toEqual(['captureInstalledAt', 'snapshotSeq', 'appliedSeq', 'changesApplied', 'rounds', 'changesInWindow', 'downtimeMs', 'window', 'fullReads', 'tables']);
+    expect(Object.keys(parsed.online.window)).toEqual(['captureCheckMs', 'lastChangesMs', 'proofMs', 'swapMs', 'fenceMs']);
+    expect(Object.keys(parsed.online.tables[0]!)).toEqual(['table', 'keys', 'rowsUpserted', 'rowsDeleted', 'rowsQuarantined']);
+    expect((JSON.parse(renderJson(cleanCutoverRun())) as { online: unknown }).online).toBeNull();
   });
 
   it('matches the golden file', async () => {
     await expect(renderJson(cleanCutoverRun())).toMatchFileSnapshot('./__golden__/clean-cutover.json');
+    await expect(renderJson(onlineCutoverRun())).toMatchFileSnapshot('./__golden__/online-cutover.json');
   });
 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Untranslated } from '../../../src/model/plan.js';
 import type { QuarantineEntry, RunResult, StepResult } from '../../../src/model/run-result.js';
 import { renderMarkdown } from '../../../src/report/render-markdown.js';
-import { cleanCutoverRun, dryRun, failedLoadRun, quarantineRun, quarantineStoppedRun, verifyMismatchRun } from './fixtures.js';
+import { cleanCutoverRun, dryRun, failedLoadRun, onlineCutoverRun, onlineRefusedRun, quarantineRun, quarantineStoppedRun, verifyMismatchRun } from './fixtures.js';
 import { brokenTableRows, sectionHeadings, tablesOf } from './markdown-checks.js';
 
 const GOLDEN: [string, () => RunResult][] = [
@@ -17,6 +17,8 @@ const GOLDEN: [string, () => RunResult][] = [
   ['quarantine-stopped', quarantineStoppedRun],
   ['verify-mismatch', verifyMismatchRun],
   ['failed-load', failedLoadRun],
+  ['online-cutover', onlineCutoverRun],
+  ['online-refused', onlineRefusedRun],
 ];
 
 /** The text of one `## ` section, up to the next one. */
@@ -436,5 +438,38 @@ describe('Rollback', () => {
       'Verification found differences, so the cutover was not performed',
     );
     expect(section(renderMarkdown(verifyMismatchRun()), 'Error')).toContain('The live schema was not changed.');
+  });
+});
+
+describe('renderMarkdown online section', () => {
+  it('is absent from an offline report', () => {
+    expect(sectionHeadings(renderMarkdown(cleanCutoverRun()))).not.toContain('Online');
+  });
+
+  it('follows the header, and the summary line states the downtime', () => {
+    const md = renderMarkdown(onlineCutoverRun());
+    const headings = sectionHeadings(md);
+    expect(headings.indexOf('Online')).toBe(0);
+    expect(md).toMatch(/^✅ \*\*PASSED: 11 tables, 15,607 rows, verified; online, downtime 412 ms\*\*$/m);
+  });
+
+  it('says what the downtime was made of, the positions, and the changes per changed table', () => {
+    const s = section(renderMarkdown(onlineCutoverRun()), 'Online');
+    expect(s).toContain('**412 ms** (SQLite write lock → swap committed): capture check 1 ms, last changes 35 ms, proof 4 ms, swap 368 ms');
+    expect(s).toContain('changelog seq 1,204');
+    expect(s).toContain('57,207 changes in 41 rounds (to seq 58,411), 12 of them in the window');
+    expect(s).toContain('app.db fenced and capture removed in 3 ms, after the swap committed');
+    expect(s).toMatch(/\| `invoice_line` +\| +9,410 \| +9,377 \| +33 \| +0 \|/);
+    // A table without changes is left out.
+    expect(s).not.toContain('`track`');
+  });
+
+  it('a refused cutover: no downtime, and the tables the window read in full', () => {
+    const md = renderMarkdown(onlineRefusedRun());
+    const s = section(md, 'Online');
+    expect(s).toContain('none: no swap happened, the application stayed on SQLite');
+    expect(s).toContain('⚠️ The window read 1 table in full, its staging counter could not be trusted');
+    expect(s).not.toContain('Fence');
+    expect(md).not.toMatch(/downtime \d/);
   });
 });
