@@ -40,6 +40,7 @@ import { canonicalizer, canonicalSql, rowFormSql } from '../encode/canonical.js'
 import { ChecksumAccumulator, rowDigest, tableChecksumSql } from '../encode/checksum.js';
 import { checksumColumns } from '../verify/verify-tables.js';
 import { hashSqliteFile } from '../verify/sqlite-file-hash.js';
+import { changedTables, describeFingerprint, fingerprintsSince } from '../cutover/source-identity.js';
 
 const J = quoteIdent(JOURNAL_SCHEMA);
 /** Changed keys read from PostgreSQL per round trip. */
@@ -95,6 +96,12 @@ export interface FallbackOutcome {
   readonly inexact: readonly InexactValue[];
   readonly inexactCount: number;
   readonly fenceTriggersDropped: readonly string[];
+  /**
+   * How app.db was told to be the migrated file: its content hash (the one the run read, or the one
+   * a failed fallback of it wrote), the online cutover's fence triggers in it, or (a WAL source,
+   * whose snapshot never has its bytes) every migrated table's count and checksum as the run recorded them.
+   */
+  readonly identity: 'content hash' | 'fence triggers' | 'row checksums';
   readonly sequencesRaised: readonly string[];
   /** Where the migrated tables went (null for a dry run). */
   readonly aside: string | null;
@@ -175,11 +182,24 @@ export async function runFallback(o: FallbackOptions): Promise<FallbackOutcome> 
     const fences = wb.fenceTriggers(run.run_id);
     const recorded = capture.source;
     const writtenSha = run.fallback?.writtenContentSha256;
+    // Fast path: the bytes the run read (a rollback-journal source is snapshotted byte for byte), or those a fallback wrote.
     const same = recorded !== null && (fp.contentSha256 === recorded.contentSha256 || fp.contentSha256 === writtenSha);
+    let identity: FallbackOutcome['identity'] = same ? 'content hash' : 'fence triggers';
     if (!same && fences.length === 0) {
-      throw new SourceError('E_SOURCE_CHANGED', `${o.sourcePath} is not the file run ${run.run_id} migrated: its content hash ${fp.contentSha256.slice(0, 12)}… differs from the one recorded at the cutover (${recorded?.contentSha256.slice(0, 12) ?? 'none'}…, ${recorded?.path ?? '?'}).`, {
-        hint: 'Pass the database file that was migrated, unchanged since. Writing PostgreSQL\'s changes into another file would mix two histories. Nothing was written.',
-      });
+      // A WAL source's snapshot is written by VACUUM INTO and never has its bytes: the rows decide,
+      // read inside the write lock just taken (cutover/source-identity.ts, as verify does).
+      const start = Date.now();
+      const tables = await fingerprintsSince(client, run, plans, (t) => wb!.rows(t));
+      const changed = changedTables(tables);
+      if (changed.length) {
+        throw new SourceError('E_SOURCE_CHANGED', `${o.sourcePath} is not the file run ${run.run_id} migrated, unchanged since: the rows of ${changed.length} table${changed.length > 1 ? 's' : ''} differ from the ones the run read (count:checksum), and its content hash ${fp.contentSha256.slice(0, 12)}… is not the one recorded at the cutover (${recorded?.contentSha256.slice(0, 12) ?? 'none'}…, ${recorded?.path ?? '?'}).`, {
+          problems: changed.map(describeFingerprint),
+          hint: `Pass the database file that was migrated, unchanged since. If the application wrote to it after the cutover, those writes and PostgreSQL's are two histories: writing PostgreSQL's changes over them would lose one, so reconcile them by hand (sqlite2pg verify ${o.sourcePath} lists the rows that differ). Nothing was written.`,
+        });
+      }
+      identity = 'row checksums';
+      const rows = tables.reduce((n, t) => n + Number(t.now?.split(':')[0] ?? 0), 0);
+      o.log?.(`${o.sourcePath}: every migrated table holds the rows run ${run.run_id} read (count:checksum, ${rows} rows in ${Date.now() - start} ms)`);
     }
     for (const f of fences) {
       o.log?.(`DROP TRIGGER ${f} (online cutover fence of run ${run.run_id})`);
@@ -236,7 +256,7 @@ export async function runFallback(o: FallbackOptions): Promise<FallbackOutcome> 
         hint: 'Usually a column affinity that turns the value into another storage class; check the rows listed, and report it if the value looks representable.',
       });
     }
-    const base = { runId: run.run_id, sourcePath: resolve(o.sourcePath), tables, inexact, inexactCount, fenceTriggersDropped: fences, sequencesRaised, fenceMs, writeMs };
+    const base = { runId: run.run_id, sourcePath: resolve(o.sourcePath), identity, tables, inexact, inexactCount, fenceTriggersDropped: fences, sequencesRaised, fenceMs, writeMs };
     if (o.dryRun) {
       wb.rollback();
       await client.query('ROLLBACK');

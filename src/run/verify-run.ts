@@ -4,20 +4,17 @@
  * The source is read again (this is the one place that does a second read by design); the
  * target side is computed inside PostgreSQL. Rows the migration quarantined are excluded.
  */
-import type pg from 'pg';
 import { ExitCode, MigrateError, type ExitCodeValue } from '../errors.js';
-import type { TablePlan } from '../model/plan.js';
 import type { Invocation, RunResult, StepResult, TableResult } from '../model/run-result.js';
 import { RUN_RESULT_VERSION } from '../model/run-result.js';
-import type { SqliteValue } from '../plan/casts/index.js';
 import { checkSqliteFile, openSqlite, type SqliteDb } from '../source/sqlite-db.js';
-import { iterateRows, keyReader, columnOffset } from '../source/read-rows.js';
+import { iterateRows } from '../source/read-rows.js';
 import { connectTarget, type TargetSettings } from '../load/target.js';
-import { createRowEncoder, isRowProblem } from '../encode/row-encoder.js';
-import { ChecksumAccumulator } from '../encode/checksum.js';
+import { checksumText, sourceChecksum } from '../verify/source-checksum.js';
 import { verifyTable } from '../verify/verify-tables.js';
 import { pinpointDifferences } from '../verify/pinpoint.js';
-import { journalExists, listRuns, quarantinedKeys, syncState, tableStates, type RunRow } from '../cutover/journal.js';
+import { journalExists, listRuns, quarantinedKeys, type RunRow } from '../cutover/journal.js';
+import { changedTables, describeFingerprint, recordedChecksums, type TableFingerprint } from '../cutover/source-identity.js';
 import { hashSqliteFile } from '../verify/sqlite-file-hash.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { newRunId, prepare } from './phases/prepare.js';
@@ -36,47 +33,6 @@ export interface VerifyOptions {
   readonly onTable?: (table: string, match: boolean) => void;
   /** Who ran it and how, for the report. */
   readonly invocation?: Invocation;
-}
-
-/** Rows of the source that the mappings cannot convert and that the run did not quarantine, first ones kept. */
-export interface Unconverted {
-  readonly count: number;
-  readonly sample: readonly { readonly key: string; readonly column: string | null; readonly reason: string }[];
-}
-
-const UNCONVERTED_SAMPLE = 100;
-
-/**
- * Source-side count + checksum of a table, exactly as the loader computes it while sending, and
- * the rows that do not convert. Those the run quarantined (`skipKeys`) are excluded; any other
- * is a row the target cannot hold (written to SQLite after the migration), never skipped silently.
- */
-export function sourceChecksum(db: SqliteDb, t: TablePlan, skipKeys: ReadonlySet<string>): { acc: ChecksumAccumulator; unconverted: Unconverted } {
-  const acc = new ChecksumAccumulator();
-  const key = keyReader(t);
-  const encode = createRowEncoder(t, key);
-  const offset = columnOffset(t);
-  let count = 0;
-  const sample: { key: string; column: string | null; reason: string }[] = [];
-  for (const row of iterateRows(db, t, null)) {
-    if (skipKeys.size > 0 && skipKeys.has(key(row))) continue;
-    const r = encode(row as SqliteValue[], offset);
-    if (isRowProblem(r)) {
-      if (++count <= UNCONVERTED_SAMPLE) sample.push({ key: key(row), column: r.column, reason: r.reason });
-      continue;
-    }
-    if (r.digest) acc.addDigest(r.digest);
-    else acc.add(r.canonical);
-  }
-  return { acc, unconverted: { count, sample } };
-}
-
-/** One table's checksum as a run recorded it (`count:sum`; undefined: not part of the run) and as the source gives it now. */
-export interface TableFingerprint {
-  readonly table: string;
-  readonly recorded: string | undefined;
-  /** null: the table is no longer in the source. */
-  readonly now: string | null;
 }
 
 export interface SourceChangeFacts {
@@ -106,22 +62,15 @@ export function sourceChangeWarning(f: SourceChangeFacts): string | null {
   if (f.mappingsChanged) {
     return `cannot tell whether the source ${f.sourcePath} changed ${since}: the mapping files differ from the ones the run used, so the checksums it recorded are not comparable; differences may be new writes to SQLite or the other mappings`;
   }
-  const changed = f.tables.filter((t) => t.recorded !== t.now);
+  const changed = changedTables(f.tables);
   if (changed.length) {
-    const shown = changed.slice(0, 10).map((t) => `${t.table} (${t.recorded === undefined ? 'not migrated by the run' : `${t.recorded} recorded`}, ${t.now === null ? 'no longer in the source' : `${t.now} now`})`);
+    const shown = changed.slice(0, 10).map(describeFingerprint);
     const more = changed.length > shown.length ? `, and ${changed.length - shown.length} more` : '';
     const names = changed.map((t) => t.table);
     return `the source ${f.sourcePath} changed ${since}: the rows of ${changed.length} table${changed.length > 1 ? 's' : ''} differ from the ones the run read (count:checksum): ${shown.join(', ')}${more}. Differences verify finds in ${names.length > 1 ? 'these tables' : names[0]} may be writes made to SQLite after the migration, not rows the migration lost`;
   }
   if (f.wal || f.recordedSha256 === null) return null;
   return `the source ${f.sourcePath} is not byte for byte the file run ${f.runId} read (sha256 ${f.recordedSha256.slice(0, 12)}… then, ${f.sha256.slice(0, 12)}… now), but every table holds the rows the run migrated: the change is outside what the mappings carry (a table or object not migrated, a VACUUM, or bytes a cast drops); the result is not affected`;
-}
-
-/** Per source table, the `count:sum` run `live` recorded: an online run's as carried to its cutover, else its load's. */
-async function recordedChecksums(client: pg.ClientBase, live: RunRow): Promise<Map<string, string>> {
-  const sync = live.mode === 'online' ? await syncState(client, live.run_id) : null;
-  if (sync) return new Map(sync.tables.map((t) => [t.source_table, `${t.carry_count}:${t.carry_sum}`]));
-  return new Map((await tableStates(client, live.run_id)).map((t) => [t.source_table, `${t.checksum_count}:${t.checksum_sum}`]));
 }
 
 export async function verifyTarget(o: VerifyOptions): Promise<{ result: RunResult; reportPath: string; jsonPath: string; exitCode: ExitCodeValue }> {
@@ -153,8 +102,8 @@ export async function verifyTarget(o: VerifyOptions): Promise<{ result: RunResul
     for (const t of plan.tables) {
       const start = Date.now();
       const skipKeys = skip.get(t.source) ?? new Set<string>();
-      const { acc, unconverted } = sourceChecksum(db, t, skipKeys);
-      now.set(t.source, `${acc.count}:${acc.sum}${unconverted.count ? ` and ${unconverted.count} row${unconverted.count > 1 ? 's' : ''} that do${unconverted.count > 1 ? '' : 'es'} not convert` : ''}`);
+      const { acc, unconverted } = sourceChecksum(iterateRows(db, t, null), t, skipKeys);
+      now.set(t.source, checksumText(acc, unconverted));
       let v = await verifyTable(client, o.schema, t, { rowsLoaded: acc.count, count: acc.count, sum: acc.sum }).catch((e: Error & { code?: string }) => {
         if (e.code === '42P01') throw new MigrateError('E_VERIFY_NO_TABLE', ExitCode.verify, `Table ${o.schema}.${t.target} does not exist in the target.`, { hint: 'Is this the right --schema, and were the same mapping files used?' });
         throw e;
