@@ -3,13 +3,12 @@
  * SQLite file, then move the migrated tables aside (run/fallback-run.ts). `--forget` removes the
  * capture once the migration is accepted.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
 import type { TargetSettings } from '../load/target.js';
 import type { FileConfig } from '../config/load-config.js';
 import { describeInexact, forgetCapture, runFallback, type FallbackOutcome } from '../run/fallback-run.js';
+import { commandReportStem, writeReportFiles } from '../run/write-report.js';
 import type { Output } from './output.js';
 
 interface Flags {
@@ -105,12 +104,8 @@ export function renderFallback(r: FallbackOutcome, reportPath: string | null): s
   return lines.join('\n');
 }
 
-async function writeFallbackReport(dir: string, r: FallbackOutcome): Promise<string> {
-  const abs = resolve(dir);
-  await mkdir(abs, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const path = join(abs, `${stamp}-${basename(r.sourcePath).replace(/[^\w.-]/g, '_')}-fallback${r.dryRun ? '-dry-run' : ''}.json`);
-  await writeFile(`${path}.tmp`, `${JSON.stringify(r, null, 2)}\n`);
-  await rename(`${path}.tmp`, path);
-  return path;
+/** The fallback's report, `<YYYYMMDD-HHMMSS-mmm>-<db>-fallback[-dry-run].json`, written as every report is (never over another). */
+export async function writeFallbackReport(dir: string, r: FallbackOutcome): Promise<string> {
+  const [path] = await writeReportFiles(dir, commandReportStem(new Date(r.startedAt), r.sourcePath, 'fallback', r.dryRun), [{ ext: '.json', text: `${JSON.stringify(r, null, 2)}\n` }]);
+  return path!;
 }

@@ -90,6 +90,8 @@ export interface InexactValue {
 
 export interface FallbackOutcome {
   readonly runId: string;
+  /** ISO time the fallback started (names its report). */
+  readonly startedAt: string;
   readonly dryRun: boolean;
   readonly sourcePath: string;
   readonly tables: readonly TableFallback[];
@@ -128,6 +130,7 @@ function pickRun(runs: readonly RunRow[], o: FallbackOptions): RunRow {
 
 export async function runFallback(o: FallbackOptions): Promise<FallbackOutcome> {
   const t0 = Date.now();
+  const startedAt = new Date(t0).toISOString();
   const client = await connectTarget(o.target);
   const lock = await connectTarget(o.target);
   let wb: WriteBackDb | null = null;
@@ -256,7 +259,7 @@ export async function runFallback(o: FallbackOptions): Promise<FallbackOutcome> 
         hint: 'Usually a column affinity that turns the value into another storage class; check the rows listed, and report it if the value looks representable.',
       });
     }
-    const base = { runId: run.run_id, sourcePath: resolve(o.sourcePath), identity, tables, inexact, inexactCount, fenceTriggersDropped: fences, sequencesRaised, fenceMs, writeMs };
+    const base = { runId: run.run_id, startedAt, sourcePath: resolve(o.sourcePath), identity, tables, inexact, inexactCount, fenceTriggersDropped: fences, sequencesRaised, fenceMs, writeMs };
     if (o.dryRun) {
       wb.rollback();
       await client.query('ROLLBACK');

@@ -1,13 +1,8 @@
-/** Write the short report of a rollback next to the migration reports: `<YYYYMMDD-HHMMSS>-<schema>-rollback.md`. */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+/** Write the short report of a rollback next to the migration reports: `<YYYYMMDD-HHMMSS-mmm>-<schema>-rollback.md` (run/write-report.ts). */
 import { renderRollbackReport, type RollbackRecord } from '../report/render-rollback.js';
+import { commandReportStem, writeReportFiles } from './write-report.js';
 
 export async function writeRollbackReport(record: RollbackRecord, reportsDir: string): Promise<string> {
-  const dir = resolve(reportsDir);
-  await mkdir(dir, { recursive: true });
-  const stamp = record.startedAt.replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const path = join(dir, `${stamp}-${record.schema.replace(/[^\w.-]/g, '_')}-rollback.md`);
-  await writeFile(path, renderRollbackReport(record));
-  return path;
+  const [path] = await writeReportFiles(reportsDir, commandReportStem(new Date(record.startedAt), record.schema, 'rollback'), [{ ext: '.md', text: renderRollbackReport(record) }]);
+  return path!;
 }

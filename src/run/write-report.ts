@@ -14,6 +14,15 @@ export function reportStem(startedAt: Date, sourcePath: string, mode: RunResult[
 }
 
 /**
+ * The stem of a command's own report: `<YYYYMMDD-HHMMSS-mmm>-<name>-<command>[-dry-run]`, the same
+ * time stamp and name rules as a run's (reportStem); `name` is the source file (fallback) or the
+ * schema (rollback). Written by writeReportFiles like every report.
+ */
+export function commandReportStem(startedAt: Date, name: string, command: 'rollback' | 'fallback', dryRun = false): string {
+  return `${reportStem(startedAt, name, 'cutover')}-${command}${dryRun ? '-dry-run' : ''}`;
+}
+
+/**
  * Free space the reports directory must have before a run starts: a report of a few hundred
  * tables is ~100 KB, quarantine files come on top. A floor, not a promise: quarantine files or a
  * snapshot on the same file system can still fill it, which the run then reports as such.
@@ -84,21 +93,34 @@ async function writeNew(path: string, text: string): Promise<boolean> {
  * stem is taken (another run started in the same millisecond), `<stem>-2`, `<stem>-3`, ….
  */
 export async function writeReports(result: RunResult, reportsDir: string, stem: string): Promise<{ reportPath: string; jsonPath: string }> {
+  const [reportPath, jsonPath] = await writeReportFiles(reportsDir, stem, [
+    { ext: '.md', text: renderMarkdown(result) },
+    { ext: '.json', text: renderJson(result) },
+  ]);
+  return { reportPath: reportPath!, jsonPath: jsonPath! };
+}
+
+/**
+ * The one way every report is written (migrate, verify, rollback, fallback): `<stem><ext>` for
+ * each of `files` in `reportsDir`, each atomically, never over an existing file: when any of the
+ * names is taken, `<stem>-2<ext>`, `<stem>-3<ext>`, … for all of them. Returns the paths, in order.
+ */
+export async function writeReportFiles(reportsDir: string, stem: string, files: readonly { readonly ext: string; readonly text: string }[]): Promise<string[]> {
   const dir = resolve(reportsDir);
   await mkdir(dir, { recursive: true });
-  const markdown = renderMarkdown(result);
-  const json = renderJson(result);
-  for (let n = 1; n <= 1000; n++) {
+  next: for (let n = 1; n <= 1000; n++) {
     const name = n === 1 ? stem : `${stem}-${n}`;
-    const reportPath = join(dir, `${name}.md`);
-    const jsonPath = join(dir, `${name}.json`);
-    if (await access(jsonPath).then(() => true, () => false)) continue;
-    if (!(await writeNew(reportPath, markdown))) continue;
-    if (!(await writeNew(jsonPath, json))) {
-      await rm(reportPath, { force: true });
-      continue;
+    const paths = files.map((f) => join(dir, `${name}${f.ext}`));
+    for (const p of paths.slice(1)) if (await access(p).then(() => true, () => false)) continue next;
+    const written: string[] = [];
+    for (const [i, f] of files.entries()) {
+      if (!(await writeNew(paths[i]!, f.text))) {
+        for (const w of written) await rm(w, { force: true });
+        continue next;
+      }
+      written.push(paths[i]!);
     }
-    return { reportPath, jsonPath };
+    return paths;
   }
   throw new Error(`no free report name for ${join(dir, stem)} after 1000 tries`);
 }
