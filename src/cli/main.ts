@@ -459,6 +459,7 @@ ${exitCodesHelp([0, 1, 2, 5])}`),
     setting,
     positiveInt,
     setExit: (code) => (state.exit = code as ExitCodeValue),
+    invocation: (out, source, o) => remember(state, out, source, { ...o, flags: o.flags as CommonFlags & { target?: unknown } }),
     targetHelp: TARGET_FLAG_HELP,
     exitCodesHelp: exitCodesHelp([0, 1, 2, 3, 4, 5, 6, 8, 11]),
   });

@@ -11,6 +11,7 @@ import { progressEvents, renderSummary } from './progress.js';
 import type { Output } from './output.js';
 import type { TargetSettings } from '../load/target.js';
 import type { FileConfig } from '../config/load-config.js';
+import type { Invocation } from '../model/run-result.js';
 
 export interface OnlineCliHelpers {
   addCommon(cmd: Command): Command;
@@ -19,6 +20,8 @@ export interface OnlineCliHelpers {
   setting<T>(cmd: Command, key: string, fromConfig: T | undefined): T;
   positiveInt(name: string): (v: string) => number;
   setExit(code: number): void;
+  /** Who ran it and how (cli/invocation.ts), remembered for the hints as every command does. */
+  invocation(out: Output, source: string, o: { target: TargetSettings; embedded: boolean; flags: Record<string, unknown>; schema: string }): Invocation;
   targetHelp: string;
   exitCodesHelp: string;
 }
@@ -135,11 +138,12 @@ ${h.exitCodesHelp}${ONLINE_EXIT}`),
   ).action(async (source: string, flags: Record<string, unknown>, cmd: Command) => {
     const { out, config } = await h.setUp(flags);
     const { target, embedded } = await h.target(flags['target'] as string | undefined, config, out);
+    const schema = h.setting<string>(cmd, 'schema', config?.schema);
     const r = await onlineCutover({
       sourcePath: source,
       target,
       embedded,
-      schema: h.setting(cmd, 'schema', config?.schema),
+      schema,
       mappingsDir: h.setting(cmd, 'mappings', config?.mappings),
       fold: h.setting(cmd, 'fold', config?.fold),
       reportsDir: h.setting(cmd, 'reports', config?.reports),
@@ -147,6 +151,7 @@ ${h.exitCodesHelp}${ONLINE_EXIT}`),
       lockTimeoutMs: flags['lockTimeout'] as number,
       swapAttempts: flags['swapAttempts'] as number,
       events: progressEvents(out),
+      invocation: h.invocation(out, source, { target, embedded, flags, schema }),
     });
     if (r.notice) {
       out.result(r.notice);

@@ -21,6 +21,7 @@ import { CaptureError } from '../capture/capture-error.js';
 import { changesHead, checkCapture, dropCaptureObjects, installFences, openLiveWritable, readCaptureState, requireWal, BUSY_TIMEOUT_MS } from '../capture/capture.js';
 import { StepLog, type RunEvents } from './step-log.js';
 import { cutoverPhase } from './phases/cutover-phase.js';
+import type { Invocation } from '../model/run-result.js';
 import { assembleRunResult } from './phases/run-result.js';
 import { NO_CUTOVER, NO_OBJECTS, targetFacts } from './run-result-parts.js';
 import { reportStem, writeReports } from './write-report.js';
@@ -40,6 +41,8 @@ export interface OnlineCutoverOptions {
   /** Attempts of the swap when its lock times out (the application keeps SQLite meanwhile). */
   readonly swapAttempts: number;
   readonly events?: RunEvents;
+  /** What the user typed: the rollback hint names the same command and target (as migrate's). */
+  readonly invocation?: Invocation;
 }
 
 export interface OnlineCutoverOutcome {
@@ -194,7 +197,7 @@ export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCuto
       for (let attempt = 1; ; attempt++) {
         const t = Date.now();
         try {
-          cutover = await cutoverPhase(admin, plan, { live: o.schema, staging: c.staging, previous: runSchemaName('previous', c.runId), runId: c.runId, embedded: o.embedded, lockTimeoutMs: o.lockTimeoutMs, capture: { readPath: null, sourcePath: o.sourcePath }, beforeSwap }, log);
+          cutover = await cutoverPhase(admin, plan, { live: o.schema, staging: c.staging, previous: runSchemaName('previous', c.runId), runId: c.runId, embedded: o.embedded, lockTimeoutMs: o.lockTimeoutMs, capture: { readPath: null, sourcePath: o.sourcePath }, beforeSwap, ...(o.invocation ? { invocation: o.invocation } : {}) }, log);
           w.swapMs += Date.now() - t;
           break;
         } catch (e) {

@@ -59,8 +59,10 @@ describe('sqlite2pg sync + cutover', () => {
       await sleep(500);
       const c = await cutover(path, '--json');
       expect(c.code, c.stderr).toBe(0);
-      const j = JSON.parse(c.stdout) as { downtimeMs: number; cutover: { performed: boolean } };
+      const j = JSON.parse(c.stdout) as { downtimeMs: number; cutover: { performed: boolean; rollbackCommand: string } };
       expect(j.cutover.performed).toBe(true);
+      // The undo names the command and target typed, as migrate's does (not `--target <same target>`).
+      expect(j.cutover.rollbackCommand).toMatch(/^sqlite2pg rollback --run \S+ --schema public --target 'postgres:\/\/[^']*'$/);
       expect(j.downtimeMs).toBeGreaterThanOrEqual(0);
       expect(c.stdout + c.stderr).toMatch(/Downtime|downtime/);
     } finally {
