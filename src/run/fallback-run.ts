@@ -6,8 +6,10 @@
  * 1. PostgreSQL: BEGIN; LOCK the migrated tables IN SHARE ROW EXCLUSIVE MODE (the fence: readers
  *    go on, writers wait or fail on their lock_timeout, nothing is in flight; see fenceWriters).
  * 2. SQLite: BEGIN IMMEDIATE on app.db (the application must be stopped; a held lock is refused),
- *    then app.db's fingerprint must be the one recorded at cutover (or it carries the online
- *    cutover's fence triggers for this run, which are dropped in the same transaction).
+ *    then app.db must be the file the run migrated, unchanged since: its content hash is the one
+ *    recorded at cutover, or it carries the online cutover's fence triggers for this run (dropped
+ *    in the same transaction), or else (a WAL source, whose VACUUM INTO snapshot never has its
+ *    bytes) every table's count:checksum is the one the run recorded (cutover/source-identity.ts).
  * 3. For each table with captured changes: every changed key's current PostgreSQL row (canonical
  *    values, encode/canonical.ts) is compared with the SQLite row run through the migration's own
  *    row encoder; only the columns that differ are converted back (plan/casts/reverse.ts, with

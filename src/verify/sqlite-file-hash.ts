@@ -8,8 +8,8 @@
  * fields, so a database and such a copy of it hash equal.
  * Neither hash says whether a WAL database's rows changed: its snapshot is written by VACUUM INTO
  * (source/snapshot.ts), which lays every page out anew, and its main file's bytes change on each
- * checkpoint while its rows do not (committed rows may be in the -wal file only). `verify`
- * therefore compares per-table row checksums, not file hashes (run/verify-run.ts).
+ * checkpoint while its rows do not (committed rows may be in the -wal file only). `verify` and
+ * `fallback` therefore decide by per-table row checksums when the hashes differ (cutover/source-identity.ts).
  * https://www.sqlite.org/fileformat2.html#the_database_header
  * https://github.com/sqlite/sqlite/blob/master/src/backup.c (sqlite3BtreeUpdateMeta, sqlite3BtreeSetVersion)
  */

@@ -6,7 +6,7 @@ import { rollbackCommand } from '../../../src/run/phases/cutover-phase.js';
 const inv = (command: string, targetArgs: string): Invocation => ({ command, argv: [], targetArgs, schemaArgs: '', user: 'u', host: 'h' });
 
 describe('rollbackCommand', () => {
-  it('without an invocation (the online cutover, an API caller): the plain command, not npx', () => {
+  it('without an invocation (an API caller): the plain command, not npx', () => {
     expect(rollbackCommand({ runId: 'R1', live: 'public', embedded: false })).toBe('sqlite2pg rollback --run R1 --schema public --target <same target>');
     expect(rollbackCommand({ runId: 'R1', live: 'app', embedded: true })).toBe('sqlite2pg rollback --run R1 --schema app');
   });
