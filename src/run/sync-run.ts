@@ -296,7 +296,8 @@ async function startSync(admin: pg.ClientBase, live: SqliteDb, o: SyncOptions, s
 /** The keys online mode needs: every table captured on a declared primary key the plan keeps; exit 11 listing those without. */
 export function requireKeys(catalog: Catalog | null, plan: Plan | null): void {
   const unkeyed = catalog ? captureTables(catalog).unkeyed : [];
-  const unkeyedPlan = plan ? plan.tables.filter((t) => !t.primaryKey).map((t) => t.source) : [];
+  // The live file may hold capture's own tables (a continued or leftover run): never migrated.
+  const unkeyedPlan = plan ? plan.tables.filter((t) => !t.primaryKey && !t.source.startsWith('_sqlite2pg_')).map((t) => t.source) : [];
   const problems = [...unkeyed.map((t) => `${t.name} (${t.rows} rows): no PRIMARY KEY`), ...unkeyedPlan.filter((n) => !unkeyed.some((u) => u.name === n)).map((n) => `${n}: its mapping skips a key column`)];
   if (problems.length === 0) return;
   throw new CaptureError('E_CAPTURE_NO_KEY', `Online migration needs a primary key on every table; ${problems.length} table${problems.length > 1 ? 's have' : ' has'} none in the plan, so their changes could only be keyed on the rowid, which VACUUM renumbers.`, {
