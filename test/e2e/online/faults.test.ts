@@ -7,7 +7,7 @@
  * restart (its own embedded cluster, never the shared test server) and gives up resumably when
  * the server stays away. Real CLI, real PostgreSQL, the application as a separate OS process.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { BIN, ROOT, runCli, type CliResult } from '../../support/cli.js';
 import { noMappings, tempDir } from '../../support/fixtures.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../../support/pg.js';
 import { destroyEmbedded, startEmbedded, stopEmbedded } from '../../../src/embedded/embedded-server.js';
-import { onlineDb, sleep, sqliteObjects, sqliteRows, steadyWriter } from './support.js';
+import { onlineDb, sleep, sqliteObjects, sqliteRows, steadyWriter, writeFromOtherProcess } from './support.js';
 
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -234,6 +234,53 @@ describe('online faults: the pre-flight of sync and cutover', () => {
     expect(sha256(path)).toBe(before);
     expect(sqliteObjects(path)).toEqual([]);
     expect(await targetTraces('rodir')).toEqual(untouched);
+  });
+
+  it('the application killed mid-transaction: its rolled-back writes leave no changelog rows and never reach PostgreSQL', async () => {
+    const path = onlineDb(work, 'appkill');
+    expect((await sync(path, 'appkill', '--once')).code).toBe(0);
+    const head = (): number => Number((sqliteRows(path, 'SELECT coalesce(max(seq), 0) AS n FROM _sqlite2pg_changes') as { n: number }[])[0]!.n);
+    const before = head();
+    // Its own OS process and connection: a transaction of writes, then SIGKILL before COMMIT.
+    const script = `const D = require('better-sqlite3'); const db = new D(${JSON.stringify(path)}); db.exec("BEGIN; INSERT INTO items (email, n) VALUES ('killed@x', 1); UPDATE items SET note = 'killed' WHERE id <= 20; DELETE FROM bulk WHERE id <= 100;"); process.kill(process.pid, 'SIGKILL');`;
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.signal).toBe('SIGKILL');
+    expect(head()).toBe(before);
+    expect(sqliteRows(path, `SELECT count(*) AS n FROM items WHERE email = 'killed@x' OR note = 'killed'`)).toEqual([{ n: 0 }]);
+    expect((await sync(path, 'appkill', '--once')).code).toBe(0);
+    const c = await runCli(['cutover', path, ...common('appkill', ['--mappings', noMappings(work)])]);
+    expect(c.code, c.stdout + c.stderr).toBe(0);
+    expect((await db.query(`SELECT count(*)::int AS n FROM appkill.items WHERE email = 'killed@x' OR note = 'killed'`)).rows[0]!.n).toBe(0);
+    expect((await db.query(`SELECT count(*)::int AS n FROM appkill.bulk`)).rows[0]!.n).toBe(3000);
+    const v = await runCli(['verify', path, ...common('appkill', ['--mappings', noMappings(work)])]);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+  });
+
+  it('cutover killed in the window before its swap: app.db is unchanged and writable, the target not swapped, and a rerun cuts over', async () => {
+    const path = onlineDb(work, 'killwindow');
+    await db.query(`CREATE SCHEMA killwindow; CREATE TABLE killwindow.items (id bigint PRIMARY KEY)`);
+    expect((await sync(path, 'killwindow', '--once')).code).toBe(0);
+    // A long query on the live table holds the swap, so the kill lands before it, every time.
+    const blocker = new pg.Client({ connectionString: db.url });
+    await blocker.connect();
+    await blocker.query(`BEGIN; SELECT * FROM killwindow.items`);
+    try {
+      const k = await runCli(['cutover', path, ...common('killwindow', ['--mappings', noMappings(work), '--lock-timeout', '60000'])], { killAfterStderr: { match: /✔ window: /, signal: 'SIGKILL' } });
+      expect(k.signal, k.stderr).toBe('SIGKILL');
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    expect((await db.query(`SELECT status FROM sqlite2pg.runs WHERE target_schema = 'killwindow' AND mode = 'online'`)).rows[0]!.status).toBe('syncing');
+    expect((await db.query(`SELECT count(*)::int AS n FROM killwindow.items`)).rows[0]!.n).toBe(0);
+    // SQLite rolled the killed process's write lock back: writable, capture intact, no fence.
+    expect(sqliteObjects(path).some((o) => o.includes('fence'))).toBe(false);
+    expect(writeFromOtherProcess(path, `UPDATE items SET note = 'after the killed cutover' WHERE id = 3`).status).toBe(0);
+    const c = await runCli(['cutover', path, ...common('killwindow', ['--mappings', noMappings(work)])]);
+    expect(c.code, c.stdout + c.stderr).toBe(0);
+    expect((await db.query(`SELECT note FROM killwindow.items WHERE id = 3`)).rows[0]!.note).toBe('after the killed cutover');
+    const v = await runCli(['verify', path, ...common('killwindow', ['--mappings', noMappings(work)])]);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
   });
 
   it('a second sync or cutover of the same target at once is refused (exit 5), and the first goes on', async () => {
