@@ -328,10 +328,10 @@ export function connectionLost(e: unknown): boolean {
 }
 
 /** Exit 5, resumable: each round's changes and the applied position commit together, so a rerun loses nothing. */
-function targetLostError(e: unknown, o: SyncOptions, appliedSeq: number, why: string): LoadError {
+function targetLostError(e: unknown, o: SyncOptions, appliedSeq: number | null, why: string): LoadError {
   return new LoadError('E_TARGET_CONNECTION', `The connection to the target was lost during the sync (${(e as Error).message})${why}.`, {
     cause: e,
-    hint: `Nothing is lost: the journal holds the applied position (change ${appliedSeq}) and each round commits with it, and app.db keeps capturing. Run sqlite2pg sync ${o.sourcePath} again when the server is back.`,
+    hint: `Nothing is lost: the journal holds the applied position${appliedSeq === null ? '' : ` (change ${appliedSeq})`} and each round commits with it, and app.db keeps capturing. Run sqlite2pg sync ${o.sourcePath} again when the server is back.`,
   });
 }
 
@@ -410,7 +410,7 @@ export async function sync(o: SyncOptions): Promise<SyncOutcome> {
       try {
         ({ run, capture } = await startSync(admin, live, o, sizeBytes, log));
       } catch (e) {
-        throw withCaptureRemoved(live, o.sourcePath, e);
+        throw await withCaptureRemoved(admin, live, o.sourcePath, e);
       }
       started = true;
     }
@@ -454,7 +454,8 @@ export async function sync(o: SyncOptions): Promise<SyncOutcome> {
     }
   } catch (e) {
     // A server gone for good mid-sync, said as the target problem it is (exit 5, resumable).
-    throw e instanceof MigrateError ? e : targetError(e) ?? e;
+    if (e instanceof MigrateError) throw e;
+    throw connectionLost(e) ? targetLostError(e, o, null, '') : targetError(e) ?? e;
   } finally {
     reader?.close();
     live.close();
@@ -469,8 +470,12 @@ export async function sync(o: SyncOptions): Promise<SyncOutcome> {
  * transaction (the run is failed and cannot be continued; a kept staging schema goes with
  * `sqlite2pg prune`). If even that fails, the error says how to remove it.
  */
-function withCaptureRemoved(live: SqliteDb, path: string, e: unknown): unknown {
-  if (!readCaptureState(live) && ourObjects(live).length === 0) return e;
+async function withCaptureRemoved(admin: pg.ClientBase, live: SqliteDb, path: string, e: unknown): Promise<unknown> {
+  const state = readCaptureState(live);
+  if (!state && ourObjects(live).length === 0) return e;
+  // Only a run that never became 'syncing' is given up (its last step failing after that leaves it to the next sync).
+  const status = state ? await admin.query<{ status: string }>(`SELECT status FROM sqlite2pg.runs WHERE run_id = $1`, [state.runId]).then((r) => r.rows[0]?.status ?? null, () => null) : null;
+  if (status === 'syncing') return e;
   const err = e instanceof MigrateError ? e : targetError(e) ?? new MigrateError('E_INTERNAL', ExitCode.internal, (e as Error).message, { cause: e });
   let said: string;
   try {
