@@ -1,7 +1,8 @@
 /**
- * One offline migration run, composed of its phases (src/run/phases/): pre-flight (source file,
- * resume lookup, mappings checked against the live source's catalog read-only, target connection
- * and checks) → source bytes (snapshot) → catalog and plan of the snapshot, whose schema must be
+ * One offline migration run, composed of its phases (src/run/phases/): pre-flight (preflight-phase,
+ * shared with sync and cutover: source file, snapshot directory and its free space, reports
+ * directory, target connection and checks, resume lookup, mappings checked against the live
+ * source's catalog read-only; all problems at once) → source bytes (snapshot) → catalog and plan of the snapshot, whose schema must be
  * the one checked → journal and staging tables → load → keys, indexes, constraints → verify → cutover (or dry-run cleanup) →
  * report. Pre-flight problems throw before anything touches the target. After that, every
  * outcome is recorded in the RunResult and the journal; the live schema changes only in the
