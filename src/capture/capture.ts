@@ -3,6 +3,8 @@
  * inside the cutover's write lock), read the changelog, fence and remove. This stage writes to
  * app.db, and only these objects: the `_sqlite2pg_*` tables and triggers.
  */
+import { statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Catalog } from '../model/catalog.js';
 import { SourceError, UsageError } from '../errors.js';
 import { sqliteIdent } from '../source/introspect-sqlite.js';
@@ -16,6 +18,43 @@ export const BUSY_TIMEOUT_MS = 5000;
 /** A read-write handle on the live source, for capture only. */
 export function openLiveWritable(path: string): SqliteDb {
   return openSqliteWritable(path, BUSY_TIMEOUT_MS, 'online mode installs change-capture triggers in it');
+}
+
+/**
+ * Pre-flight of online mode, changing nothing: app.db is in WAL mode and can take capture (its
+ * mode allows writing, SQLite opens it read-write with its -wal/-shm beside it, and a write
+ * transaction can start; it is rolled back at once). A read-only file or directory is exit 4.
+ */
+export function checkCaptureWritable(path: string): void {
+  // No cause: explainSqliteError would turn it back into a message about migrate's read-only reads.
+  const readOnly = (why: string, _cause?: unknown): SourceError =>
+    new SourceError('E_SOURCE_READONLY', `Cannot install change capture in ${path}: ${why}. Online migration adds triggers and a changelog table to it.`, {
+      hint: `Run sync as a user that can write ${path} and its directory ${dirname(path)} (SQLite keeps the -wal and -shm files there), or migrate offline with sqlite2pg migrate, which only reads it. Nothing was changed.`,
+    });
+  const mode = statSync(path).mode;
+  if ((mode & 0o222) === 0) throw readOnly(`the file is read-only (mode ${(mode & 0o777).toString(8).padStart(4, '0')})`);
+  let db: SqliteDb;
+  try {
+    db = openLiveWritable(path);
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'E_SOURCE_LOCKED') throw e;
+    throw readOnly(`it cannot be opened for writing (${(e as Error).message})`, e);
+  }
+  try {
+    // The first read opens the -wal and -shm files; a write transaction needs the file writable.
+    requireWal(db, path);
+    db.exec('BEGIN IMMEDIATE');
+  } catch (e) {
+    db.close();
+    const code = String((e as { code?: unknown }).code ?? '');
+    if (e instanceof UsageError || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) throw e;
+    throw readOnly(`SQLite cannot write it or create its -wal/-shm files beside it (${code || (e as Error).message})`, e);
+  }
+  try {
+    db.exec('ROLLBACK');
+  } finally {
+    db.close();
+  }
 }
 
 /** Online mode reads the live file while the application writes: only WAL allows both. */

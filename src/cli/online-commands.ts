@@ -18,6 +18,10 @@ export interface OnlineCliHelpers {
   setUp(flags: Record<string, unknown>): Promise<{ out: Output; config: FileConfig | null }>;
   target(flag: string | undefined, config: FileConfig | null, out: Output): Promise<{ target: TargetSettings; embedded: boolean }>;
   setting<T>(cmd: Command, key: string, fromConfig: T | undefined): T;
+  /** --schema, refused up front (exit 2) when reserved. */
+  schemaSetting(cmd: Command, fromConfig: string | undefined): string;
+  /** --mappings; one named explicitly must exist (exit 3). */
+  mappingsSetting(cmd: Command, fromConfig: string | undefined): Promise<string>;
   positiveInt(name: string): (v: string) => number;
   setExit(code: number): void;
   /** Who ran it and how (cli/invocation.ts), remembered for the hints as every command does. */
@@ -41,6 +45,7 @@ export function registerOnlineCommands(program: Command, h: OnlineCliHelpers): v
       .option('--once', 'catch up once, print the lag and exit (scripts, cron, CI)')
       .option('--abort', 'give up: remove everything sync added to the SQLite file and the staging schema')
       .option('--interval <ms>', 'pause between rounds when caught up', h.positiveInt('interval'), 1000)
+      .option('--reconnect-for <s>', 'when the target goes away (server restart), keep reconnecting this long before giving up (exit 5; not with --once)', h.positiveInt('reconnect-for'), 60)
       .addOption(new Option('--orphans <policy>', 'foreign keys whose rows reference nothing').choices(['not-valid', 'fail']).default('not-valid'))
       .addOption(new Option('--fold <mode>', 'identifier case folding for names without a mapping').choices(['none', 'snake', 'lower']).default('none'))
       .option('--lanes <n>', 'parallel COPY connections for the snapshot', h.positiveInt('lanes'), 2)
@@ -58,7 +63,7 @@ ${h.exitCodesHelp}${ONLINE_EXIT}`),
   ).action(async (source: string, flags: Record<string, unknown>, cmd: Command) => {
     const { out, config } = await h.setUp(flags);
     const { target } = await h.target(flags['target'] as string | undefined, config, out);
-    const schema = h.setting<string>(cmd, 'schema', config?.schema);
+    const schema = h.schemaSetting(cmd, config?.schema);
     if (flags['abort']) {
       const r = await abortSync({ sourcePath: source, target, schema });
       out.result(
@@ -83,7 +88,7 @@ ${h.exitCodesHelp}${ONLINE_EXIT}`),
       sourcePath: source,
       target,
       schema,
-      mappingsDir: h.setting(cmd, 'mappings', config?.mappings),
+      mappingsDir: await h.mappingsSetting(cmd, config?.mappings),
       lanes: h.setting(cmd, 'lanes', config?.lanes),
       chunkRows: h.setting(cmd, 'chunkRows', config?.chunkRows),
       reportsDir: h.setting(cmd, 'reports', config?.reports),
@@ -93,6 +98,7 @@ ${h.exitCodesHelp}${ONLINE_EXIT}`),
       snapshot: { enabled: true, dir: h.setting(cmd, 'snapshotDir', snap?.dir), retentionDays: snap?.retentionDays ?? 30 },
       once: Boolean(flags['once']),
       intervalMs: flags['interval'] as number,
+      reconnectForMs: (flags['reconnectFor'] as number) * 1000,
       events: progressEvents(out),
       onRound: (p) => {
         if (p.round) out.info(`  round: ${p.round.tables.reduce((n, t) => n + t.keys, 0)} keys in ${p.round.ms} ms; applied up to change ${p.appliedSeq}, lag ${p.lagChanges} changes / ${p.lagMs} ms`);
@@ -138,13 +144,13 @@ ${h.exitCodesHelp}${ONLINE_EXIT}`),
   ).action(async (source: string, flags: Record<string, unknown>, cmd: Command) => {
     const { out, config } = await h.setUp(flags);
     const { target, embedded } = await h.target(flags['target'] as string | undefined, config, out);
-    const schema = h.setting<string>(cmd, 'schema', config?.schema);
+    const schema = h.schemaSetting(cmd, config?.schema);
     const r = await onlineCutover({
       sourcePath: source,
       target,
       embedded,
       schema,
-      mappingsDir: h.setting(cmd, 'mappings', config?.mappings),
+      mappingsDir: await h.mappingsSetting(cmd, config?.mappings),
       fold: h.setting(cmd, 'fold', config?.fold),
       reportsDir: h.setting(cmd, 'reports', config?.reports),
       allowQuarantine: Boolean(h.setting(cmd, 'allowQuarantine', config?.allowQuarantine)),

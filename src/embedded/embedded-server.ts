@@ -12,6 +12,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import { access, chmod, chown, cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { makeDirectory } from '../make-directory.js';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -179,7 +180,7 @@ export async function initEmbedded(dir = DEFAULT_EMBEDDED_DIR): Promise<Embedded
   const existing = await readEmbeddedState(dir);
   if (existing && (await exists(join(existing.dataDir, 'PG_VERSION')))) return existing;
   const abs = resolve(dir);
-  await mkdir(abs, { recursive: true });
+  await makeDirectory(abs);
   const who = await runAs();
   const bins = await binaries(who);
   let dataDir = join(abs, 'pgdata');
@@ -198,7 +199,7 @@ export async function initEmbedded(dir = DEFAULT_EMBEDDED_DIR): Promise<Embedded
     ...(dataDir !== join(abs, 'pgdata') ? { dataDir } : {}),
   };
   const base = dirname(dataDir);
-  await mkdir(base, { recursive: true });
+  await makeDirectory(base);
   await rm(dataDir, { recursive: true, force: true });
   const pwfile = join(base, `.pw-${randomBytes(6).toString('hex')}`);
   await writeFile(pwfile, state.password + '\n', { mode: 0o600 });

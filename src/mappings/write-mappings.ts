@@ -6,7 +6,8 @@
  * (proposeMapping(..., existing)), so in the normal flow hand edits are kept and only new
  * columns are added.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { makeDirectory } from '../make-directory.js';
 import { join, relative, resolve, sep } from 'node:path';
 import { TYPE_RULES_FILE, type TableMapping, type TypeRulesFile } from '../model/mapping.js';
 import { mappingFileName } from './mapping-file-name.js';
@@ -138,7 +139,7 @@ async function writeFiles(dir: string, files: readonly FileToWrite[], options: {
       continue;
     }
     if (!madeDir) {
-      await mkdir(dir, { recursive: true });
+      await makeDirectory(dir);
       madeDir = true;
     }
     await writeAtomically(file, dir, name, `${JSON.stringify(desired, null, 2)}\n`);
@@ -198,7 +199,7 @@ export async function writeGeneratedFile(dir: string, name: string, text: string
   }
   if (current === text) return 'unchanged';
   if (options.check) return 'would-change';
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   await writeAtomically(file, dir, name, text);
   return 'written';
 }

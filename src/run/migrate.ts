@@ -1,7 +1,8 @@
 /**
- * One offline migration run, composed of its phases (src/run/phases/): pre-flight (source file,
- * resume lookup, mappings checked against the live source's catalog read-only, target connection
- * and checks) → source bytes (snapshot) → catalog and plan of the snapshot, whose schema must be
+ * One offline migration run, composed of its phases (src/run/phases/): pre-flight (preflight-phase,
+ * shared with sync and cutover: source file, snapshot directory and its free space, reports
+ * directory, target connection and checks, resume lookup, mappings checked against the live
+ * source's catalog read-only; all problems at once) → source bytes (snapshot) → catalog and plan of the snapshot, whose schema must be
  * the one checked → journal and staging tables → load → keys, indexes, constraints → verify → cutover (or dry-run cleanup) →
  * report. Pre-flight problems throw before anything touches the target. After that, every
  * outcome is recorded in the RunResult and the journal; the live schema changes only in the
@@ -10,23 +11,25 @@
 import { join, resolve } from 'node:path';
 import { ExitCode, MigrateError, UsageError, VerifyError, type ExitCodeValue } from '../errors.js';
 import type { Invocation, ObjectCounts, Outcome, RunResult } from '../model/run-result.js';
-import { checkSqliteFile, explainSqliteError } from '../source/sqlite-db.js';
+import { explainSqliteError } from '../source/sqlite-db.js';
 import { discardSnapshot } from '../source/snapshot.js';
-import { checkTargetWritable, connectTarget, targetError, type TargetSettings } from '../load/target.js';
+import type pg from 'pg';
+import { connectTarget, targetError, type TargetSettings } from '../load/target.js';
 import type { TableLoad } from '../load/load-tables.js';
 import { interruptedError } from '../load/copy-chunk.js';
 import { startPostLoad } from '../load/post-load.js';
 import { QuarantineDir } from '../load/quarantine-files.js';
 import type { TableVerification } from '../verify/verify-tables.js';
-import { JOURNAL_SCHEMA, ensureJournal, runSchemaName, setRunOperator, setRunStatus, type RunRow } from '../cutover/journal.js';
+import { ensureJournal, runSchemaName, setRunOperator, setRunStatus, type RunRow } from '../cutover/journal.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
-import { checkReportsDir, reportStem, writeReports } from './write-report.js';
+import { reportStem, writeReports } from './write-report.js';
 import { NO_CUTOVER, NO_OBJECTS, targetFacts } from './run-result-parts.js';
 import { TOOL_VERSION } from '../version.js';
 import { StepLog, type RunEvents } from './step-log.js';
 import { newRunId, prepare } from './phases/prepare.js';
-import { checkSourceSettings, readSource, settleSnapshot, type SnapshotSettings, type SourceBytes } from './phases/source-phase.js';
-import { checkServer, findResumable } from './phases/target-phase.js';
+import { readSource, settleSnapshot, type SnapshotSettings, type SourceBytes } from './phases/source-phase.js';
+import { findResumable } from './phases/target-phase.js';
+import { preflight } from './phases/preflight-phase.js';
 import { createStaging, journalRun } from './phases/stage-phase.js';
 import { loadPhase } from './phases/load-phase.js';
 import { verifyPhase } from './phases/verify-phase.js';
@@ -85,32 +88,13 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
   const log = new StepLog(startedAt.getTime(), o.events);
 
   // --- Pre-flight: every check that can fail fast runs before the snapshot copies the source. ---
-  // 1. The source file, and the run being resumed (if any).
-  const { sizeBytes } = await checkSqliteFile(o.sourcePath);
-  await checkSourceSettings(o);
-  await checkReportsDir(o.reportsDir);
-  const resumed: RunRow | null = o.resume ? await findResumable(o.target, o.schema) : null;
+  const pf = await preflight(o, { liveMappings: true, targetWritable: true, ...(o.resume ? { findRun: (c: pg.ClientBase) => findResumable(c, o.schema) } : {}) }, log);
+  const { sizeBytes, live, admin, lock } = pf;
+  const resumed: RunRow | null = pf.run;
   if (resumed) runId = resumed.run_id;
-  // 2. The mappings against the live source's catalog, read-only (a resumed run reads its snapshot below).
-  const live = resumed ? null : await log.timed('check mappings', 'pre', () => prepare(o, o.sourcePath, sizeBytes)).catch((e: unknown) => {
-    // Locked, needing recovery, in a read-only directory, corrupt: said as what it is (exit 4).
-    throw explainSqliteError(e, o.sourcePath) ?? e;
-  });
-  // 3. The target: connection (password, database), version, encoding, privileges.
-  const admin = await connectTarget(o.target);
-  const lock = await connectTarget(o.target).catch(async (e: unknown) => {
-    await admin.end().catch(() => undefined);
-    throw e;
-  });
-  const closeTarget = async (): Promise<void> => {
-    await lock.end().catch(() => undefined);
-    await admin.end().catch(() => undefined);
-  };
   let read: SourceBytes | null = null;
   const pre = await (async () => {
-    const version = await checkServer(admin, o.target.database);
-    await checkTargetWritable(admin, o.schema, JOURNAL_SCHEMA);
-    // 4. Only now the copy; then the plan from the bytes the run reads, whose schema must be the one checked.
+    // Only now the copy; then the plan from the bytes the run reads, whose schema must be the one checked.
     read = await readSource(o, runId, resumed, log);
     const r = read;
     const p = live && r.readPath === o.sourcePath ? live : await log.timed('read catalog and plan', 'pre', () => prepare(o, r.readPath, sizeBytes));
@@ -121,9 +105,9 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
       // Kept tables were loaded under the old rules: mixing them with new ones would prove nothing.
       throw new UsageError(`Cannot resume run ${resumed.run_id}: the mapping files changed since it started.`, { hint: 'Start a new run without --resume (or restore the mapping files it used).' });
     }
-    return { serverVersion: version, bytes: r, prepared: p };
+    return { serverVersion: pf.serverVersion, bytes: r, prepared: p };
   })().catch(async (e: unknown) => {
-    await closeTarget();
+    await pf.close();
     // Stopped before it started: the snapshot it just took is of no use (unless asked for).
     const b = read as SourceBytes | null;
     if (b?.snapshotTaken && b.snapshotPath && !o.snapshot.keep) await discardSnapshot(b.snapshotPath).catch(() => undefined);

@@ -11,17 +11,18 @@
 import { resolve } from 'node:path';
 import { ExitCode, LoadError, MigrateError, UsageError, VerifyError, type ExitCodeValue } from '../errors.js';
 import type { OnlineFacts, OnlineWindow, Outcome, RunResult, TableResult } from '../model/run-result.js';
-import { checkSqliteFile, openSqlite, type SqliteDb } from '../source/sqlite-db.js';
-import { connectTarget, type TargetSettings } from '../load/target.js';
+import { openSqlite, type SqliteDb } from '../source/sqlite-db.js';
+import type { TargetSettings } from '../load/target.js';
 import { identitySql } from '../plan/ddl.js';
 import { ensureJournal, ensureSyncJournal, runSchemaName, setRunStatus, setSyncDowntime, syncState, syncingRun, tableStates, type RunRow } from '../cutover/journal.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
 import { proveStagingCounters } from '../cutover/staging-counters.js';
 import { CaptureError } from '../capture/capture-error.js';
-import { changesHead, checkCapture, dropCaptureObjects, installFences, openLiveWritable, readCaptureState, requireWal, BUSY_TIMEOUT_MS } from '../capture/capture.js';
+import { changesHead, checkCapture, checkCaptureWritable, dropCaptureObjects, installFences, openLiveWritable, readCaptureState, requireWal, BUSY_TIMEOUT_MS } from '../capture/capture.js';
 import { StepLog, type RunEvents } from './step-log.js';
 import { cutoverPhase } from './phases/cutover-phase.js';
 import type { Invocation } from '../model/run-result.js';
+import { preflight } from './phases/preflight-phase.js';
 import { assembleRunResult } from './phases/run-result.js';
 import { NO_CUTOVER, NO_OBJECTS, targetFacts } from './run-result-parts.js';
 import { reportStem, writeReports } from './write-report.js';
@@ -88,11 +89,17 @@ function isLockTimeout(e: unknown): boolean {
 export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCutoverOutcome> {
   const startedAt = new Date();
   const log = new StepLog(startedAt.getTime(), o.events);
-  const { sizeBytes } = await checkSqliteFile(o.sourcePath);
-  const live = openLiveWritable(o.sourcePath);
+  // Pre-flight, shared with migrate and sync: source writable for the fence, reports dir, target and its privileges, all problems at once.
+  const pf = await preflight({ ...o, snapshot: { enabled: false, dir: '', retentionDays: 0 } }, { checkSource: () => checkCaptureWritable(o.sourcePath), liveMappings: false, targetWritable: true }, log);
+  const { sizeBytes, admin, lock } = pf;
+  let live: SqliteDb;
+  try {
+    live = openLiveWritable(o.sourcePath);
+  } catch (e) {
+    await pf.close();
+    throw e;
+  }
   let reader: SqliteDb | null = null;
-  const admin = await connectTarget(o.target);
-  const lock = await connectTarget(o.target);
   let locked = false;
   let run: RunRow | null = null;
   let ctx: SyncContext | null = null;
@@ -109,7 +116,7 @@ export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCuto
   let serverVersion: string | null = null;
   try {
     requireWal(live, o.sourcePath);
-    serverVersion = (await admin.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v.split(' on ')[0]!;
+    serverVersion = pf.serverVersion;
     await acquireTargetLock(lock, o.schema);
     locked = true;
     await ensureJournal(admin);

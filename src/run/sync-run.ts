@@ -8,7 +8,8 @@
  */
 import { resolve, join } from 'node:path';
 import type pg from 'pg';
-import { ExitCode, MigrateError, UsageError, VerifyError, type ExitCodeValue } from '../errors.js';
+import { ExitCode, LoadError, MigrateError, UsageError, VerifyError, type ExitCodeValue } from '../errors.js';
+import type { Catalog } from '../model/catalog.js';
 import type { ObjectCounts } from '../model/run-result.js';
 import { NO_CUTOVER, NO_OBJECTS, targetFacts } from './run-result-parts.js';
 import { reportStem, writeReports } from './write-report.js';
@@ -17,7 +18,7 @@ import type { Plan } from '../model/plan.js';
 import type { SqliteValue } from '../plan/casts/index.js';
 import { checkSqliteFile, openSqlite, type SqliteDb } from '../source/sqlite-db.js';
 import { introspectSqlite } from '../source/introspect-sqlite.js';
-import { connectTarget, type TargetSettings } from '../load/target.js';
+import { connectTarget, targetError, type TargetSettings } from '../load/target.js';
 import { buildPostLoad } from '../load/post-load.js';
 import { QuarantineDir } from '../load/quarantine-files.js';
 import type { TableLoad } from '../load/load-tables.js';
@@ -28,6 +29,7 @@ import {
   ensureJournal,
   ensureSyncJournal,
   insertRun,
+  journalExists,
   insertSyncState,
   recordQuarantine,
   recordSyncRound,
@@ -40,13 +42,13 @@ import {
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
 import { installStagingCounters } from '../cutover/staging-counters.js';
 import { CaptureError } from '../capture/capture-error.js';
-import { captureTables, changesHead, checkCapture, installCapture, openLiveWritable, readCaptureState, readChanges, removeCapture, requireWal, snapshotPosition, type CaptureState } from '../capture/capture.js';
+import { captureTables, changesHead, checkCapture, checkCaptureWritable, installCapture, ourObjects, openLiveWritable, readCaptureState, readChanges, removeCapture, requireWal, snapshotPosition, type CaptureState } from '../capture/capture.js';
 import { parseKeyText } from '../capture/key-text.js';
 import { TOOL_VERSION } from '../version.js';
 import { StepLog, type RunEvents } from './step-log.js';
 import { newRunId, prepare } from './phases/prepare.js';
 import { readSource, type SnapshotSettings } from './phases/source-phase.js';
-import { checkServer } from './phases/target-phase.js';
+import { preflight } from './phases/preflight-phase.js';
 import { createStaging } from './phases/stage-phase.js';
 import { loadPhase } from './phases/load-phase.js';
 import { verifyPhase } from './phases/verify-phase.js';
@@ -71,6 +73,8 @@ export interface SyncOptions {
   readonly once: boolean;
   /** Pause between rounds when caught up. */
   readonly intervalMs: number;
+  /** How long a following sync tries to reconnect after losing the target (server restart), ms. */
+  readonly reconnectForMs: number;
   readonly events?: RunEvents;
   /** Called after every round (and once when caught up with nothing to do). */
   readonly onRound?: (p: SyncProgress) => void;
@@ -210,27 +214,22 @@ async function startSync(admin: pg.ClientBase, live: SqliteDb, o: SyncOptions, s
   const reader = openSqlite(o.sourcePath);
   let caps: ReturnType<typeof captureTables>;
   let sqlOf: Map<string, string>;
+  let catalog: Catalog;
   try {
-    const catalog = introspectSqlite(reader, o.sourcePath, sizeBytes);
+    catalog = introspectSqlite(reader, o.sourcePath, sizeBytes);
     caps = captureTables(catalog);
     sqlOf = new Map(catalog.tables.map((t) => [t.name, t.sql]));
   } finally {
     reader.close();
   }
-  if (caps.unkeyed.length) {
-    throw new CaptureError('E_CAPTURE_NO_KEY', `Online migration needs a declared primary key on every table; ${caps.unkeyed.length} table${caps.unkeyed.length > 1 ? 's have' : ' has'} none, so their changes could only be keyed on the rowid, which VACUUM renumbers.`, {
-      problems: caps.unkeyed.map((t) => `${t.name} (${t.rows} rows): no PRIMARY KEY`),
-      hint: 'Give those tables a primary key (a table rebuild: CREATE new, INSERT SELECT, DROP, RENAME), or migrate offline with sqlite2pg migrate. Nothing was installed in app.db.',
-    });
-  }
+  requireKeys(catalog, null);
   for (const w of caps.warnings) log.warn(w);
   const capture = await log.timed('install change capture', 'pre', async () => installCapture(live, runId, caps.tables, (n) => sqlOf.get(n) ?? '', new Date()));
   let snapshotSeq = 0;
   const bytes = await readSource({ sourcePath: o.sourcePath, snapshot: { ...o.snapshot, enabled: true }, onSnapshot: (p) => (snapshotSeq = snapshotPosition(p)) }, runId, null, log);
   const { plan, mappingHash, warnings } = await log.timed('read catalog and plan', 'pre', () => prepare(o, bytes.readPath, sizeBytes));
   for (const w of warnings) log.warn(w);
-  const unkeyedPlan = plan.tables.filter((t) => !t.primaryKey).map((t) => t.source);
-  if (unkeyedPlan.length) throw new CaptureError('E_CAPTURE_NO_KEY', `Tables without a primary key in the target plan (a key column is skipped by its mapping): ${unkeyedPlan.join(', ')}.`, { hint: 'Migrate the key columns, or migrate offline.' });
+  requireKeys(null, plan);
 
   const staging = runSchemaName('staging', runId);
   await insertRun(admin, { runId, mode: 'online', schema: o.schema, staging, sourcePath: resolve(o.sourcePath), snapshotPath: bytes.snapshotPath, sha256: bytes.sha256, size: sizeBytes, mappingHash, version: TOOL_VERSION });
@@ -297,17 +296,99 @@ async function startSync(admin: pg.ClientBase, live: SqliteDb, o: SyncOptions, s
   return { run, capture };
 }
 
+/** The keys online mode needs: every table captured on a declared primary key the plan keeps; exit 11 listing those without. */
+export function requireKeys(catalog: Catalog | null, plan: Plan | null): void {
+  const unkeyed = catalog ? captureTables(catalog).unkeyed : [];
+  // The live file may hold capture's own tables (a continued or leftover run): never migrated.
+  const unkeyedPlan = plan ? plan.tables.filter((t) => !t.primaryKey && !t.source.startsWith('_sqlite2pg_')).map((t) => t.source) : [];
+  const problems = [...unkeyed.map((t) => `${t.name} (${t.rows} rows): no PRIMARY KEY`), ...unkeyedPlan.filter((n) => !unkeyed.some((u) => u.name === n)).map((n) => `${n}: its mapping skips a key column`)];
+  if (problems.length === 0) return;
+  throw new CaptureError('E_CAPTURE_NO_KEY', `Online migration needs a primary key on every table; ${problems.length} table${problems.length > 1 ? 's have' : ' has'} none in the plan, so their changes could only be keyed on the rowid, which VACUUM renumbers.`, {
+    problems,
+    hint: 'Give those tables a primary key (a table rebuild: CREATE new, INSERT SELECT, DROP, RENAME) or migrate their key columns, or migrate offline with sqlite2pg migrate. Nothing was installed in app.db.',
+  });
+}
+
+/** The sync in progress for `schema`, if the journal exists (read-only: the pre-flight creates nothing). */
+async function runInProgress(c: pg.ClientBase, schema: string): Promise<RunRow | null> {
+  return (await journalExists(c)) ? syncingRun(c, schema) : null;
+}
+
+/**
+ * A lost connection to the target (server restarted or shut down, network gone), as opposed to
+ * an error of the statement: only these are retried by a following `sync`.
+ */
+export function connectionLost(e: unknown): boolean {
+  let x: unknown = e;
+  for (let i = 0; i < 5 && x; i++) {
+    const code = String((x as { code?: unknown }).code ?? '');
+    const msg = String((x as { message?: unknown }).message ?? '');
+    if (code.startsWith('08') || ['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'E_TARGET_CONNECTION'].includes(code)) return true;
+    if (/Connection terminated|not queryable|terminating connection|the database system is (starting up|shutting down)/i.test(msg)) return true;
+    x = (x as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** Exit 5, resumable: each round's changes and the applied position commit together, so a rerun loses nothing. */
+function targetLostError(e: unknown, o: SyncOptions, appliedSeq: number | null, why: string): LoadError {
+  return new LoadError('E_TARGET_CONNECTION', `The connection to the target was lost during the sync (${(e as Error).message})${why}.`, {
+    cause: e,
+    hint: `Nothing is lost: the journal holds the applied position${appliedSeq === null ? '' : ` (change ${appliedSeq})`} and each round commits with it, and app.db keeps capturing. Run sqlite2pg sync ${o.sourcePath} again when the server is back.`,
+  });
+}
+
+/** Reconnect after the target went away: bounded exponential backoff, said on stderr; then the target lock again. */
+async function reconnect(o: SyncOptions, lost: unknown, appliedSeq: number, log: StepLog): Promise<{ admin: pg.Client; lock: pg.Client }> {
+  const t0 = Date.now();
+  const deadline = t0 + o.reconnectForMs;
+  log.warn(`lost the connection to the target (${(lost as Error).message}); reconnecting for up to ${Math.round(o.reconnectForMs / 1000)} s (--reconnect-for)`);
+  let wait = 250;
+  let last: unknown = lost;
+  for (let attempt = 1; Date.now() < deadline; attempt++) {
+    throwIfAborted(o.signal);
+    await new Promise<void>((res) => {
+      const t = setTimeout(res, Math.min(wait, Math.max(0, deadline - Date.now())));
+      o.signal?.addEventListener('abort', () => (clearTimeout(t), res()), { once: true });
+    });
+    throwIfAborted(o.signal);
+    wait = Math.min(wait * 2, 5000);
+    let admin: pg.Client | null = null;
+    let lock: pg.Client | null = null;
+    try {
+      admin = await connectTarget(o.target);
+      lock = await connectTarget(o.target);
+      // Session advisory locks die with their connection: another run may have taken it meanwhile.
+      await acquireTargetLock(lock, o.schema);
+      log.warn(`reconnected to the target after ${((Date.now() - t0) / 1000).toFixed(1)} s (attempt ${attempt}); continuing from the journal's applied position`);
+      return { admin, lock };
+    } catch (e) {
+      await lock?.end().catch(() => undefined);
+      await admin?.end().catch(() => undefined);
+      if (!connectionLost(e) && (e as { code?: unknown }).code !== 'E_TARGET_CONNECT') throw e;
+      last = e;
+    }
+  }
+  throw targetLostError(last, o, appliedSeq, `, and it did not come back within ${Math.round(o.reconnectForMs / 1000)} s`);
+}
+
 export async function sync(o: SyncOptions): Promise<SyncOutcome> {
   const log = new StepLog(Date.now(), o.events);
-  const { sizeBytes } = await checkSqliteFile(o.sourcePath);
-  const live = openLiveWritable(o.sourcePath);
+  // Pre-flight, before anything is written to app.db or the target: every problem at once.
+  const pf = await preflight(o, { checkSource: () => checkCaptureWritable(o.sourcePath), findRun: (c) => runInProgress(c, o.schema), liveMappings: true, checkPlan: (p) => requireKeys(p.catalog, p.plan), targetWritable: true }, log);
+  const { sizeBytes } = pf;
+  let { admin, lock } = pf;
+  let live: SqliteDb;
+  try {
+    live = openLiveWritable(o.sourcePath);
+  } catch (e) {
+    await pf.close();
+    throw e;
+  }
   let reader: SqliteDb | null = null;
-  const admin = await connectTarget(o.target);
-  const lock = await connectTarget(o.target);
   let locked = false;
   try {
     requireWal(live, o.sourcePath);
-    await checkServer(admin, o.target.database);
     await acquireTargetLock(lock, o.schema);
     locked = true;
     await ensureJournal(admin);
@@ -329,32 +410,55 @@ export async function sync(o: SyncOptions): Promise<SyncOutcome> {
           hint: `If it is abandoned, remove it: sqlite2pg sync ${o.sourcePath} --abort (then sync again). If it syncs elsewhere, finish or abort it there.`,
         });
       }
-      ({ run, capture } = await startSync(admin, live, o, sizeBytes, log));
+      try {
+        ({ run, capture } = await startSync(admin, live, o, sizeBytes, log));
+      } catch (e) {
+        throw await withCaptureRemoved(admin, live, o.sourcePath, e);
+      }
       started = true;
     }
     const plan = await planOfRun(o, run);
-    const ctx = await contextOf(admin, run, plan, capture);
+    let ctx = await contextOf(admin, run, plan, capture);
     reader = openSqlite(o.sourcePath);
     let rounds = 0;
     let applied = 0;
     for (;;) {
       throwIfAborted(o.signal);
-      checkCapture(reader, capture, o.sourcePath);
-      const head = changesHead(reader);
-      const n = await catchUp(admin, reader, ctx, head, false, (r, changes, seenAt) => {
-        rounds++;
-        applied += changes;
-        o.onRound?.({ runId: ctx.runId, appliedSeq: ctx.appliedSeq, headSeq: head, lagChanges: Math.max(0, head - ctx.appliedSeq), lagMs: Date.now() - seenAt, changesApplied: applied, round: r });
-      }, o.signal);
-      if (n === 0) o.onRound?.({ runId: ctx.runId, appliedSeq: ctx.appliedSeq, headSeq: head, lagChanges: 0, lagMs: 0, changesApplied: applied, round: null });
-      if (o.once) {
-        return { runId: ctx.runId, started, snapshotSeq: Number((await syncState(admin, ctx.runId))!.state.snapshot_seq), appliedSeq: ctx.appliedSeq, headSeq: head, changesApplied: applied, rounds, warnings: log.warnings, exitCode: ExitCode.ok };
+      let head: number;
+      try {
+        checkCapture(reader, capture, o.sourcePath);
+        head = changesHead(reader);
+        const h = head;
+        const n = await catchUp(admin, reader, ctx, head, false, (r, changes, seenAt) => {
+          rounds++;
+          applied += changes;
+          o.onRound?.({ runId: ctx.runId, appliedSeq: ctx.appliedSeq, headSeq: h, lagChanges: Math.max(0, h - ctx.appliedSeq), lagMs: Date.now() - seenAt, changesApplied: applied, round: r });
+        }, o.signal);
+        if (n === 0) o.onRound?.({ runId: ctx.runId, appliedSeq: ctx.appliedSeq, headSeq: head, lagChanges: 0, lagMs: 0, changesApplied: applied, round: null });
+        if (o.once) {
+          return { runId: ctx.runId, started, snapshotSeq: Number((await syncState(admin, ctx.runId))!.state.snapshot_seq), appliedSeq: ctx.appliedSeq, headSeq: head, changesApplied: applied, rounds, warnings: log.warnings, exitCode: ExitCode.ok };
+        }
+      } catch (e) {
+        if (!connectionLost(e) || o.signal?.aborted) throw e;
+        if (o.once) throw targetLostError(e, o, ctx.appliedSeq, '');
+        // The round in flight rolled back with its journal position: continue from what the journal says.
+        locked = false;
+        await lock.end().catch(() => undefined);
+        await admin.end().catch(() => undefined);
+        ({ admin, lock } = await reconnect(o, e, ctx.appliedSeq, log));
+        locked = true;
+        ctx = await contextOf(admin, run, plan, capture);
+        continue;
       }
       await new Promise<void>((res) => {
         const t = setTimeout(res, o.intervalMs);
         o.signal?.addEventListener('abort', () => (clearTimeout(t), res()), { once: true });
       });
     }
+  } catch (e) {
+    // A server gone for good mid-sync, said as the target problem it is (exit 5, resumable).
+    if (e instanceof MigrateError) throw e;
+    throw connectionLost(e) ? targetLostError(e, o, null, '') : targetError(e) ?? e;
   } finally {
     reader?.close();
     live.close();
@@ -362,6 +466,29 @@ export async function sync(o: SyncOptions): Promise<SyncOutcome> {
     await lock.end().catch(() => undefined);
     await admin.end().catch(() => undefined);
   }
+}
+
+/**
+ * A first sync that failed leaves nothing in app.db: the capture it installed is removed in one
+ * transaction (the run is failed and cannot be continued; a kept staging schema goes with
+ * `sqlite2pg prune`). If even that fails, the error says how to remove it.
+ */
+async function withCaptureRemoved(admin: pg.ClientBase, live: SqliteDb, path: string, e: unknown): Promise<unknown> {
+  const state = readCaptureState(live);
+  if (!state && ourObjects(live).length === 0) return e;
+  // Only a run that never became 'syncing' is given up (its last step failing after that leaves it to the next sync).
+  const status = state ? await admin.query<{ status: string }>(`SELECT status FROM sqlite2pg.runs WHERE run_id = $1`, [state.runId]).then((r) => r.rows[0]?.status ?? null, () => null) : null;
+  if (status === 'syncing') return e;
+  const err = e instanceof MigrateError ? e : targetError(e) ?? new MigrateError('E_INTERNAL', ExitCode.internal, (e as Error).message, { cause: e });
+  let said: string;
+  try {
+    const n = removeCapture(live);
+    said = `The change capture this sync installed was removed from ${path} again (${n} objects, one transaction): app.db holds nothing of sqlite2pg; a kept staging schema goes with sqlite2pg prune.`;
+  } catch (r) {
+    said = `The change capture this sync installed is still in ${path} (removing it failed: ${(r as Error).message}): remove it with sqlite2pg sync ${path} --abort.`;
+  }
+  const hint = err.hint ? `${err.hint.replace(/ ?sqlite2pg sync \S+ --abort removes capture and staging\./, '')} ${said}`.trim() : said;
+  return new MigrateError(err.code, err.exitCode, err.message, { cause: err.cause ?? err, hint, problems: err.problems });
 }
 
 /** `sync --abort`: capture out of app.db (one transaction), the staging schema out of the target, the run marked failed. */

@@ -1,6 +1,7 @@
 /** Write the Markdown and JSON renderings of a run next to each other, each atomically. */
 import { randomBytes } from 'node:crypto';
-import { access, link, mkdir, open, rename, rm, statfs } from 'node:fs/promises';
+import { access, link, open, rename, rm, statfs } from 'node:fs/promises';
+import { makeDirectory } from '../make-directory.js';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { RunResult } from '../model/run-result.js';
@@ -40,7 +41,7 @@ export async function checkReportsDir(reportsDir: string): Promise<void> {
     throw new UsageError(`The reports directory ${reportsDir} cannot be used: ${why}.`, { ...(cause ? { cause } : {}), hint: 'Pass --reports <a writable directory with free space>; nothing was done.' });
   };
   try {
-    await mkdir(dir, { recursive: true });
+    await makeDirectory(dir);
   } catch (e) {
     fail(`it cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, e);
   }
@@ -107,7 +108,7 @@ export async function writeReports(result: RunResult, reportsDir: string, stem: 
  */
 export async function writeReportFiles(reportsDir: string, stem: string, files: readonly { readonly ext: string; readonly text: string }[]): Promise<string[]> {
   const dir = resolve(reportsDir);
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   next: for (let n = 1; n <= 1000; n++) {
     const name = n === 1 ? stem : `${stem}-${n}`;
     const paths = files.map((f) => join(dir, `${name}${f.ext}`));

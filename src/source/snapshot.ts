@@ -18,7 +18,8 @@
  */
 import { createReadStream } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { lstat, open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { makeDirectory } from '../make-directory.js';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { SourceError, UsageError } from '../errors.js';
@@ -36,7 +37,7 @@ export async function sha256File(path: string): Promise<string> {
  * changelog position from it and removes the capture objects).
  */
 export async function takeSnapshot(sourcePath: string, dir: string, runId: string, onCopy?: (copyPath: string) => void): Promise<{ path: string; sha256: string; sizeBytes: number }> {
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   const dest = resolve(dir, `${runId}-${basename(sourcePath)}`);
   const db = new Database(sourcePath, { fileMustExist: true, readonly: true });
   try {

@@ -3,8 +3,8 @@
  * the interrupted run being resumed (checked unchanged), or the source file itself; and whether
  * those bytes are sound (`PRAGMA quick_check`) before anything is loaded from them.
  */
-import { rm } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { rm, stat, statfs } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
 import type pg from 'pg';
 import { SourceError, UsageError } from '../../errors.js';
 import { recordRunSnapshot, type RunRow } from '../../cutover/journal.js';
@@ -43,6 +43,38 @@ export async function checkSourceSettings(o: SourceOptions): Promise<void> {
   if (o.snapshot.enabled) await checkSnapshotDir(o.snapshot.dir, o.sourcePath);
 }
 
+/** The nearest directory of `path` that exists (the snapshot directory is created by the snapshot). */
+async function existingDir(path: string): Promise<string> {
+  let p = resolve(path);
+  for (;;) {
+    const s = await stat(p).catch(() => null);
+    if (s?.isDirectory()) return p;
+    const up = dirname(p);
+    if (up === p) return p;
+    p = up;
+  }
+}
+
+const MiB = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
+
+/**
+ * Pre-flight: room in the snapshot directory for a copy of the source. A snapshot holds at most
+ * the file's pages plus those in its -wal (VACUUM INTO drops free pages, so it is usually smaller).
+ */
+export async function checkSnapshotSpace(o: SourceOptions, sizeBytes: number): Promise<void> {
+  if (!o.snapshot.enabled) return;
+  const wal = (await stat(`${o.sourcePath}-wal`).catch(() => null))?.size ?? 0;
+  const need = sizeBytes + wal;
+  const dir = await existingDir(o.snapshot.dir);
+  const fs = await statfs(dir);
+  const free = fs.bavail * fs.bsize;
+  if (free < need) {
+    throw new UsageError(`The snapshot directory ${o.snapshot.dir} has ${MiB(free)} free; a snapshot of ${o.sourcePath} needs up to ${MiB(need)} (the file${wal ? ' and its -wal' : ''}).`, {
+      hint: 'Free space there, or pass --snapshot-dir <a directory with room for a copy of the source>. Nothing was done.',
+    });
+  }
+}
+
 export async function readSource(o: SourceOptions, runId: string, resumed: RunRow | null, log: StepLog): Promise<SourceBytes> {
   let bytes: SourceBytes;
   if (resumed) {
@@ -60,7 +92,8 @@ export async function readSource(o: SourceOptions, runId: string, resumed: RunRo
     } catch (e) {
       // Unlisted, it could never be pruned: it goes now.
       await rm(snap.path, { force: true }).catch(() => undefined);
-      throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new SourceError('E_SNAPSHOT', `Could not record the snapshot of ${o.sourcePath} in the manifest of ${o.snapshot.dir} (${code ?? (e as Error).message}); the snapshot was deleted.`, { cause: e, hint: 'Check free disk space and permissions of the snapshot directory, and that its sqlite2pg-snapshots.json is a file sqlite2pg wrote.' });
     }
     // Only snapshots listed in the manifest, unchanged since, are ever deleted (never this run's).
     const pruned = await pruneSnapshots(o.snapshot.dir, o.snapshot.retentionDays, Date.now(), [basename(snap.path)]);

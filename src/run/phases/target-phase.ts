@@ -1,19 +1,12 @@
 /** What the run needs to know of the target before it writes anything there. */
 import type pg from 'pg';
 import { LoadError, UsageError } from '../../errors.js';
-import { connectTarget, type TargetSettings } from '../../load/target.js';
-import { quoteIdent } from '../../plan/identifiers.js';
 import { journalExists, resumableRun, type RunRow } from '../../cutover/journal.js';
 
 /** The interrupted run `--resume` continues, or a usage error when there is none. */
-export async function findResumable(target: TargetSettings, schema: string): Promise<RunRow> {
-  const c = await connectTarget(target);
+export async function findResumable(c: pg.ClientBase, schema: string): Promise<RunRow> {
   let resumed: RunRow | null = null;
-  try {
-    if (await journalExists(c)) resumed = await resumableRun(c, schema);
-  } finally {
-    await c.end();
-  }
+  if (await journalExists(c)) resumed = await resumableRun(c, schema);
   if (!resumed) throw new UsageError(`Nothing to resume: no interrupted run with a staging schema is recorded for schema ${schema}.`, { hint: 'Run without --resume to start a new run (sqlite2pg status lists the runs).' });
   return resumed;
 }
