@@ -82,6 +82,9 @@ async function run(server: BenchServer, args: readonly string[], env: Readonly<R
   const code = await new Promise<number | null>((res, rej) => {
     child.on('error', rej);
     child.on('close', (c) => res(c));
+  }).catch((e: unknown) => {
+    sampler.stop();
+    throw e;
   });
   const ms = performance.now() - start;
   await untilTreeShrinks(serverRoots, backendsBefore);
@@ -89,6 +92,9 @@ async function run(server: BenchServer, args: readonly string[], env: Readonly<R
   const peak = sampler.stop()['p']!.peakBytes;
   return { code, stdout, stderr, ms, peakRssBytes: peak, cpu: { clientMs: last.clientMs - first.clientMs, serverMs: server.postmasterPid ? last.serverMs - first.serverMs : null } };
 }
+
+/** Writers and probers still running: stopped when the bench fails half-way. */
+const backgrounds = new Set<{ stop(): Promise<void> }>();
 
 /** A writer or prober process: its first JSON line on stdout, and stop() (SIGTERM, then its exit). */
 function background(args: readonly string[], env: Readonly<Record<string, string>> = {}): { stop(): Promise<void>; result: Promise<Record<string, unknown>> } {
@@ -103,13 +109,16 @@ function background(args: readonly string[], env: Readonly<Record<string, string
     });
     void closed.then(() => res({}));
   });
-  return {
+  const handle = {
     result,
     async stop() {
       child.kill('SIGTERM');
       await closed;
+      backgrounds.delete(handle);
     },
   };
+  backgrounds.add(handle);
+  return handle;
 }
 
 export function median(xs: readonly number[]): number {
@@ -377,6 +386,7 @@ export async function runOnlineBench(argv: readonly string[]): Promise<number> {
       results.push(r);
     }
   } finally {
+    for (const b of [...backgrounds]) await b.stop();
     for (const name of created) await dropBenchDatabase(server, name).catch(() => undefined);
     await closeBenchServer(server, false).catch(() => undefined);
   }
