@@ -255,6 +255,20 @@ export function startPeakSampler(trees: readonly WatchedTree[], intervalMs = 100
   };
 }
 
+/** Processes in the trees of `roots` now. */
+export function treeSize(roots: readonly number[]): number {
+  return roots.length ? treeOf(roots, readProcessParents()).length : 0;
+}
+
+/**
+ * Wait until the trees of `roots` hold at most `count` processes, for at most `maxMs`: a run's
+ * PostgreSQL backends exit after its client, and the postmaster adds their CPU to its children
+ * time only once it has waited for them, so the server's CPU is read after that.
+ */
+export async function untilTreeShrinks(roots: () => readonly number[], count: number, maxMs = 3000): Promise<void> {
+  for (const t0 = Date.now(); Date.now() - t0 < maxMs && treeSize(roots()) > count; ) await new Promise((r) => setTimeout(r, 20));
+}
+
 /** Milliseconds since `start()`, from the monotonic clock. */
 export function startTimer(): () => number {
   const t0 = performance.now();

@@ -3,7 +3,8 @@
  *   node dist/bench/online-writer.js writer <db> <writes/s>   inserts, updates, deletes, INSERT OR
  *       REPLACE hitting the UNIQUE sessions.token, upserts; until SIGTERM or the fence; prints JSON
  *   node dist/bench/online-writer.js prober <db> <pg url>     a tiny write every 10 ms to SQLite;
- *       once app.db is fenced, the same write to PostgreSQL; prints JSON with the gap the application saw
+ *       once app.db is fenced, the same write to PostgreSQL; prints JSON with the gap the application
+ *       saw, then waits for SIGTERM
  */
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -25,6 +26,9 @@ async function writer(): Promise<void> {
   const del = db.prepare(`DELETE FROM events WHERE id = ?`);
   const rep = db.prepare(`INSERT OR REPLACE INTO sessions (id, token, user_id, seen) VALUES (?, 'tok' || ?, ?, datetime('now'))`);
   const ups = db.prepare(`INSERT INTO sessions (id, token, user_id, seen) VALUES (?, ?, 1, datetime('now')) ON CONFLICT (id) DO UPDATE SET seen = excluded.seen`);
+  // New ids and tokens on every start, as on a fresh copy: a writer started again on a restored
+  // app.db continues after the last REPLACE id (100,000 + n) its predecessor wrote.
+  const first = Math.max(0, Number(db.prepare('SELECT max(id) FROM sessions').pluck().get()) - 100_000 + 1);
   let n = 0;
   let failed = 0;
   let fenced = false;
@@ -36,8 +40,8 @@ async function writer(): Promise<void> {
         case 1: upd.run(rnd(maxEvent)); break;
         case 2: del.run(rnd(maxEvent)); break;
         // A new id whose token belongs to another session: REPLACE deletes that row.
-        case 3: rep.run(100_000 + n, rnd(1000), rnd(1000)); break;
-        default: ups.run(rnd(2000), `u${n}`); break;
+        case 3: rep.run(100_000 + first + n, rnd(1000), rnd(1000)); break;
+        default: ups.run(rnd(2000), `u${first + n}`); break;
       }
     } catch (e) {
       failed++;
@@ -94,6 +98,9 @@ async function prober(): Promise<void> {
     await c.end();
   }
   process.stdout.write(`${JSON.stringify({ sqliteWrites, maxSqliteGapMs: maxSqliteGap, lastSqliteAt: lastSqlite, firstPgAt: firstPg, downtimeMs: firstPg && lastSqlite ? firstPg - lastSqlite : null })}\n`);
+  // Exit only when told: the bench reads the CPU of the cutover from its own children time, which
+  // an exiting child would add to.
+  while (!stop) await sleep(20);
 }
 
 await (mode === 'writer' ? writer() : prober());

@@ -33,7 +33,7 @@ import {
   type BenchServer,
 } from './bench-target.js';
 import { ensureBenchDb, SEED, SHAPE_VERSION, type BenchDb } from './generate-bench-db.js';
-import { readProcessParents, startPeakSampler, treeOf, type CpuSample, type TreePeak } from './measure.js';
+import { startPeakSampler, treeSize, untilTreeShrinks, type CpuSample, type TreePeak } from './measure.js';
 import { runPgloader } from './pgloader-run.js';
 import { commandExists, runRawPipe, type RawPipeResult } from './raw-pipe.js';
 import { phaseBreakdown, phaseCpu, runSqlite2pg, type Sqlite2pgRun } from './sqlite2pg-run.js';
@@ -142,8 +142,7 @@ async function measured<T>(server: BenchServer, dbName: string, source: BenchDb,
   await warmPageCache(source.path);
   const pids: number[] = [];
   const serverRoots = (): number[] => (server.postmasterPid ? [server.postmasterPid] : []);
-  const serverProcesses = (): number => treeOf(serverRoots(), readProcessParents()).length;
-  const processesBefore = serverProcesses();
+  const processesBefore = treeSize(serverRoots());
   const sampler = startPeakSampler(
     [
       { name: 'own', metric: 'rss', roots: () => pids },
@@ -156,9 +155,8 @@ async function measured<T>(server: BenchServer, dbName: string, source: BenchDb,
   const first = sampler.cpu[0]!;
   let last: CpuSample | null = null;
   const ended: Ended = async () => {
-    // The run's backends exit after its client; the postmaster adds their CPU to its children
-    // time once it has waited for them. Read when they are gone (at most 3 s).
-    for (let i = 0; i < 150 && serverProcesses() > processesBefore; i++) await new Promise((r) => setTimeout(r, 20));
+    // The run's backends exit after its client: read the server's CPU when they are gone (at most 3 s).
+    await untilTreeShrinks(serverRoots, processesBefore);
     last = sampler.cpuNow();
   };
   let peaks: Record<string, TreePeak>;

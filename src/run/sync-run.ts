@@ -54,8 +54,13 @@ import { loadPhase } from './phases/load-phase.js';
 import { verifyPhase } from './phases/verify-phase.js';
 import { dropStaging } from './phases/cutover-phase.js';
 
-/** Changes read per round: bounds the memory of a round (keys and their encoded rows). */
-export const ROUND_CHANGES = 20_000;
+/**
+ * Changes read per round: bounds the memory of a round (keys and their encoded rows). A round's
+ * data lives across its PostgreSQL round trips, so V8 promotes it and sizes the old generation
+ * on it: at 20,000 the main heap grew to ~130 MB before a full collection (peak RSS of a 50k-key
+ * catch-up 270-278 MiB); at 5,000, 207 MiB, at ~8,000 keys/s (bench/README.md).
+ */
+export const ROUND_CHANGES = 5_000;
 
 export interface SyncOptions {
   readonly sourcePath: string;
