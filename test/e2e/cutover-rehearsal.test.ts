@@ -8,12 +8,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/model/run-result.js';
 import { ROOT, runCli, type CliResult } from '../support/cli.js';
 import { tempDir } from '../support/fixtures.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../support/pg.js';
+import { asAdmin, createTestDatabase, type TestDatabase } from '../support/pg.js';
 
 const SHOP = join(ROOT, 'examples', 'shop.db');
 const MAPPINGS = join(ROOT, 'examples', 'shop-mappings');
@@ -29,15 +28,6 @@ function report(run: CliResult): RunResult {
   return JSON.parse(readFileSync(run.stdout.match(/report: (.*)\.md/)![1]! + '.json', 'utf8')) as RunResult;
 }
 
-async function onServer(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: serverUrl() });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 describe('the cutover rehearsed as a role that may not do it', () => {
   let db: TestDatabase;
@@ -60,9 +50,9 @@ describe('the cutover rehearsed as a role that may not do it', () => {
   beforeAll(async () => {
     db = await createTestDatabase('cutover_rehearsal');
     work = tempDir('cutover-rehearsal');
-    await onServer(`CREATE ROLE ${owner} NOLOGIN`);
-    await onServer(`CREATE ROLE ${migrator} LOGIN PASSWORD '${password}'`);
-    await onServer(`CREATE ROLE ${bare} LOGIN PASSWORD '${password}'`);
+    await asAdmin(`CREATE ROLE ${owner} NOLOGIN`);
+    await asAdmin(`CREATE ROLE ${migrator} LOGIN PASSWORD '${password}'`);
+    await asAdmin(`CREATE ROLE ${bare} LOGIN PASSWORD '${password}'`);
     await db.query(`GRANT CREATE ON DATABASE "${db.name}" TO ${migrator}`);
     await db.query(`GRANT CREATE ON SCHEMA public TO ${migrator}`);
     // The application's live customers, owned by the application's role, not by the migrating one.
@@ -74,7 +64,7 @@ describe('the cutover rehearsed as a role that may not do it', () => {
   });
   afterAll(async () => {
     await db?.drop();
-    for (const r of [migrator, bare, owner]) await onServer(`DROP ROLE IF EXISTS ${r}`).catch(() => undefined);
+    for (const r of [migrator, bare, owner]) await asAdmin(`DROP ROLE IF EXISTS ${r}`).catch(() => undefined);
   });
 
   it('the dry run fails (exit 5) before loading, listing the ownership and the name clash with their fixes', async () => {

@@ -5,7 +5,7 @@
  * error (exit 5) naming the file. Real file systems: a small tmpfs (we run as root in CI's
  * container; the tests say so and skip when mount is not permitted).
  */
-import { noMappings } from '../support/fixtures.js';
+import { noMappings, canMount } from '../support/fixtures.js';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,16 +15,6 @@ import { runCli } from '../support/cli.js';
 import { sqliteFromSql, tempDir } from '../support/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 
-function canMount(): boolean {
-  const dir = tempDir('mount-probe');
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' });
-    execFileSync('umount', [dir], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const MOUNT = canMount();
 if (!MOUNT) console.warn('reports-disk: mount -t tmpfs is not permitted here: the full-disk tests are skipped (the read-only path test still runs)');
 

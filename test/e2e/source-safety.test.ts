@@ -7,7 +7,7 @@
  *   before loading, and a damaged page met mid-load is exit 4 naming the table, not exit 5.
  * - Hints: locked by a running application, hot journal, WAL in a read-only directory, truncated.
  */
-import { noMappings } from '../support/fixtures.js';
+import { noMappings, canMount } from '../support/fixtures.js';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
@@ -24,16 +24,6 @@ const rows = (n: number, expr: string): string => `WITH RECURSIVE s(i) AS (SELEC
 const SMALL = `CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t ${rows(50, "i, 'v' || i")};`;
 
 /** Whether this process may mount a tmpfs (root in a container that allows it). */
-function canMount(): boolean {
-  const dir = tempDir('mount-probe');
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' });
-    execFileSync('umount', [dir], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const MOUNT = canMount();
 if (!MOUNT) console.warn('source-safety: mount -t tmpfs is not permitted here: the WAL-in-a-read-only-directory test is skipped');
 

@@ -1,4 +1,5 @@
 /** SQLite fixtures are SQL scripts, turned into database files at test time. */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,4 +29,16 @@ export function noMappings(dir: string): string {
   const path = join(dir, 'no-mappings');
   mkdirSync(path, { recursive: true });
   return path;
+}
+
+/** Whether this machine lets the tests mount a small tmpfs (full-disk and read-only-mount cases). */
+export function canMount(): boolean {
+  const dir = tempDir('mount-probe');
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' });
+    execFileSync('umount', [dir], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -55,3 +55,14 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
     },
   };
 }
+
+/** One statement as the server's superuser (roles, grants, settings a test needs), on its own connection. */
+export async function asAdmin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: serverUrl() });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}

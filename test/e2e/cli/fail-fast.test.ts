@@ -7,11 +7,10 @@ import { noMappings } from '../../support/fixtures.js';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.js';
 import { fixtureDb, tempDir } from '../../support/fixtures.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../../support/pg.js';
+import { asAdmin, createTestDatabase, type TestDatabase } from '../../support/pg.js';
 
 function asUser(url: string, user: string, password: string): string {
   const u = new URL(url);
@@ -20,15 +19,6 @@ function asUser(url: string, user: string, password: string): string {
   return u.toString();
 }
 
-async function asAdmin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: serverUrl() });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 /** Files in the snapshot directory (none when it was never created). */
 function snapshots(dir: string): string[] {

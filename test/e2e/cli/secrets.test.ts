@@ -9,8 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../../support/cli.js';
 import { fixtureDb, noMappings, tempDir } from '../../support/fixtures.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../../support/pg.js';
-import pg from 'pg';
+import { asAdmin, createTestDatabase, type TestDatabase } from '../../support/pg.js';
 
 const PASSWORD = 'S3cr3t-Pa55';
 const WRONG = 'Wr0ng-Pa55-x';
@@ -23,15 +22,6 @@ function asUser(url: string, user: string, password: string): string {
   return u.toString();
 }
 
-async function asAdmin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: serverUrl() });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 describe('secrets stay secret', () => {
   let db: TestDatabase;

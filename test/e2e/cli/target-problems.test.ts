@@ -9,21 +9,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.js';
 import { fixtureDb, noMappings, sqliteFromSql, tempDir } from '../../support/fixtures.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../../support/pg.js';
+import { asAdmin, createTestDatabase, type TestDatabase } from '../../support/pg.js';
 
-async function asAdmin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: serverUrl() });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 function asUser(url: string, user: string, password: string): string {
   const u = new URL(url);

@@ -14,37 +14,18 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, runCli, type CliResult } from '../../support/cli.js';
-import { noMappings, tempDir } from '../../support/fixtures.js';
-import { createTestDatabase, serverUrl, type TestDatabase } from '../../support/pg.js';
+import { noMappings, tempDir, canMount } from '../../support/fixtures.js';
+import { asAdmin, createTestDatabase, type TestDatabase } from '../../support/pg.js';
 import { destroyEmbedded, startEmbedded, stopEmbedded } from '../../../src/embedded/embedded-server.js';
 import { onlineDb, sleep, sqliteObjects, sqliteRows, steadyWriter, writeFromOtherProcess } from './support.js';
 
 const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
 
-function canMount(): boolean {
-  const dir = tempDir('mount-probe');
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' });
-    execFileSync('umount', [dir], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const MOUNT = canMount();
 if (!MOUNT) console.warn('online faults: mount -t tmpfs is not permitted here: the full snapshot disk and read-only reports mount tests are skipped');
 const ROOT_USER = process.getuid?.() === 0;
 if (!ROOT_USER) console.warn('online faults: not root, so the test cannot run sync as another user: the read-only directory test is skipped');
 
-async function asAdmin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: serverUrl() });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 /** The CLI as another OS user (nobody), for permissions root would ignore. */
 function runCliAs(uid: number, gid: number, args: readonly string[]): Promise<CliResult> {
