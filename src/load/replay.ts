@@ -92,6 +92,8 @@ interface Prepared {
   readonly srcHash: (bigint | null)[];
   readonly lines: string[];
   readonly quarantined: (RowProblem & { key: string })[];
+  /** Indexes (into pgKeys) of the keys whose row is quarantined: present in SQLite, absent in PostgreSQL. */
+  readonly quarantinedAt: Set<number>;
 }
 
 /** Read and encode the current rows of a table's changed keys (inside the caller's SQLite read transaction). */
@@ -102,7 +104,7 @@ function readCurrent(db: SqliteDb, rt: ReplayTable): Prepared {
   if (keyIdx.some((i) => i < 0)) throw new LoadError('E_REPLAY_KEY', `${t.source}: a key column is not migrated (skipped by its mapping), so its changes cannot be replayed.`, { hint: 'Migrate the key columns, or migrate offline.' });
   const keyConv = keyIdx.map((i) => converterFor(t.columns[i]!.cast, { nul: t.columns[i]!.nul }));
   const encode = createRowEncoder(t, () => 'replayed key');
-  const out: Prepared = { rt, pgKeys: [], srcHash: [], lines: [], quarantined: [] };
+  const out: Prepared = { rt, pgKeys: [], srcHash: [], lines: [], quarantined: [], quarantinedAt: new Set() };
   const seen = new Set<string>();
   for (const key of rt.keys) {
     const pk = key.map((v, i) => keyConv[i]!(v));
@@ -123,6 +125,7 @@ function readCurrent(db: SqliteDb, rt: ReplayTable): Prepared {
     const r = encode(row, 0);
     if (isRowProblem(r)) {
       out.quarantined.push({ ...r, key: keyLabel(rt.keyColumns, key) });
+      out.quarantinedAt.add(out.srcHash.length);
       out.srcHash.push(null);
       continue;
     }
@@ -252,6 +255,8 @@ export async function replayRound(
   const read = new Map<string, Prepared>();
   /** Per table, the keys (PostgreSQL key tuples as JSON) deleted before the round inserts, though present. */
   const forced = new Map<string, Set<string>>();
+  // Off once the closure finds nothing for a write outside the round: it is then left to the cutover's proof.
+  let outsideCheck = true;
   for (let pass = 1; ; pass++) {
     const order = parentsFirst(o.plan, new Set(round.keys()));
     const prepared = order.map((t) => {
@@ -260,7 +265,7 @@ export async function replayRound(
       return p;
     });
     try {
-      return await applyRound(client, o, prepared, forced, carry, record, start);
+      return await applyRound(client, outsideCheck ? o : { staging: o.staging, plan: o.plan }, prepared, forced, carry, record, start);
     } catch (e) {
       const code = (e as { code?: unknown }).code;
       if (code !== '23505' && code !== '23503' && !(e instanceof OutsideWrite)) throw e;
@@ -273,6 +278,10 @@ export async function replayRound(
       }
       const extra = await closureKeys(client, db, o, prepared, forced);
       const added = addKeys(o.plan, round, read, forced, extra);
+      if (added.length === 0 && e instanceof OutsideWrite) {
+        outsideCheck = false;
+        continue;
+      }
       if (added.length === 0) {
         throw new LoadError('E_REPLAY_CONFLICT', `A replay round cannot be applied to the staging schema: ${what}, and no key outside the round explains it (no later change gave the value up or inserted the parent).`, {
           cause: e,
@@ -435,7 +444,8 @@ async function closureKeys(client: pg.ClientBase, db: SqliteDb, o: ReplayTarget,
     for (const p of prepared) {
       const f = forced.get(p.rt.table.source);
       const all = !referenced.has(p.rt.table.target);
-      removed.set(p.rt.table.target, keyParams(p, (i) => all || p.srcHash[i] === null || (f?.has(JSON.stringify(p.pgKeys[i])) ?? false)));
+      // A quarantined row's children stay in SQLite: PostgreSQL's cascade on them is the cutover's to refuse (window-proof.test.ts).
+      removed.set(p.rt.table.target, keyParams(p, (i) => all || (p.srcHash[i] === null && !p.quarantinedAt.has(i)) || (f?.has(JSON.stringify(p.pgKeys[i])) ?? false)));
     }
     for (const p of prepared) {
       const t = p.rt.table;
@@ -490,7 +500,7 @@ async function closureKeys(client: pg.ClientBase, db: SqliteDb, o: ReplayTarget,
             AND EXISTS (SELECT 1 FROM ${qualify(o.staging, parent.target)} AS x WHERE ${match} AND ${keyMatch(parent, 'x', 1)}
               AND (${keyMatch(parent, 'x', 1 + n)}${ptmp ? ` OR NOT EXISTS (SELECT 1 FROM ${ptmp} AS y WHERE ${same})` : ' OR true'}))
             ${cp ? `AND NOT ${keyMatch(child, 'c', 1 + 2 * n)}` : ''}`;
-          const r = await client.query(sql, [...keyParams(p), ...removed.get(parent.target)!, ...(cp ? removed.get(child.target)! : [])]);
+          const r = await client.query(sql, [...keyParams(p, (i) => !p.quarantinedAt.has(i)), ...removed.get(parent.target)!, ...(cp ? removed.get(child.target)! : [])]);
           if (r.rows.length) wanted.push({ t: child, by: child.primaryKey.columns, rows: rowsOf(r, child.primaryKey.columns.length), isKey: true, deleteFirst: true });
         }
       }
