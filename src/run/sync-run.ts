@@ -38,7 +38,9 @@ import {
   syncState,
   syncingRun,
   type RunRow,
+  JOURNAL_SCHEMA,
 } from '../cutover/journal.js';
+import { quoteIdent } from '../plan/identifiers.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
 import { installStagingCounters } from '../cutover/staging-counters.js';
 import { CaptureError } from '../capture/capture-error.js';
@@ -61,6 +63,15 @@ import { dropStaging } from './phases/cutover-phase.js';
  * catch-up 270-278 MiB); at 5,000, 207 MiB, at ~8,000 keys/s (bench/README.md).
  */
 export const ROUND_CHANGES = 5_000;
+
+/**
+ * ROUND_CHANGES, or SQLITE2PG_TEST_ROUND_CHANGES when set: a hidden knob for tests only (they
+ * place a round boundary between two changes with a few writes instead of 20,000).
+ */
+function roundChanges(): number {
+  const n = Number(process.env['SQLITE2PG_TEST_ROUND_CHANGES']);
+  return Number.isInteger(n) && n > 0 ? n : ROUND_CHANGES;
+}
 
 export interface SyncOptions {
   readonly sourcePath: string;
@@ -173,7 +184,7 @@ export async function catchUp(admin: pg.ClientBase, db: SqliteDb, ctx: SyncConte
     throwIfAborted(signal);
     if (!locked) db.exec('BEGIN');
     try {
-      const changes = readChanges(db, ctx.appliedSeq, ROUND_CHANGES).filter((c) => c.seq <= head);
+      const changes = readChanges(db, ctx.appliedSeq, roundChanges()).filter((c) => c.seq <= head);
       if (changes.length === 0) break;
       const last = changes[changes.length - 1]!.seq;
       const perTable = new Map<string, Map<string, SqliteValue[]>>();
@@ -189,7 +200,7 @@ export async function catchUp(admin: pg.ClientBase, db: SqliteDb, ctx: SyncConte
         if (!t || !cap) throw new CaptureError('E_CAPTURE_UNKNOWN_TABLE', `The changelog names table ${tbl}, which this run does not migrate.`, { hint: 'Abort (sync --abort) and sync again.' });
         tables.push({ table: t, keyColumns: cap.key, keys: [...keys.values()] });
       }
-      const r = await replayRound(admin, db, { staging: ctx.staging, plan: ctx.plan }, tables, ctx.carry, async (client, carry, deltas) => {
+      const r = await replayRound(admin, db, { staging: ctx.staging, plan: ctx.plan, counts: (c) => stagingCounts(c, ctx.runId) }, tables, ctx.carry, async (client, carry, deltas) => {
         const q = deltas.flatMap((d) => d.quarantined.map((x) => ({ table: d.source, key: x.key, column: x.column, value: x.value, reason: x.reason })));
         await recordQuarantine(client, ctx.runId, q);
         await recordSyncRound(
@@ -210,6 +221,15 @@ export async function catchUp(admin: pg.ClientBase, db: SqliteDb, ctx: SyncConte
     }
   }
   return total;
+}
+
+/** The trusted staging counters of a run (set, not poisoned by a TRUNCATE): source table → count and sum. */
+async function stagingCounts(client: pg.ClientBase, runId: string): Promise<Map<string, { count: number; sum: bigint }>> {
+  const r = await client.query<{ t: string; n: string; s: string }>(
+    `SELECT source_table AS t, staging_count::text AS n, staging_sum::text AS s FROM ${quoteIdent(JOURNAL_SCHEMA)}.sync_tables WHERE run_id = $1 AND staging_count IS NOT NULL AND staging_sum IS NOT NULL AND NOT staging_truncated`,
+    [runId],
+  );
+  return new Map(r.rows.map((x) => [x.t, { count: Number(x.n), sum: BigInt(x.s) }]));
 }
 
 /** First sync: capture, snapshot, the offline pipeline into staging with full verification. */
