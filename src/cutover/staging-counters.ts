@@ -138,3 +138,12 @@ export async function proveStagingCounters(
   }
   return { problems, mismatches, fullReads };
 }
+
+/** The trusted staging counters of a run (set, not poisoned by a TRUNCATE): source table → count and sum. */
+export async function stagingCounts(client: pg.ClientBase, runId: string): Promise<Map<string, { count: number; sum: bigint }>> {
+  const r = await client.query<{ t: string; n: string; s: string }>(
+    `SELECT source_table AS t, staging_count::text AS n, staging_sum::text AS s FROM ${quoteIdent(JOURNAL_SCHEMA)}.sync_tables WHERE run_id = $1 AND staging_count IS NOT NULL AND staging_sum IS NOT NULL AND NOT staging_truncated`,
+    [runId],
+  );
+  return new Map(r.rows.map((x) => [x.t, { count: Number(x.n), sum: BigInt(x.s) }]));
+}

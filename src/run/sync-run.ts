@@ -38,11 +38,9 @@ import {
   syncState,
   syncingRun,
   type RunRow,
-  JOURNAL_SCHEMA,
 } from '../cutover/journal.js';
-import { quoteIdent } from '../plan/identifiers.js';
 import { acquireTargetLock, releaseTargetLock } from '../cutover/target-lock.js';
-import { installStagingCounters } from '../cutover/staging-counters.js';
+import { installStagingCounters, stagingCounts } from '../cutover/staging-counters.js';
 import { CaptureError } from '../capture/capture-error.js';
 import { captureTables, changesHead, checkCapture, checkCaptureWritable, installCapture, ourObjects, openLiveWritable, readCaptureState, readChanges, removeCapture, requireWal, snapshotPosition, type CaptureState } from '../capture/capture.js';
 import { parseKeyText } from '../capture/key-text.js';
@@ -223,14 +221,6 @@ export async function catchUp(admin: pg.ClientBase, db: SqliteDb, ctx: SyncConte
   return total;
 }
 
-/** The trusted staging counters of a run (set, not poisoned by a TRUNCATE): source table → count and sum. */
-async function stagingCounts(client: pg.ClientBase, runId: string): Promise<Map<string, { count: number; sum: bigint }>> {
-  const r = await client.query<{ t: string; n: string; s: string }>(
-    `SELECT source_table AS t, staging_count::text AS n, staging_sum::text AS s FROM ${quoteIdent(JOURNAL_SCHEMA)}.sync_tables WHERE run_id = $1 AND staging_count IS NOT NULL AND staging_sum IS NOT NULL AND NOT staging_truncated`,
-    [runId],
-  );
-  return new Map(r.rows.map((x) => [x.t, { count: Number(x.n), sum: BigInt(x.s) }]));
-}
 
 /** First sync: capture, snapshot, the offline pipeline into staging with full verification. */
 async function startSync(admin: pg.ClientBase, live: SqliteDb, o: SyncOptions, sizeBytes: number, log: StepLog): Promise<{ run: RunRow; capture: CaptureState }> {
