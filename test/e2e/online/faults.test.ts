@@ -25,6 +25,9 @@ const MOUNT = canMount();
 if (!MOUNT) console.warn('online faults: mount -t tmpfs is not permitted here: the full snapshot disk and read-only reports mount tests are skipped');
 const ROOT_USER = process.getuid?.() === 0;
 if (!ROOT_USER) console.warn('online faults: not root, so the test cannot run sync as another user: the read-only directory test is skipped');
+/** Whether the OS user nobody can start the CLI from this checkout (a clone inside a mode-0700 directory it cannot). */
+const NOBODY_RUNS = ROOT_USER && spawnSync(process.execPath, [BIN, '--version'], { cwd: '/', uid: 65534, gid: 65534, stdio: 'ignore' }).status === 0;
+if (ROOT_USER && !NOBODY_RUNS) console.warn(`online faults: the user nobody cannot reach ${BIN} (a parent directory is not searchable for others): the read-only directory test is skipped`);
 
 
 /** The CLI as another OS user (nobody), for permissions root would ignore. */
@@ -191,7 +194,7 @@ describe('online faults: the pre-flight of sync and cutover', () => {
     expect(await targetTraces('rofile')).toEqual(untouched);
   });
 
-  it.skipIf(!ROOT_USER)('app.db in a directory we cannot write (WAL needs -wal/-shm there): exit 4, app.db unchanged, nothing in the target', async () => {
+  it.skipIf(!NOBODY_RUNS)('app.db in a directory we cannot write (WAL needs -wal/-shm there): exit 4, app.db unchanged, nothing in the target', async () => {
     const dir = join(work, 'rodir');
     mkdirSync(dir);
     const path = onlineDb(dir, 'app');
