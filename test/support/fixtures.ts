@@ -42,3 +42,18 @@ export function canMount(): boolean {
     return false;
   }
 }
+
+/**
+ * A small source as a live application leaves it: pages it freed (a snapshot by VACUUM INTO leaves
+ * them out, so the snapshot's bytes never equal the source's) and two tables of rows.
+ */
+export const SOURCE_WITH_FREED_PAGES = `
+CREATE TABLE items (id INTEGER PRIMARY KEY, note TEXT NOT NULL);
+CREATE TABLE other (id INTEGER PRIMARY KEY, v INTEGER);
+INSERT INTO items (note) SELECT 'note ' || x FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200) SELECT x FROM c);
+INSERT INTO other (v) VALUES (1), (2), (3);
+-- Pages the application freed: a snapshot by VACUUM INTO leaves them out.
+CREATE TABLE gone (b BLOB);
+INSERT INTO gone SELECT randomblob(3000) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100) SELECT x FROM c);
+DROP TABLE gone;
+`;

@@ -14,19 +14,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../support/cli.js';
-import { noMappings, sqliteFromSql, tempDir } from '../../support/fixtures.js';
+import { SOURCE_WITH_FREED_PAGES, noMappings, sqliteFromSql, tempDir } from '../../support/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../../support/pg.js';
 
-const SQL = `
-CREATE TABLE items (id INTEGER PRIMARY KEY, note TEXT NOT NULL);
-CREATE TABLE other (id INTEGER PRIMARY KEY, v INTEGER);
-INSERT INTO items (note) SELECT 'note ' || x FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200) SELECT x FROM c);
-INSERT INTO other (v) VALUES (1), (2), (3);
--- Pages the application freed: a snapshot by VACUUM INTO leaves them out.
-CREATE TABLE gone (b BLOB);
-INSERT INTO gone SELECT randomblob(3000) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100) SELECT x FROM c);
-DROP TABLE gone;
-`;
+const SQL = SOURCE_WITH_FREED_PAGES;
 
 for (const mode of ['wal', 'delete'] as const) {
   describe(`fallback after an offline migrate, ${mode === 'wal' ? 'WAL' : 'rollback-journal'} source`, () => {
