@@ -17,7 +17,6 @@ import { assembleRunResult, castSamples, tableResult } from './phases/run-result
 import type { Plan } from '../model/plan.js';
 import type { SqliteValue } from '../plan/casts/index.js';
 import { checkSqliteFile, openSqlite, type SqliteDb } from '../source/sqlite-db.js';
-import { introspectSqlite } from '../source/introspect-sqlite.js';
 import { connectTarget, targetError, type TargetSettings } from '../load/target.js';
 import { buildPostLoad } from '../load/post-load.js';
 import { QuarantineDir } from '../load/quarantine-files.js';
@@ -222,22 +221,14 @@ export async function catchUp(admin: pg.ClientBase, db: SqliteDb, ctx: SyncConte
 }
 
 
-/** First sync: capture, snapshot, the offline pipeline into staging with full verification. */
-async function startSync(admin: pg.ClientBase, live: SqliteDb, o: SyncOptions, sizeBytes: number, log: StepLog): Promise<{ run: RunRow; capture: CaptureState }> {
+/**
+ * First sync: capture, snapshot, the offline pipeline into staging with full verification.
+ * `catalog`: the live file's, as the pre-flight read it (its keys already checked).
+ */
+async function startSync(admin: pg.ClientBase, live: SqliteDb, o: SyncOptions, sizeBytes: number, catalog: Catalog, log: StepLog): Promise<{ run: RunRow; capture: CaptureState }> {
   const runId = newRunId(new Date());
-  // What to capture: from the live file's catalog (read-only handle), before anything is written.
-  const reader = openSqlite(o.sourcePath);
-  let caps: ReturnType<typeof captureTables>;
-  let sqlOf: Map<string, string>;
-  let catalog: Catalog;
-  try {
-    catalog = introspectSqlite(reader, o.sourcePath, sizeBytes);
-    caps = captureTables(catalog);
-    sqlOf = new Map(catalog.tables.map((t) => [t.name, t.sql]));
-  } finally {
-    reader.close();
-  }
-  requireKeys(catalog, null);
+  const caps = captureTables(catalog);
+  const sqlOf = new Map(catalog.tables.map((t) => [t.name, t.sql]));
   for (const w of caps.warnings) log.warn(w);
   const capture = await log.timed('install change capture', 'pre', async () => installCapture(live, runId, caps.tables, (n) => sqlOf.get(n) ?? '', new Date()));
   let snapshotSeq = 0;
@@ -245,6 +236,11 @@ async function startSync(admin: pg.ClientBase, live: SqliteDb, o: SyncOptions, s
   const { plan, mappingHash, warnings } = await log.timed('read catalog and plan', 'pre', () => prepare(o, bytes.readPath, sizeBytes));
   for (const w of warnings) log.warn(w);
   requireKeys(null, plan);
+  // A table created between the pre-flight's catalog and the install has no capture: its writes would be lost.
+  const uncaptured = plan.tables.filter((t) => !capture.tables.some((c) => c.name === t.source)).map((t) => t.source);
+  if (uncaptured.length) {
+    throw new CaptureError('E_CAPTURE_SCHEMA_CHANGED', `The schema of ${o.sourcePath} changed while the sync started: ${uncaptured.join(', ')} ${uncaptured.length > 1 ? 'are' : 'is'} in the snapshot but not captured.`, { hint: 'Run sync again (the capture just installed is removed).' });
+  }
 
   const staging = runSchemaName('staging', runId);
   await insertRun(admin, { runId, mode: 'online', schema: o.schema, staging, sourcePath: resolve(o.sourcePath), snapshotPath: bytes.snapshotPath, sha256: bytes.sha256, size: sizeBytes, mappingHash, version: TOOL_VERSION });
@@ -426,7 +422,10 @@ export async function sync(o: SyncOptions): Promise<SyncOutcome> {
         });
       }
       try {
-        ({ run, capture } = await startSync(admin, live, o, sizeBytes, log));
+        // The pre-flight read the live catalog unless it saw a run in progress, which has since gone.
+        const livePlan = pf.live ?? (await prepare(o, o.sourcePath, sizeBytes));
+        if (!pf.live) requireKeys(livePlan.catalog, livePlan.plan);
+        ({ run, capture } = await startSync(admin, live, o, sizeBytes, livePlan.catalog, log));
       } catch (e) {
         throw await withCaptureRemoved(admin, live, o.sourcePath, e);
       }
