@@ -205,16 +205,16 @@ export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCuto
         const t = Date.now();
         try {
           cutover = await cutoverPhase(admin, plan, { live: o.schema, staging: c.staging, previous: runSchemaName('previous', c.runId), runId: c.runId, embedded: o.embedded, lockTimeoutMs: o.lockTimeoutMs, capture: { readPath: null, sourcePath: o.sourcePath }, beforeSwap, ...(o.invocation ? { invocation: o.invocation } : {}) }, log);
-          w.swapMs += Date.now() - t;
           break;
         } catch (e) {
-          w.swapMs += Date.now() - t;
           if (attempt < o.swapAttempts && isLockTimeout(e)) {
             log.warn(`the swap waited ${o.lockTimeoutMs} ms for a lock on the live tables (attempt ${attempt} of ${o.swapAttempts}); retrying`);
             continue;
           }
           if (isLockTimeout(e)) throw new LoadError('E_CUTOVER_LOCKED', `The swap could not lock the live tables within ${o.lockTimeoutMs} ms, ${o.swapAttempts} times: a long query or transaction on the target holds them.`, { cause: e, hint: 'Nothing was cut over: the application stays on SQLite and app.db is writable. Find the blocker in pg_stat_activity and run cutover again.' });
           throw e;
+        } finally {
+          w.swapMs += Date.now() - t;
         }
       }
       downtimeMs = Date.now() - lockAt;
