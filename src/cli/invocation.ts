@@ -11,7 +11,8 @@ import type { Invocation } from '../model/run-result.js';
 import { shellQuote } from '../report/hints.js';
 
 export function commandName(argv1: string | undefined = process.argv[1], env: NodeJS.ProcessEnv = process.env): string {
-  if (env['npm_command'] === 'exec' && /^sqlite2pg(\s|$)/.test(env['npm_lifecycle_script'] ?? '')) return 'npx sqlite2pg';
+  // npm 11 single-quotes each word of the script (`'sqlite2pg'`), npm 10 did not.
+  if (env['npm_command'] === 'exec' && /^'?sqlite2pg'?(\s|$)/.test(env['npm_lifecycle_script'] ?? '')) return 'npx sqlite2pg';
   const base = argv1 ? basename(argv1).replace(/\.(c|m)?js$/, '') : '';
   return base && base !== 'main' && base !== 'node' ? base : 'sqlite2pg';
 }
