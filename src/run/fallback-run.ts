@@ -41,7 +41,7 @@ import { WriteBackDb } from '../source/write-back.js';
 import { canonicalizer, canonicalSql, rowFormSql } from '../encode/canonical.js';
 import { ChecksumAccumulator, rowDigest, tableChecksumSql } from '../encode/checksum.js';
 import { checksumColumns } from '../verify/verify-tables.js';
-import { hashSqliteFile } from '../verify/sqlite-file-hash.js';
+import { hashSqliteFile } from '../source/sqlite-file-hash.js';
 import { changedTables, describeFingerprint, fingerprintsSince } from '../cutover/source-identity.js';
 
 const J = quoteIdent(JOURNAL_SCHEMA);

@@ -181,7 +181,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     }
 
     if (o.mode === 'cutover' && exitCode === ExitCode.ok) {
-      cutover = await cutoverPhase(admin, plan, { live: o.schema, staging, previous, runId, embedded: o.embedded, orphans: o.orphans, capture: o.fallbackCapture === false ? null : { readPath: bytes.readPath, sourcePath: o.sourcePath }, ...(o.invocation ? { invocation: o.invocation } : {}) }, log);
+      cutover = await cutoverPhase(admin, plan, { live: o.schema, staging, previous, runId, embedded: o.embedded, orphans: o.orphans, capture: o.fallbackCapture === false ? null : { fingerprint: bytes.hashes, sourcePath: o.sourcePath }, ...(o.invocation ? { invocation: o.invocation } : {}) }, log);
     } else {
       if (o.mode === 'dry-run') cutover = { ...NO_CUTOVER, replaces: rehearsal.replaces, dependents: rehearsal.dependents, foreignKeys: await rehearseForeignKeys(admin, rehearsal, staging, log) };
       if (!o.keepStaging) await dropStaging(admin, staging, log);

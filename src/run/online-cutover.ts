@@ -204,7 +204,7 @@ export async function onlineCutover(o: OnlineCutoverOptions): Promise<OnlineCuto
       for (let attempt = 1; ; attempt++) {
         const t = Date.now();
         try {
-          cutover = await cutoverPhase(admin, plan, { live: o.schema, staging: c.staging, previous: runSchemaName('previous', c.runId), runId: c.runId, embedded: o.embedded, lockTimeoutMs: o.lockTimeoutMs, capture: { readPath: null, sourcePath: o.sourcePath }, beforeSwap, ...(o.invocation ? { invocation: o.invocation } : {}) }, log);
+          cutover = await cutoverPhase(admin, plan, { live: o.schema, staging: c.staging, previous: runSchemaName('previous', c.runId), runId: c.runId, embedded: o.embedded, lockTimeoutMs: o.lockTimeoutMs, capture: { fingerprint: null, sourcePath: o.sourcePath }, beforeSwap, ...(o.invocation ? { invocation: o.invocation } : {}) }, log);
           break;
         } catch (e) {
           if (attempt < o.swapAttempts && isLockTimeout(e)) {

@@ -15,7 +15,7 @@ import { verifyTable } from '../verify/verify-tables.js';
 import { pinpointDifferences } from '../verify/pinpoint.js';
 import { journalExists, listRuns, quarantinedKeys, type RunRow } from '../cutover/journal.js';
 import { changedTables, describeFingerprint, recordedChecksums, type TableFingerprint } from '../cutover/source-identity.js';
-import { hashSqliteFile } from '../verify/sqlite-file-hash.js';
+import { hashSqliteFile } from '../source/sqlite-file-hash.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { newRunId, prepare } from './phases/prepare.js';
 import { reportStem, writeReports } from './write-report.js';

@@ -14,17 +14,18 @@ import { personalizeHint } from '../../report/hints.js';
 import { qualify, quoteIdent } from '../../plan/identifiers.js';
 import { swapIn } from '../../cutover/swap.js';
 import { installCapture } from '../../cutover/pg-capture.js';
-import { hashSqliteFile } from '../../verify/sqlite-file-hash.js';
+import type { SqliteFileHashes } from '../../source/sqlite-file-hash.js';
 import type { StepLog } from '../step-log.js';
 
 export interface CutoverPhaseOptions {
   /**
    * Key-capture triggers for fallback and rollback's write detection (issue #14, #12 defect 5):
-   * the file the run read (fingerprinted so `fallback` can check app.db; null after an online
-   * cutover, where hashing the live file would lengthen the window and the fence triggers left in
-   * app.db identify it) and the source path; null with `--no-fallback-capture`.
+   * the hashes of the file the run read (its fingerprint, so `fallback` can check app.db; taken
+   * by the source phase in the read that gave its sha256; null after an online cutover, where
+   * the fence triggers left in app.db identify it) and the source path; null with
+   * `--no-fallback-capture`.
    */
-  readonly capture: { readonly readPath: string | null; readonly sourcePath: string } | null;
+  readonly capture: { readonly fingerprint: SqliteFileHashes | null; readonly sourcePath: string } | null;
   readonly live: string;
   readonly staging: string;
   readonly previous: string;
@@ -85,8 +86,7 @@ async function identitySmokeTest(client: pg.ClientBase, schema: string, plan: Pl
 export async function cutoverPhase(admin: pg.ClientBase, plan: Plan, o: CutoverPhaseOptions, log: StepLog): Promise<RunResult['cutover']> {
   return log.timed('cutover', 'cutover', async () => {
     let swap: Awaited<ReturnType<typeof swapIn>>;
-    // The fingerprint of what was migrated, read before the transaction (it reads the whole file).
-    const fingerprint = o.capture?.readPath ? await hashSqliteFile(o.capture.readPath) : null;
+    const fingerprint = o.capture?.fingerprint ?? null;
     await admin.query('BEGIN');
     try {
       // Fail fast rather than queue behind a long transaction of the application.

