@@ -16,7 +16,9 @@
  * Measured on the benchmark's 352 MiB database: the locked copy takes 0.8–1.1 s (with its
  * fdatasync), the backup API plus a second read to hash ~2 s.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { createHash, randomBytes } from 'node:crypto';
 import { lstat, open, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import { makeDirectory } from '../make-directory.js';
@@ -24,7 +26,8 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import Database from 'better-sqlite3';
 import { SourceError, UsageError } from '../errors.js';
 import { explainSqliteError } from './sqlite-db.js';
-import { hashSqliteFile, SqliteFileHasher, type SqliteFileHashes } from './sqlite-file-hash.js';
+import { hashSqliteFile, SqliteContentHasher, type SqliteFileHashes } from './sqlite-file-hash.js';
+import type { ContentHashReply } from './content-hash-worker.js';
 
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -47,7 +50,7 @@ export async function takeSnapshot(sourcePath: string, dir: string, runId: strin
       try {
         // The first read of the transaction takes the SHARED lock, held until it ends.
         db.prepare('SELECT count(*) FROM sqlite_schema').get();
-        const hashes = await copyAndHash(sourcePath, dest);
+        const hashes = await copyAndHash(sourcePath, dest, (await stat(sourcePath)).size);
         return { path: dest, sha256: hashes.sha256, hashes, sizeBytes: (await stat(dest)).size };
       } finally {
         db.exec('COMMIT');
@@ -68,26 +71,55 @@ export async function takeSnapshot(sourcePath: string, dir: string, runId: strin
   return { path: dest, sha256: hashes.sha256, hashes, sizeBytes: s.size };
 }
 
+/** Above this size the content hash is computed in a thread of its own, beside the copy (a worker costs ~30 ms to start). */
+export const PARALLEL_HASH_BYTES = 64 << 20;
+
+/** PARALLEL_HASH_BYTES, or SQLITE2PG_TEST_PARALLEL_HASH_BYTES when set: a hidden knob for tests only (the worker path on a small file). */
+function parallelHashBytes(): number {
+  const n = Number(process.env['SQLITE2PG_TEST_PARALLEL_HASH_BYTES']);
+  return process.env['SQLITE2PG_TEST_PARALLEL_HASH_BYTES'] !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : PARALLEL_HASH_BYTES;
+}
+
+const CONTENT_HASH_WORKER = new URL('./content-hash-worker.js', import.meta.url);
+
+/** The content hash of `path` in a worker thread; null when there is no compiled worker (running from TypeScript sources). */
+function contentHashInWorker(path: string): Promise<{ contentSha256: string; wal: boolean }> | null {
+  if (!existsSync(fileURLToPath(CONTENT_HASH_WORKER))) return null;
+  return new Promise((resolvePromise, reject) => {
+    const worker = new Worker(CONTENT_HASH_WORKER, { workerData: { path } });
+    worker.once('message', (m: ContentHashReply) => (m.ok ? resolvePromise({ contentSha256: m.contentSha256, wal: m.wal }) : reject(new Error(m.message))));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the hashing thread exited with code ${code}`)));
+  });
+}
+
 /**
  * Copy `from` to the new file `to` and return the file's hashes (sha256 and content hash, see
- * sqlite-file-hash.ts), in one read; `to` is synced. The cutover records the same hashes as the
- * fingerprint of what was migrated: computed here, the file is not read again for them (a second
- * read and two sha256 passes were 1.1 s of a 1M-row run's 27.9 s, 2026-12-07).
+ * sqlite-file-hash.ts); `to` is synced. The cutover records the same hashes as the fingerprint
+ * of what was migrated: computed here, the file is not read again for them (a second read and two
+ * sha256 passes in the cutover step were 1.1 s of a 1M-row run's 27.9 s, 2026-12-07). The sha256
+ * is computed over the bytes as they are written; for a large file the content hash reads the
+ * source in a worker thread at the same time, so the two passes take both cores.
  */
-async function copyAndHash(from: string, to: string): Promise<SqliteFileHashes> {
-  const h = new SqliteFileHasher();
+async function copyAndHash(from: string, to: string, sizeBytes: number): Promise<SqliteFileHashes> {
+  const raw = createHash('sha256');
+  const inWorker = sizeBytes >= parallelHashBytes() ? contentHashInWorker(from) : null;
+  // Settled only when awaited below; a failed copy must not leave it unhandled.
+  inWorker?.catch(() => undefined);
+  const content = inWorker ? null : new SqliteContentHasher();
   const out = await open(to, 'wx');
   try {
     for await (const chunk of createReadStream(from, { highWaterMark: 1 << 20 })) {
       const b = chunk as Buffer;
-      h.update(b);
+      raw.update(b);
+      content?.update(b);
       await out.write(b);
     }
     await out.datasync();
   } finally {
     await out.close();
   }
-  return h.digest();
+  return { sha256: raw.digest('hex'), ...(inWorker ? await inWorker : content!.digest()) };
 }
 
 /**
