@@ -4,10 +4,10 @@
  */
 import type { ColumnPlan, TablePlan } from '../model/plan.js';
 import { createHash } from 'node:crypto';
-import { applyNulPolicy, CastFailure, converterFor, type SqliteValue } from '../plan/casts/index.js';
+import { applyNulPolicy, CastFailure, converterFor, type MomentConverter, type SqliteValue } from '../plan/casts/index.js';
 import { escapeCopyText } from '../plan/copy-text.js';
 import { utf8CheckedColumns } from '../source/read-rows.js';
-import { canonicalizer, canonicalRow, utf8Length } from './canonical.js';
+import { canonicalizer, canonicalRow, momentCanonical, utf8Length } from './canonical.js';
 import { LoadError } from '../errors.js';
 
 export interface EncodedRow {
@@ -160,7 +160,11 @@ export function createRowEncoder(t: TablePlan, keyOf: (row: readonly SqliteValue
   const cols = t.columns;
   const n = cols.length;
   const convert = cols.map((c) => converterFor(c.cast, { nul: c.nul }));
-  const canon = cols.map((c) => canonicalizer(c.cast));
+  // A timestamp's canonical form comes from the moment its converter wrote (no parse of its text).
+  const canon = convert.map((f, i): ((pgText: string) => string) => {
+    const moment = (f as Partial<MomentConverter>).lastMoment;
+    return moment ? () => momentCanonical(moment) : canonicalizer(cols[i]!.cast);
+  });
   const sent = cols.map((c) => !c.generated);
   /** Per column: position of its UTF-8 check column after the table's columns, or -1. */
   const check = new Array<number>(n).fill(-1);

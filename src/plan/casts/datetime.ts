@@ -49,12 +49,26 @@ const MAX_EPOCH_TEXT_LENGTH = 40;
 const RANGE = 'years 0001–9999';
 
 /**
+ * A timestamptz or timestamp converter, which also leaves the moment its last returned text
+ * stands for in `lastMoment`: seconds since 1970-01-01 00:00 (the UTC instant for timestamptz,
+ * the nominal wall time for timestamp) and microseconds. Valid after a call that returned text,
+ * until the next call. The loader's checksum takes the value's canonical form from it instead of
+ * parsing the text back (encode/canonical.ts momentCanonical).
+ */
+export type MomentConverter = Converter & { readonly lastMoment: Readonly<Moment> };
+
+/**
  * Build the converter of a datetime column: the zone is loaded and validated, and a pattern
  * compiled, once here. Throws a plain Error for an unknown zone or an unusable pattern.
+ * timestamptz and timestamp converters are MomentConverters.
  */
 export function datetimeConverter(cast: DatetimeCast): Converter {
-  const zone = TimeZone.load(cast.timeZone);
-  const emit = emitterFor(cast.target, zone);
+  const last: Moment = { seconds: 0, micros: 0 };
+  const convert = textOrEpochConverter(cast, emitterFor(cast.target, TimeZone.load(cast.timeZone), last));
+  return cast.target === 'date' ? convert : Object.assign(convert, { lastMoment: last });
+}
+
+function textOrEpochConverter(cast: DatetimeCast, emit: Emit): Converter {
   const format: DateFormat = cast.format;
   if (typeof format === 'object') {
     const pattern = compileDatePattern(format.pattern);
@@ -105,7 +119,8 @@ function outOfRange(v: SqliteValue): CastFailure {
   return new CastFailure(`${describeValue(v)} is outside ${RANGE}`);
 }
 
-function emitterFor(target: DatetimeCast['target'], zone: TimeZone): Emit {
+/** `last`: set to the moment of each text returned for timestamptz and timestamp (see MomentConverter). */
+function emitterFor(target: DatetimeCast['target'], zone: TimeZone, last: Moment): Emit {
   const writer = new DateTimeWriter();
   switch (target) {
     // Always UTC with an explicit +00: the text means the same instant whatever the session's TimeZone.
@@ -121,7 +136,10 @@ function emitterFor(target: DatetimeCast['target'], zone: TimeZone): Emit {
           }
         }
         const out = writer.dateTime(t, micros);
-        return out === null ? outOfRange(v) : out + '+00';
+        if (out === null) return outOfRange(v);
+        last.seconds = t;
+        last.micros = micros;
+        return out + '+00';
       };
     // A naive value already is a wall time in the zone and passes as written (even inside a DST
     // gap: storing it loses nothing, unlike turning it into an instant). Instants become the
@@ -129,7 +147,11 @@ function emitterFor(target: DatetimeCast['target'], zone: TimeZone): Emit {
     case 'timestamp':
       return (v, seconds, micros, naive) => {
         const wall = naive ? seconds : seconds + zone.offsetAt(seconds);
-        return writer.dateTime(wall, micros) ?? outOfRange(v);
+        const out = writer.dateTime(wall, micros);
+        if (out === null) return outOfRange(v);
+        last.seconds = wall;
+        last.micros = micros;
+        return out;
       };
     case 'date':
       return (v, seconds, micros, naive) => {

@@ -26,7 +26,7 @@ export { toBoolean } from './boolean.js';
 export { blobToBytea, hexToBytea, textBytesToBytea } from './bytea.js';
 export { toJson } from './json.js';
 export { toUuid } from './uuid.js';
-export { datetimeConverter, epochToMoment, julianDayToMoment, type DatetimeCast, type EpochFormat, type Moment } from './datetime.js';
+export { datetimeConverter, epochToMoment, julianDayToMoment, type DatetimeCast, type EpochFormat, type Moment, type MomentConverter } from './datetime.js';
 export { TimeZone } from './time-zone.js';
 
 /** Per-column settings that are not part of the cast itself. */
