@@ -75,10 +75,13 @@ let top = 0;
 /**
  * Shape cache. Objects of one column nearly always have the same keys in the same order, so the
  * order jsonb gives their members is worked out once per key sequence instead of sorted per
- * object. A tree: a node stands for the sequence of decoded keys on its path from the root, and
+ * object. A tree: a node stands for the sequence of decoded keys on its path from a root, and
  * an object ending at a node prints its members in the node's `order`. That order depends only
  * on the decoded keys, so it is right for every object with this key sequence; the cache holds no
- * value and no position, and an object that misses it is sorted as before (sortedUniqueMembers).
+ * value and no position, and an object that misses it is sorted as before (sortedUniqueOrder).
+ * Objects in the value of a key (directly or in arrays) start from that key's node's own root,
+ * `inner`, so a nested object's first key is predicted too; top-level objects, and those under
+ * uncached keys, start from shapeRoot.
  */
 interface ShapeNode {
   /** Source text of the key leading here, quotes included, as first seen (escapes and all). */
@@ -98,6 +101,8 @@ interface ShapeNode {
    */
   order: number[] | null;
   prefixes: string[] | null;
+  /** The root for objects in this key's value. */
+  inner: ShapeNode | null;
 }
 
 /**
@@ -110,9 +115,14 @@ export const SHAPE_CACHE_UNITS = 16384;
 const SHAPE_MAX_KEY = 64;
 let shapeRoot = newShapeNode('', '', 0, '');
 let shapeUnits = 0;
+/**
+ * The shape node an object at `pos` starts from, set before each parseValue (a variable, not a
+ * parameter, to keep the recursive frames small).
+ */
+let valueShape = shapeRoot;
 
 function newShapeNode(raw: string, decoded: string, utf8Length: number, out: string): ShapeNode {
-  return { raw, decoded, utf8Length, out, first: null, more: null, order: null, prefixes: null };
+  return { raw, decoded, utf8Length, out, first: null, more: null, order: null, prefixes: null, inner: null };
 }
 
 /**
@@ -134,6 +144,7 @@ export function canonicalJsonb(text: string): string {
   top = 0;
   try {
     skipWhitespace();
+    valueShape = shapeRoot;
     const out = parseValue();
     skipWhitespace();
     if (pos < src.length) fail('unexpected text after the value');
@@ -166,6 +177,7 @@ function skipWhitespace(): void {
   pos = i;
 }
 
+/** Parse the value at `pos`; an object there starts from the shape node valueShape. */
 function parseValue(): string {
   const c = src.charCodeAt(pos);
   switch (c) {
@@ -205,6 +217,7 @@ function parseArray(): string {
     depth--;
     return '[]';
   }
+  const shape = valueShape;
   let out = '[' + parseValue();
   for (;;) {
     if (src.charCodeAt(pos) <= 0x20) skipWhitespace();
@@ -212,6 +225,7 @@ function parseArray(): string {
     if (c === 0x2c /* , */) {
       pos++;
       if (src.charCodeAt(pos) <= 0x20) skipWhitespace();
+      valueShape = shape;
       out += ', ' + parseValue();
     } else if (c === 0x5d /* ] */) {
       pos++;
@@ -236,13 +250,14 @@ function parseObject(): string {
   }
   const base = top;
   // The shape node of the keys so far; null once off the cache (the object is then sorted).
-  let node: ShapeNode | null = shapeRoot;
+  let node: ShapeNode | null = valueShape;
   for (;;) {
     node = parseKey(node);
     if (src.charCodeAt(pos) <= 0x20) skipWhitespace();
     if (src.charCodeAt(pos) !== 0x3a /* : */) fail("expected ':'");
     pos++;
     if (src.charCodeAt(pos) <= 0x20) skipWhitespace();
+    valueShape = node === null ? shapeRoot : (node.inner ?? innerRoot(node));
     entryValues[top - 1] = parseValue();
     if (src.charCodeAt(pos) <= 0x20) skipWhitespace();
     const c = src.charCodeAt(pos);
@@ -331,6 +346,13 @@ function shapeChild(node: ShapeNode, keyStart: number, keyOut: string): ShapeNod
   if (first === null) node.first = child;
   else (node.more ??= new Map()).set(decoded, child);
   return child;
+}
+
+/** The root for objects in the value of node's key (shapeRoot when the cache is full). */
+function innerRoot(node: ShapeNode): ShapeNode {
+  if (shapeUnits >= SHAPE_CACHE_UNITS) return shapeRoot;
+  shapeUnits++;
+  return (node.inner = newShapeNode('', '', 0, ''));
 }
 
 /** Store in `node` the print order of the object whose members are the entries base..end. */
