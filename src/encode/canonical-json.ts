@@ -627,39 +627,32 @@ function parseNumber(): string {
   const s = src;
   const start = pos;
   let i = start;
-  const negative = s.charCodeAt(i) === 0x2d;
-  if (negative) i++;
-  const intStart = i;
   let c = s.charCodeAt(i);
-  if (c === 0x30) i++;
+  const negative = c === 0x2d;
+  if (negative) c = s.charCodeAt(++i);
+  const intStart = i;
+  if (c === 0x30) c = s.charCodeAt(++i);
   else if (c >= 0x31 && c <= 0x39) {
-    do i++;
-    while (isDigit(s.charCodeAt(i)));
+    do c = s.charCodeAt(++i);
+    while (c >= 0x30 && c <= 0x39);
   } else fail('invalid number', i);
   const intEnd = i;
-  let fracEnd = i;
-  let allZero = intEnd - intStart === 1 && s.charCodeAt(intStart) === 0x30;
-  c = s.charCodeAt(i);
   if (c === 0x2e /* . */) {
-    i++;
-    if (!isDigit(s.charCodeAt(i))) fail('invalid number', i);
-    do {
-      if (s.charCodeAt(i) !== 0x30) allZero = false;
-      i++;
-    } while (isDigit(s.charCodeAt(i)));
-    fracEnd = i;
-    c = s.charCodeAt(i);
+    c = s.charCodeAt(++i);
+    if (!(c >= 0x30 && c <= 0x39)) fail('invalid number', i);
+    do c = s.charCodeAt(++i);
+    while (c >= 0x30 && c <= 0x39);
   }
+  const fracEnd = i;
   const fracDigits = fracEnd === intEnd ? 0 : fracEnd - intEnd - 1;
   if (c !== 0x65 && c !== 0x45 /* e E */) {
     pos = i;
     if (fracDigits > MAX_DSCALE || intEnd - intStart > MAX_INTEGER_DIGITS) fail('value overflows numeric format', start);
     // make_result: a zero is always positive, so `-0.00` prints `0.00`.
-    return negative && allZero ? s.slice(intStart, i) : s.slice(start, i);
+    return negative && isZeroNumber(intStart, i) ? s.slice(intStart, i) : s.slice(start, i);
   }
-  i++;
+  c = s.charCodeAt(++i);
   let expNegative = false;
-  c = s.charCodeAt(i);
   if (c === 0x2b /* + */) i++;
   else if (c === 0x2d /* - */) {
     expNegative = true;
@@ -677,7 +670,17 @@ function parseNumber(): string {
   if (expOverflow) fail('value overflows numeric format', start);
   if (expNegative) exponent = -exponent;
   const digits = fracDigits > 0 ? s.slice(intStart, intEnd) + s.slice(intEnd + 1, fracEnd) : s.slice(intStart, intEnd);
-  return numericOut(negative && !allZero, digits, intEnd - intStart, fracDigits, exponent, start);
+  // numericOut prints a zero without its sign.
+  return numericOut(negative, digits, intEnd - intStart, fracDigits, exponent, start);
+}
+
+/** Whether the number text from..end (digits and a point, no sign, no exponent) is a zero. */
+function isZeroNumber(from: number, end: number): boolean {
+  for (let i = from; i < end; i++) {
+    const c = src.charCodeAt(i);
+    if (c !== 0x30 && c !== 0x2e) return false;
+  }
+  return true;
 }
 
 /**

@@ -289,6 +289,14 @@ describe('canonicalJsonb: the shape cache gives the uncached results', () => {
       .map((members) => '{' + members.map(([k, style, v, w]) => `${w}${keySource(k, style < 5 ? 0 : style - 5)}${w}:${v}`).join(',') + '}'),
   }));
 
+  it('for number texts, valid or not (property)', () => {
+    const digits = fc.string({ unit: fc.constantFrom('0', '0', '1', '9'), maxLength: 4 });
+    const number = fc
+      .tuple(fc.constantFrom('', '-', '+', '--'), digits, fc.option(digits), fc.option(fc.tuple(fc.constantFrom('e', 'E', 'x'), fc.constantFrom('', '+', '-'), digits)))
+      .map(([sign, int, frac, exp]) => sign + int + (frac === null ? '' : '.' + frac) + (exp === null ? '' : exp.join('')));
+    fc.assert(fc.property(fc.array(number, { minLength: 1, maxLength: 5 }), (nums) => expectSame([...nums, `[${nums.join(',')}]`, `{"n":${nums.join(',"m":')}}`])), { numRuns: 500 });
+  });
+
   it('for random documents over a small key pool (property)', () => {
     fc.assert(fc.property(fc.array(value, { minLength: 1, maxLength: 20 }), (docs) => expectSame(docs)), { numRuns: 300 });
   });
