@@ -113,6 +113,12 @@ interface ShapeNode {
 export const SHAPE_CACHE_UNITS = 16384;
 /** Keys longer than this (source text) are not cached: the objects holding them are sorted. */
 const SHAPE_MAX_KEY = 64;
+/**
+ * A node takes no more children than this. Objects keyed by data (ids, dates) give a node a new
+ * child per object; past the cap they leave the cache at once instead of filling it (which costs
+ * node building on every key and a restart of the cache again and again: 6× the uncached time).
+ */
+const SHAPE_MAX_CHILDREN = 64;
 let shapeRoot = newShapeNode('', '', 0, '');
 let shapeUnits = 0;
 /**
@@ -332,7 +338,7 @@ function shapeChild(node: ShapeNode, keyStart: number, keyOut: string): ShapeNod
   if (first !== null && first.decoded === key) return first;
   const known = node.more?.get(key);
   if (known !== undefined) return known;
-  if (pos - keyStart > SHAPE_MAX_KEY) return null;
+  if (pos - keyStart > SHAPE_MAX_KEY || (node.more !== null && node.more.size >= SHAPE_MAX_CHILDREN - 1)) return null;
   if (shapeUnits >= SHAPE_CACHE_UNITS) {
     // Start over. Objects still being parsed keep their nodes of the old tree, which stay right.
     shapeRoot = newShapeNode('', '', 0, '');

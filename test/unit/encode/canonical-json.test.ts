@@ -332,9 +332,14 @@ describe('canonicalJsonb: the shape cache gives the uncached results', () => {
   it('when the cache fills up and starts over, and for documents deeper or wider than it holds', () => {
     const steady = ['{"z":1,"y":{"x":2,"w":3},"a":[{"b":1,"a":2}]}', '{"theme":"dark","lang":"en","notifications":{"email":false,"push":true}}'];
     const docs: string[] = [...steady];
-    // Objects keyed by ids: every one a new shape, three times what the cache holds.
-    for (let i = 0; i < 3 * SHAPE_CACHE_UNITS; i++) {
+    // Objects keyed by ids: every one a new shape, past the cap on a node's children.
+    for (let i = 0; i < 2000; i++) {
       docs.push(`{"id${i}":${i},"k":{"id${i >> 1}":1,"a":2}}`);
+      if (i % 97 === 0) docs.push(...steady);
+    }
+    // Shapes that stay under that cap (40 children a node) but fill the cache several times over.
+    for (let i = 0; i < SHAPE_CACHE_UNITS; i++) {
+      docs.push(`{"b${(i / 40) % 40 | 0}":1,"a${i % 40}":{"c${(i / 1600) % 40 | 0}":2,"a":3},"b${i % 40}":4}`);
       if (i % 997 === 0) docs.push(...steady);
     }
     docs.push(...steady);
