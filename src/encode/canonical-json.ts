@@ -4,6 +4,8 @@
  *
  * Pure (no I/O). A hand-written single-pass recursive-descent parser/printer: JSON.parse would
  * lose the number text (`1.0` vs `1`, exponents, digits beyond a double) and duplicate keys.
+ * The order of an object's members comes from a bounded cache keyed by the object's key sequence
+ * (see ShapeNode), filled by sorting on a miss: it changes what a document costs, never its output.
  *
  * What it reproduces, each from PostgreSQL's source (REL_17):
  * - the lexer, https://github.com/postgres/postgres/blob/REL_17_STABLE/src/common/jsonapi.c
@@ -106,9 +108,9 @@ interface ShapeNode {
 }
 
 /**
- * Bound on the cache, in units of one per node and one per member of a stored order. Hostile or
- * merely key-rich data (objects keyed by ids) would otherwise grow it without end: when full it
- * is dropped and starts over, which costs the next objects one sort each, not a wrong result.
+ * Bound on the cache, in units of one per node and one per member of a stored order, so that
+ * data with ever new shapes cannot grow it without end: when full it is dropped and starts over,
+ * which costs the next objects one sort each, not a wrong result.
  */
 export const SHAPE_CACHE_UNITS = 16384;
 /** Keys longer than this (source text) are not cached: the objects holding them are sorted. */
@@ -162,6 +164,7 @@ export function canonicalJsonb(text: string): string {
   } finally {
     src = '';
     lastDecoded = '';
+    valueShape = shapeRoot;
     // Don't keep a huge document's keys and members alive through the shared entry stack.
     if (entryKeys.length > 1024) entryKeys.length = entryLengths.length = entryKeyOuts.length = entryValues.length = 0;
   }

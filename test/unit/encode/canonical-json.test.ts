@@ -297,6 +297,20 @@ describe('canonicalJsonb: the shape cache gives the uncached results', () => {
     fc.assert(fc.property(fc.array(number, { minLength: 1, maxLength: 5 }), (nums) => expectSame([...nums, `[${nums.join(',')}]`, `{"n":${nums.join(',"m":')}}`])), { numRuns: 500 });
   });
 
+  it('prints a benchmark-shaped document right the first time, when cached, reordered and with a duplicate', () => {
+    const doc =
+      '{"source":"ios","session":"865571a8","device":{"os":"linux","ver":"3.5.1","screen":[1920,1080]},"geo":{"country":"DE","city":"Berlin","lat":54.437,"lon":49.334},"tags":["mobile","newsletter"],"amount":950.58,"items":[{"sku":73415,"qty":4}],"consent":true}';
+    // Keys by UTF-8 length, then bytewise: geo, tags, items, amount < device < source, consent < session.
+    const expected =
+      '{"geo": {"lat": 54.437, "lon": 49.334, "city": "Berlin", "country": "DE"}, "tags": ["mobile", "newsletter"], "items": [{"qty": 4, "sku": 73415}], "amount": 950.58, "device": {"os": "linux", "ver": "3.5.1", "screen": [1920, 1080]}, "source": "ios", "consent": true, "session": "865571a8"}';
+    for (let i = 0; i < 3; i++) expect(canonicalJsonb(doc)).toBe(expected);
+    const members = JSON.parse(doc) as Record<string, unknown>;
+    const reversed = '{' + Object.keys(members).reverse().map((k) => `${JSON.stringify(k)}:${JSON.stringify(members[k])}`).join(',') + '}';
+    expect(canonicalJsonb(reversed)).toBe(expected);
+    expect(canonicalJsonb(doc.replace('"consent":true}', '"consent":true,"source":"web"}'))).toBe(expected.replace('"source": "ios"', '"source": "web"'));
+    expect(canonicalJsonb(doc)).toBe(expected);
+  });
+
   it('for random documents over a small key pool (property)', () => {
     fc.assert(fc.property(fc.array(value, { minLength: 1, maxLength: 20 }), (docs) => expectSame(docs)), { numRuns: 300 });
   });
