@@ -4,6 +4,8 @@
  *
  * Pure (no I/O). A hand-written single-pass recursive-descent parser/printer: JSON.parse would
  * lose the number text (`1.0` vs `1`, exponents, digits beyond a double) and duplicate keys.
+ * The order of an object's members comes from a bounded cache keyed by the object's key sequence
+ * (see ShapeNode), filled by sorting on a miss: it changes what a document costs, never its output.
  *
  * What it reproduces, each from PostgreSQL's source (REL_17):
  * - the lexer, https://github.com/postgres/postgres/blob/REL_17_STABLE/src/common/jsonapi.c
@@ -64,12 +66,80 @@ let lastDecoded = '';
 let lastUtf8Length = 0;
 // Object members of all objects being parsed, as a stack shared by the nesting levels: an object
 // owns the entries from its base to `top` while it is parsed, and pops them when done. Saves
-// allocating three arrays per object. Each entry: decoded key, its UTF-8 length, and the member's
-// output text (`"key": value`).
+// allocating arrays per object. Each entry: decoded key, its UTF-8 length, the key's output text
+// (quoted, escaped) and the value's output text.
 const entryKeys: string[] = [];
 const entryLengths: number[] = [];
-const entryMembers: string[] = [];
+const entryKeyOuts: string[] = [];
+const entryValues: string[] = [];
 let top = 0;
+
+/**
+ * Shape cache. Objects of one column nearly always have the same keys in the same order, so the
+ * order jsonb gives their members is worked out once per key sequence instead of sorted per
+ * object. A tree: a node stands for the sequence of decoded keys on its path from a root, and
+ * an object ending at a node prints its members in the node's `order`. That order depends only
+ * on the decoded keys, so it is right for every object with this key sequence; the cache holds no
+ * value and no position, and an object that misses it is sorted as before (sortedUniqueOrder).
+ * Objects in the value of a key (directly or in arrays) start from that key's node's own root,
+ * `inner`, so a nested object's first key is predicted too; top-level objects, and those under
+ * uncached keys, start from shapeRoot.
+ */
+interface ShapeNode {
+  /** Source text of the key leading here, quotes included, as first seen (escapes and all). */
+  readonly raw: string;
+  /** The key's decoded text, UTF-8 length and jsonb output form (quoted, escape_json'ed). */
+  readonly decoded: string;
+  readonly utf8Length: number;
+  readonly out: string;
+  /** The first child: one startsWith per key while the objects keep to one key sequence. */
+  first: ShapeNode | null;
+  /** The other children, by decoded key. */
+  more: Map<string, ShapeNode> | null;
+  /**
+   * For an object ending here (set the first time one does): the members to print, as indices
+   * from the object's first member, in jsonb order with duplicates dropped, and for each the text
+   * before its value (`{"key": `, then `, "key": `).
+   */
+  order: number[] | null;
+  prefixes: string[] | null;
+  /** The root for objects in this key's value. */
+  inner: ShapeNode | null;
+}
+
+/**
+ * Bound on the cache, in units of one per node and one per member of a stored order, so that
+ * data with ever new shapes cannot grow it without end: when full it is dropped and starts over,
+ * which costs the next objects one sort each, not a wrong result.
+ */
+export const SHAPE_CACHE_UNITS = 16384;
+/** Keys longer than this (source text) are not cached: the objects holding them are sorted. */
+const SHAPE_MAX_KEY = 64;
+/**
+ * A node takes no more children than this. Objects keyed by data (ids, dates) give a node a new
+ * child per object; past the cap they leave the cache at once instead of filling it (which costs
+ * node building on every key and a restart of the cache again and again: 6× the uncached time).
+ */
+const SHAPE_MAX_CHILDREN = 64;
+let shapeRoot = newShapeNode('', '', 0, '');
+let shapeUnits = 0;
+/**
+ * The shape node an object at `pos` starts from, set before each parseValue (a variable, not a
+ * parameter, to keep the recursive frames small).
+ */
+let valueShape = shapeRoot;
+
+function newShapeNode(raw: string, decoded: string, utf8Length: number, out: string): ShapeNode {
+  return { raw, decoded, utf8Length, out, first: null, more: null, order: null, prefixes: null, inner: null };
+}
+
+/**
+ * A copy of a short string that holds no reference to the document it was cut from (V8 keeps a
+ * slice's parent alive), so the cache retains only its own text.
+ */
+function detached(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
+}
 
 /**
  * PostgreSQL's `text::jsonb::text` for `text`. Throws JsonCanonicalError when PostgreSQL would
@@ -82,6 +152,7 @@ export function canonicalJsonb(text: string): string {
   top = 0;
   try {
     skipWhitespace();
+    valueShape = shapeRoot;
     const out = parseValue();
     skipWhitespace();
     if (pos < src.length) fail('unexpected text after the value');
@@ -93,8 +164,9 @@ export function canonicalJsonb(text: string): string {
   } finally {
     src = '';
     lastDecoded = '';
+    valueShape = shapeRoot;
     // Don't keep a huge document's keys and members alive through the shared entry stack.
-    if (entryKeys.length > 1024) entryKeys.length = entryLengths.length = entryMembers.length = 0;
+    if (entryKeys.length > 1024) entryKeys.length = entryLengths.length = entryKeyOuts.length = entryValues.length = 0;
   }
 }
 
@@ -114,6 +186,7 @@ function skipWhitespace(): void {
   pos = i;
 }
 
+/** Parse the value at `pos`; an object there starts from the shape node valueShape. */
 function parseValue(): string {
   const c = src.charCodeAt(pos);
   switch (c) {
@@ -143,28 +216,26 @@ function parseLiteral(word: string): string {
   return word;
 }
 
-function enterNesting(): void {
-  if (++depth > MAX_JSON_DEPTH) fail('nesting too deep');
-}
-
 function parseArray(): string {
-  enterNesting();
+  if (++depth > MAX_JSON_DEPTH) fail('nesting too deep');
   pos++; // [
-  skipWhitespace();
+  // Whitespace is rare in stored JSON: test for it inline, call the loop only when there is some.
+  if (src.charCodeAt(pos) <= 0x20) skipWhitespace();
   if (src.charCodeAt(pos) === 0x5d /* ] */) {
     pos++;
     depth--;
     return '[]';
   }
-  let out = '[';
+  const shape = valueShape;
+  let out = '[' + parseValue();
   for (;;) {
-    out += parseValue();
-    skipWhitespace();
+    if (src.charCodeAt(pos) <= 0x20) skipWhitespace();
     const c = src.charCodeAt(pos);
     if (c === 0x2c /* , */) {
       pos++;
-      skipWhitespace();
-      out += ', ';
+      if (src.charCodeAt(pos) <= 0x20) skipWhitespace();
+      valueShape = shape;
+      out += ', ' + parseValue();
     } else if (c === 0x5d /* ] */) {
       pos++;
       depth--;
@@ -175,32 +246,33 @@ function parseArray(): string {
   }
 }
 
+// parseObject and parseArray recurse through parseValue once per nesting level: their frames are
+// kept small (few locals, the rest in helpers) so that MAX_JSON_DEPTH levels fit the stack.
 function parseObject(): string {
-  enterNesting();
+  if (++depth > MAX_JSON_DEPTH) fail('nesting too deep');
   pos++; // {
-  skipWhitespace();
+  if (src.charCodeAt(pos) <= 0x20) skipWhitespace();
   if (src.charCodeAt(pos) === 0x7d /* } */) {
     pos++;
     depth--;
     return '{}';
   }
   const base = top;
+  // The shape node of the keys so far; null once off the cache (the object is then sorted).
+  let node: ShapeNode | null = valueShape;
   for (;;) {
-    if (src.charCodeAt(pos) !== 0x22) fail('expected a string key');
-    const keyOut = parseString(true);
-    const slot = top++;
-    entryKeys[slot] = lastDecoded;
-    entryLengths[slot] = lastUtf8Length;
-    skipWhitespace();
+    node = parseKey(node);
+    if (src.charCodeAt(pos) <= 0x20) skipWhitespace();
     if (src.charCodeAt(pos) !== 0x3a /* : */) fail("expected ':'");
     pos++;
-    skipWhitespace();
-    entryMembers[slot] = keyOut + ': ' + parseValue();
-    skipWhitespace();
+    if (src.charCodeAt(pos) <= 0x20) skipWhitespace();
+    valueShape = node === null ? shapeRoot : (node.inner ?? innerRoot(node));
+    entryValues[top - 1] = parseValue();
+    if (src.charCodeAt(pos) <= 0x20) skipWhitespace();
     const c = src.charCodeAt(pos);
     if (c === 0x2c /* , */) {
       pos++;
-      skipWhitespace();
+      if (src.charCodeAt(pos) <= 0x20) skipWhitespace();
     } else if (c === 0x7d /* } */) {
       pos++;
       break;
@@ -209,9 +281,97 @@ function parseObject(): string {
     }
   }
   depth--;
-  const out = top - base === 1 ? '{' + entryMembers[base]! + '}' : '{' + sortedUniqueMembers(base, top) + '}';
+  const out = printObject(node, base);
   top = base;
   return out;
+}
+
+/**
+ * Parse an object key at `pos` into a new entry on the stack; returns the shape node after it
+ * (`node`'s child for this key), or null when off the cache.
+ */
+function parseKey(node: ShapeNode | null): ShapeNode | null {
+  const slot = top++;
+  if (node !== null) {
+    const next = node.first;
+    if (next !== null && src.startsWith(next.raw, pos)) {
+      // The same source text as a key seen before: valid, and decoding to the same key.
+      pos += next.raw.length;
+      entryKeys[slot] = next.decoded;
+      entryLengths[slot] = next.utf8Length;
+      entryKeyOuts[slot] = next.out;
+      return next;
+    }
+  }
+  if (src.charCodeAt(pos) !== 0x22) fail('expected a string key');
+  const keyStart = pos;
+  const keyOut = parseString(true);
+  entryKeys[slot] = lastDecoded;
+  entryLengths[slot] = lastUtf8Length;
+  entryKeyOuts[slot] = keyOut;
+  return node === null ? null : shapeChild(node, keyStart, keyOut);
+}
+
+/** The output of the object whose members are the entries from base to top. */
+function printObject(node: ShapeNode | null, base: number): string {
+  let out: string;
+  if (node !== null && (node.order !== null || storeOrder(node, base, top))) {
+    const order = node.order!;
+    const prefixes = node.prefixes!;
+    out = prefixes[0]! + entryValues[base + order[0]!]!;
+    for (let k = 1; k < order.length; k++) out += prefixes[k]! + entryValues[base + order[k]!]!;
+  } else {
+    const order = sortedUniqueOrder(base, top);
+    out = '{' + entryKeyOuts[base + order[0]!]! + ': ' + entryValues[base + order[0]!]!;
+    for (let k = 1; k < order.length; k++) {
+      const idx = base + order[k]!;
+      out += ', ' + entryKeyOuts[idx]! + ': ' + entryValues[idx]!;
+    }
+  }
+  return out + '}';
+}
+
+/**
+ * The child of `node` for the key just parsed (source text from keyStart to pos, output keyOut,
+ * decoded in lastDecoded), made if it is new and the cache has room; null when not cached.
+ */
+function shapeChild(node: ShapeNode, keyStart: number, keyOut: string): ShapeNode | null {
+  const key = lastDecoded;
+  const first = node.first;
+  if (first !== null && first.decoded === key) return first;
+  const known = node.more?.get(key);
+  if (known !== undefined) return known;
+  if (pos - keyStart > SHAPE_MAX_KEY || (node.more !== null && node.more.size >= SHAPE_MAX_CHILDREN - 1)) return null;
+  if (shapeUnits >= SHAPE_CACHE_UNITS) {
+    // Start over. Objects still being parsed keep their nodes of the old tree, which stay right.
+    shapeRoot = newShapeNode('', '', 0, '');
+    shapeUnits = 0;
+    return null;
+  }
+  shapeUnits++;
+  const raw = detached(src.slice(keyStart, pos));
+  const decoded = detached(key);
+  const child = newShapeNode(raw, decoded, lastUtf8Length, keyOut === raw ? raw : detached(keyOut));
+  if (first === null) node.first = child;
+  else (node.more ??= new Map()).set(decoded, child);
+  return child;
+}
+
+/** The root for objects in the value of node's key (shapeRoot when the cache is full). */
+function innerRoot(node: ShapeNode): ShapeNode {
+  if (shapeUnits >= SHAPE_CACHE_UNITS) return shapeRoot;
+  shapeUnits++;
+  return (node.inner = newShapeNode('', '', 0, ''));
+}
+
+/** Store in `node` the print order of the object whose members are the entries base..end. */
+function storeOrder(node: ShapeNode, base: number, end: number): boolean {
+  if (shapeUnits + (end - base) > SHAPE_CACHE_UNITS) return false;
+  const order = sortedUniqueOrder(base, end);
+  shapeUnits += order.length;
+  node.prefixes = order.map((i, k) => detached((k === 0 ? '{' : ', ') + entryKeyOuts[base + i]! + ': '));
+  node.order = order;
+  return true;
 }
 
 function compareEntries(a: number, b: number): number {
@@ -219,11 +379,11 @@ function compareEntries(a: number, b: number): number {
 }
 
 /**
- * jsonb object order of the entries base..end: by UTF-8 byte length, then bytewise; of duplicate
- * keys the last one wins (lengthCompareJsonbPair breaks ties by input order so that
- * uniqueifyJsonbObject keeps the last).
+ * jsonb object order of the entries base..end, as indices from base: by UTF-8 byte length, then
+ * bytewise; of duplicate keys the last one wins (lengthCompareJsonbPair breaks ties by input order
+ * so that uniqueifyJsonbObject keeps the last).
  */
-function sortedUniqueMembers(base: number, end: number): string {
+function sortedUniqueOrder(base: number, end: number): number[] {
   const n = end - base;
   let order: number[];
   if (n <= 16) {
@@ -240,15 +400,15 @@ function sortedUniqueMembers(base: number, end: number): string {
     for (let i = 0; i < n; i++) order[i] = base + i;
     order.sort(compareEntries); // stable (TimSort)
   }
-  let out = '';
+  const kept: number[] = [];
   for (let i = 0; i < n; i++) {
     const idx = order[i]!;
     const next = order[i + 1];
     // Of a run of equal keys (adjacent, in input order, after the stable sort) the last counts.
     if (next !== undefined && entryLengths[next] === entryLengths[idx] && entryKeys[next] === entryKeys[idx]) continue;
-    out += out.length === 0 ? entryMembers[idx]! : ', ' + entryMembers[idx]!;
+    kept.push(idx - base);
   }
-  return out;
+  return kept;
 }
 
 /**
@@ -476,39 +636,32 @@ function parseNumber(): string {
   const s = src;
   const start = pos;
   let i = start;
-  const negative = s.charCodeAt(i) === 0x2d;
-  if (negative) i++;
-  const intStart = i;
   let c = s.charCodeAt(i);
-  if (c === 0x30) i++;
+  const negative = c === 0x2d;
+  if (negative) c = s.charCodeAt(++i);
+  const intStart = i;
+  if (c === 0x30) c = s.charCodeAt(++i);
   else if (c >= 0x31 && c <= 0x39) {
-    do i++;
-    while (isDigit(s.charCodeAt(i)));
+    do c = s.charCodeAt(++i);
+    while (c >= 0x30 && c <= 0x39);
   } else fail('invalid number', i);
   const intEnd = i;
-  let fracEnd = i;
-  let allZero = intEnd - intStart === 1 && s.charCodeAt(intStart) === 0x30;
-  c = s.charCodeAt(i);
   if (c === 0x2e /* . */) {
-    i++;
-    if (!isDigit(s.charCodeAt(i))) fail('invalid number', i);
-    do {
-      if (s.charCodeAt(i) !== 0x30) allZero = false;
-      i++;
-    } while (isDigit(s.charCodeAt(i)));
-    fracEnd = i;
-    c = s.charCodeAt(i);
+    c = s.charCodeAt(++i);
+    if (!(c >= 0x30 && c <= 0x39)) fail('invalid number', i);
+    do c = s.charCodeAt(++i);
+    while (c >= 0x30 && c <= 0x39);
   }
+  const fracEnd = i;
   const fracDigits = fracEnd === intEnd ? 0 : fracEnd - intEnd - 1;
   if (c !== 0x65 && c !== 0x45 /* e E */) {
     pos = i;
     if (fracDigits > MAX_DSCALE || intEnd - intStart > MAX_INTEGER_DIGITS) fail('value overflows numeric format', start);
     // make_result: a zero is always positive, so `-0.00` prints `0.00`.
-    return negative && allZero ? s.slice(intStart, i) : s.slice(start, i);
+    return negative && isZeroNumber(intStart, i) ? s.slice(intStart, i) : s.slice(start, i);
   }
-  i++;
+  c = s.charCodeAt(++i);
   let expNegative = false;
-  c = s.charCodeAt(i);
   if (c === 0x2b /* + */) i++;
   else if (c === 0x2d /* - */) {
     expNegative = true;
@@ -526,7 +679,17 @@ function parseNumber(): string {
   if (expOverflow) fail('value overflows numeric format', start);
   if (expNegative) exponent = -exponent;
   const digits = fracDigits > 0 ? s.slice(intStart, intEnd) + s.slice(intEnd + 1, fracEnd) : s.slice(intStart, intEnd);
-  return numericOut(negative && !allZero, digits, intEnd - intStart, fracDigits, exponent, start);
+  // numericOut prints a zero without its sign.
+  return numericOut(negative, digits, intEnd - intStart, fracDigits, exponent, start);
+}
+
+/** Whether the number text from..end (digits and a point, no sign, no exponent) is a zero. */
+function isZeroNumber(from: number, end: number): boolean {
+  for (let i = from; i < end; i++) {
+    const c = src.charCodeAt(i);
+    if (c !== 0x30 && c !== 0x2e) return false;
+  }
+  return true;
 }
 
 /**

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJsonb, JsonCanonicalError, MAX_JSON_DEPTH } from '../../../src/encode/canonical-json.js';
+import { canonicalJsonb, JsonCanonicalError, MAX_JSON_DEPTH, SHAPE_CACHE_UNITS } from '../../../src/encode/canonical-json.js';
+import { canonicalJsonb as referenceJsonb, JsonCanonicalError as RefJsonError } from '../../support/canonical-json-reference.js';
 
 // Every expectation below is what PostgreSQL 17 prints for `input::jsonb::text`; the integration
 // test test/integration/canonical.test.ts checks the same kind of inputs against the real server.
@@ -242,5 +244,122 @@ describe('canonicalJsonb: invalid input throws JsonCanonicalError', () => {
   it('recovers after an error (no state leaks into the next call)', () => {
     expect(() => canonicalJsonb('{"a":{"b":{"c":[1,2,')).toThrow(JsonCanonicalError);
     expect(canonicalJsonb('{"z":1,"y":{"x":2}}')).toBe('{"y": {"x": 2}, "z": 1}');
+  });
+});
+
+// The shape cache (key sequence → member order) must never change a result: these compare the
+// module with the uncached algorithm it replaced (test/support/canonical-json-reference.ts), over
+// sequences of documents whose objects share, permute, repeat and nearly repeat key sets.
+describe('canonicalJsonb: the shape cache gives the uncached results', () => {
+  /** Result or error (reason and offset) of a canonicaliser, for comparison. */
+  function outcome(f: (text: string) => string, text: string): string {
+    try {
+      return f(text);
+    } catch (e) {
+      if (!(e instanceof JsonCanonicalError || e instanceof RefJsonError)) throw e;
+      return `error ${e.reason} at ${e.position}`;
+    }
+  }
+  function expectSame(docs: readonly string[]): void {
+    for (const d of docs) expect(outcome(canonicalJsonb, d), d).toBe(outcome(referenceJsonb, d));
+  }
+
+  // Keys that sort by byte length vs UTF-16 length, prefixes of each other, equal once decoded,
+  // needing escapes, beyond the cache's key length, empty.
+  const KEYS = ['a', 'b', 'A', 'aa', 'ab', 'ba', 'abc', '', ' ', 'é', 'e\u0301', 'zz', '€', '😀', '𐀀', '\uE000', '\uFFFF', '\uFF01a',
+    'a"b', 'a\\b', 'x/y', 'tab\tkey', 'source', 'session', 'device', 'geo', 'k'.repeat(63), 'k'.repeat(64), 'k'.repeat(65), 'k'.repeat(200)];
+
+  /** Source text of a key: plain, \u-escaping its first character, or \u-escaping all of it. */
+  function keySource(key: string, style: number): string {
+    const esc = (ch: string): string => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0');
+    if (style === 1 && key.length > 0) return '"' + esc(key[0]!) + JSON.stringify(key.slice(1)).slice(1);
+    if (style === 2) return '"' + [...key].map((ch) => [...ch].map((u) => (u.length === 1 ? esc(u) : esc(u[0]!) + esc(u[1]!))).join('')).join('') + '"';
+    return JSON.stringify(key);
+  }
+
+  const ws = fc.constantFrom('', '', '', ' ', '\n  ', '\t');
+  const scalar = fc.oneof(
+    fc.constantFrom('1', '-0', '2.50', '1e3', 'true', 'null', '"s"', '"\\u00e9"', '[]', '{}'),
+    fc.integer().map(String),
+  );
+  const { value } = fc.letrec<{ value: string; object: string }>((tie) => ({
+    value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalar, tie('object'), fc.array(tie('value'), { maxLength: 3 }).map((a) => `[${a.join(',')}]`)),
+    object: fc
+      .array(fc.tuple(fc.constantFrom(...KEYS), fc.nat(7), tie('value'), ws), { maxLength: 8 })
+      .map((members) => '{' + members.map(([k, style, v, w]) => `${w}${keySource(k, style < 5 ? 0 : style - 5)}${w}:${v}`).join(',') + '}'),
+  }));
+
+  it('for number texts, valid or not (property)', () => {
+    const digits = fc.string({ unit: fc.constantFrom('0', '0', '1', '9'), maxLength: 4 });
+    const number = fc
+      .tuple(fc.constantFrom('', '-', '+', '--'), digits, fc.option(digits), fc.option(fc.tuple(fc.constantFrom('e', 'E', 'x'), fc.constantFrom('', '+', '-'), digits)))
+      .map(([sign, int, frac, exp]) => sign + int + (frac === null ? '' : '.' + frac) + (exp === null ? '' : exp.join('')));
+    fc.assert(fc.property(fc.array(number, { minLength: 1, maxLength: 5 }), (nums) => expectSame([...nums, `[${nums.join(',')}]`, `{"n":${nums.join(',"m":')}}`])), { numRuns: 500 });
+  });
+
+  it('prints a benchmark-shaped document right the first time, when cached, reordered and with a duplicate', () => {
+    const doc =
+      '{"source":"ios","session":"865571a8","device":{"os":"linux","ver":"3.5.1","screen":[1920,1080]},"geo":{"country":"DE","city":"Berlin","lat":54.437,"lon":49.334},"tags":["mobile","newsletter"],"amount":950.58,"items":[{"sku":73415,"qty":4}],"consent":true}';
+    // Keys by UTF-8 length, then bytewise: geo, tags, items, amount < device < source, consent < session.
+    const expected =
+      '{"geo": {"lat": 54.437, "lon": 49.334, "city": "Berlin", "country": "DE"}, "tags": ["mobile", "newsletter"], "items": [{"qty": 4, "sku": 73415}], "amount": 950.58, "device": {"os": "linux", "ver": "3.5.1", "screen": [1920, 1080]}, "source": "ios", "consent": true, "session": "865571a8"}';
+    for (let i = 0; i < 3; i++) expect(canonicalJsonb(doc)).toBe(expected);
+    const members = JSON.parse(doc) as Record<string, unknown>;
+    const reversed = '{' + Object.keys(members).reverse().map((k) => `${JSON.stringify(k)}:${JSON.stringify(members[k])}`).join(',') + '}';
+    expect(canonicalJsonb(reversed)).toBe(expected);
+    expect(canonicalJsonb(doc.replace('"consent":true}', '"consent":true,"source":"web"}'))).toBe(expected.replace('"source": "ios"', '"source": "web"'));
+    expect(canonicalJsonb(doc)).toBe(expected);
+  });
+
+  it('for random documents over a small key pool (property)', () => {
+    fc.assert(fc.property(fc.array(value, { minLength: 1, maxLength: 20 }), (docs) => expectSame(docs)), { numRuns: 300 });
+  });
+
+  it('for one shape learned, then its keys permuted, repeated, dropped and damaged (property)', () => {
+    const base = ['source', 'session', 'device', 'geo', 'tags', 'amount', 'items', 'consent'];
+    const doc = (keys: readonly string[]): string => '{' + keys.map((k, i) => `"${k}":${i % 2 ? `{"${keys[0]}":${i}}` : i}`).join(',') + '}';
+    const shape = fc.oneof(
+      fc.shuffledSubarray(base, { minLength: 1 }),
+      fc.array(fc.constantFrom(...base, 'sourc', 'sources', 'Source', 'séssion'), { minLength: 1, maxLength: 12 }),
+    );
+    fc.assert(
+      fc.property(fc.array(shape, { minLength: 1, maxLength: 10 }), fc.nat(), (shapes, cut) => {
+        const docs = [doc(base), doc(base), ...shapes.map(doc)];
+        // A document cut short or with a wrong character after a cached key prefix.
+        const last = docs[docs.length - 1]!;
+        docs.push(last.slice(0, cut % last.length), last.slice(0, cut % last.length) + '#' + last.slice(cut % last.length));
+        docs.push(doc(base));
+        expectSame(docs);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('for keys cached with one spelling and met with another', () => {
+    expectSame(['{"a":1,"b":2}', '{"\\u0061":1,"b":2}', '{"a":1,"\\u0062":2,"a":3}', '{"\\u0061":1,"a":2}', '{"a":1,"a":2}']);
+    expectSame(['{"b":1,"a":2}', '{"b":1,"ab":2}', '{"bb":1,"a":2}', '{"b":1,"a":2,"":3}', '{"b":1}', '{"b":1,"a":2}']);
+    expectSame(['{"😀":1,"\\uff01a":2}', '{"\\ud83d\\ude00":1,"\\uff01a":2}', '{"😀":1,"\\uFF01a":2,"😀":3}']);
+    expectSame(['{"a\\"b":1,"c":2}', '{"a\\"b":1,"c":2}', '{"a\\u0022b":1,"c":2}', '{"a\\nb":1,"a\\u000ab":2}']);
+    expectSame(['{"a":1,"b":2}', '{"a":1,"b" 2}', '{"a":1,"b":2,}', '{"a"', '{"a":1,"\\u0000":2}', '{"a":1,"b":2}']);
+  });
+
+  it('when the cache fills up and starts over, and for documents deeper or wider than it holds', () => {
+    const steady = ['{"z":1,"y":{"x":2,"w":3},"a":[{"b":1,"a":2}]}', '{"theme":"dark","lang":"en","notifications":{"email":false,"push":true}}'];
+    const docs: string[] = [...steady];
+    // Objects keyed by ids: every one a new shape, past the cap on a node's children.
+    for (let i = 0; i < 2000; i++) {
+      docs.push(`{"id${i}":${i},"k":{"id${i >> 1}":1,"a":2}}`);
+      if (i % 97 === 0) docs.push(...steady);
+    }
+    // Shapes that stay under that cap (40 children a node) but fill the cache several times over.
+    for (let i = 0; i < SHAPE_CACHE_UNITS; i++) {
+      docs.push(`{"b${(i / 40) % 40 | 0}":1,"a${i % 40}":{"c${(i / 1600) % 40 | 0}":2,"a":3},"b${i % 40}":4}`);
+      if (i % 997 === 0) docs.push(...steady);
+    }
+    docs.push(...steady);
+    // One object with more members than the cache holds, and one beyond it by a duplicate.
+    const wide = Array.from({ length: SHAPE_CACHE_UNITS + 10 }, (_, i) => `"w${(i * 7919) % (SHAPE_CACHE_UNITS + 10)}":${i}`);
+    docs.push('{' + wide.join(',') + '}', '{' + wide.join(',') + ',"w0":"last"}', ...steady);
+    for (const d of docs) expect(canonicalJsonb(d)).toBe(referenceJsonb(d));
   });
 });
