@@ -31,9 +31,10 @@ function check(cast: Extract<ColumnCast, { kind: 'datetime' }>, values: fc.Arbit
       converted++;
       expect(momentCanonical(convert.lastMoment)).toBe(fromText(out));
     }),
-    { numRuns: 400 },
+    { numRuns: 1000 },
   );
-  expect(converted).toBeGreaterThan(50);
+  // Enough values convert (the rest fail as they should: 31 February, zone gaps, offsets a format refuses).
+  expect(converted).toBeGreaterThan(60);
 }
 
 describe('momentCanonical(lastMoment) = canonicalizer(cast)(text written)', () => {
