@@ -7,8 +7,7 @@ import { Option, type Command } from 'commander';
 import { ExitCode, UsageError, type ExitCodeValue } from '../errors.js';
 import type { TargetSettings } from '../load/target.js';
 import type { FileConfig } from '../config/load-config.js';
-import { describeInexact, forgetCapture, runFallback, type FallbackOutcome } from '../run/fallback-run.js';
-import { commandReportStem, writeReportFiles } from '../run/write-report.js';
+import type { FallbackOutcome } from '../run/fallback-run.js';
 import type { Output } from './output.js';
 
 interface Flags {
@@ -63,6 +62,7 @@ ${deps.help}`),
       const { target } = await deps.targetOrEmbedded(flags.target, config, out);
       const schema = flags['schema' as keyof Flags] as string;
       if (flags.forget) {
+        const { forgetCapture } = await import('../run/fallback-run.js');
         const r = await forgetCapture(target, schema, flags.run ?? null, (s) => out.verbose(s));
         out.result(`Capture of run ${r.runId} removed: ${r.triggers} triggers dropped, ${r.changes} recorded changes deleted. Fallback to SQLite is no longer possible for this run; rollback needs --force.`);
         if (out.options.json) out.json({ exitCode: ExitCode.ok, runId: r.runId, triggers: r.triggers, changes: r.changes });
@@ -72,12 +72,13 @@ ${deps.help}`),
       if (!source) throw new UsageError('fallback needs the SQLite file to write back into: sqlite2pg fallback <app.db>.', { hint: 'Pass the database file that was migrated.' });
       const lockTimeoutMs = Number(flags.lockTimeout);
       if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 1) throw new UsageError(`--lock-timeout must be a whole number of milliseconds ≥ 1, not "${flags.lockTimeout}".`);
+      const { runFallback } = await import('../run/fallback-run.js');
       const r = await runFallback({ sourcePath: source, target, schema, runId: flags.run ?? null, dryRun: Boolean(flags.dryRun), inexact: flags.inexact, lockTimeoutMs, busyMs: 2000, log: (s) => out.verbose(s) });
       const reportPath = await writeFallbackReport(flags.reports, r).catch((e: Error) => {
         out.warn(`the fallback report could not be written (${e.message}); the summary below is complete`);
         return null;
       });
-      out.result(renderFallback(r, reportPath));
+      out.result(await renderFallback(r, reportPath));
       const code = r.dryRun && r.inexactCount > 0 ? ExitCode.fallbackLossy : ExitCode.ok;
       if (out.options.json) out.json({ exitCode: code, report: reportPath, ...r });
       deps.setExit(code);
@@ -85,7 +86,8 @@ ${deps.help}`),
 }
 
 /** The per-table summary, as printed and as in the report. */
-export function renderFallback(r: FallbackOutcome, reportPath: string | null): string {
+export async function renderFallback(r: FallbackOutcome, reportPath: string | null): Promise<string> {
+  const { describeInexact } = await import('../run/fallback-run.js');
   const lines: string[] = [];
   lines.push(r.dryRun ? `DRY RUN: fallback of run ${r.runId} into ${r.sourcePath} (nothing was written)` : `Fallback of run ${r.runId}: the changes are in ${r.sourcePath}, proven, and the migrated tables were moved to ${r.aside}.`);
   lines.push('', 'table | mode | changed keys | inserted | updated | deleted | unchanged | proven | ms');
@@ -106,6 +108,7 @@ export function renderFallback(r: FallbackOutcome, reportPath: string | null): s
 
 /** The fallback's report, `<YYYYMMDD-HHMMSS-mmm>-<db>-fallback[-dry-run].json`, written as every report is (never over another). */
 export async function writeFallbackReport(dir: string, r: FallbackOutcome): Promise<string> {
+  const { commandReportStem, writeReportFiles } = await import('../run/write-report.js');
   const [path] = await writeReportFiles(dir, commandReportStem(new Date(r.startedAt), r.sourcePath, 'fallback', r.dryRun), [{ ext: '.json', text: `${JSON.stringify(r, null, 2)}\n` }]);
   return path!;
 }

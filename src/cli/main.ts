@@ -4,27 +4,30 @@
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, MigrateError, UsageError, type ExitCodeValue } from '../errors.js';
-import { DEFAULT_EMBEDDED_DIR, readEmbeddedState, isEmbeddedRunning, startEmbedded, stopEmbedded } from '../embedded/embedded-server.js';
 import { reservedSchemaProblem } from '../plan/check-names.js';
-import { requireMappingsDir } from '../mappings/load-mappings.js';
-import { resolveTarget, targetError, targetFromUrl, type TargetSettings } from '../load/target.js';
-import { migrate, type MigrateOptions, type RunOutcome } from '../run/migrate.js';
+import type { TargetSettings } from '../load/target.js';
+import type { MigrateOptions, RunOutcome } from '../run/migrate.js';
 import { renderJson } from '../report/render-json.js';
 import { TOOL_VERSION } from '../version.js';
 import { CONFIG_FILE, CONFIG_SCHEMA_FILE, loadConfig, type FileConfig } from '../config/load-config.js';
-import { Output } from './output.js';
+import type { Output } from './output.js';
 import { commandName, invocationOf } from './invocation.js';
 import { personalizeHint, shellQuote } from '../report/hints.js';
 import type { Invocation } from '../model/run-result.js';
-import { LiveProgress } from './live-progress.js';
 import { renderSummary, progressEvents, renderPlanSummary } from './progress.js';
-import { runPlan } from '../run/plan-run.js';
-import { verifyTarget } from '../run/verify-run.js';
-import { runRollback, runStatus } from './admin-commands.js';
 import { VALIDATE_EXIT_CODES_HELP, validateAction, validateOptions } from './validate-command.js';
-import { runPrune } from './prune-command.js';
 import { addFallbackCommand } from './fallback-command.js';
 import { registerOnlineCommands } from './online-commands.js';
+
+// What a command runs is imported when it runs (`await import` in its action): `--version`,
+// `--help` and a usage error then load commander and the help texts only, and a command loads
+// its own stages, not every other command's (pg, better-sqlite3, ajv, listr2, the embedded server).
+
+/** Output (chalk, and the target's redaction in load/target.js, which loads pg). */
+async function newOutput(options: ConstructorParameters<typeof Output>[0]): Promise<Output> {
+  const { Output } = await import('./output.js');
+  return new Output(options);
+}
 
 const EXIT_CODE_TEXT: Record<number, string> = {
   0: 'success',
@@ -116,13 +119,13 @@ function schemaSetting<T extends string | undefined>(cmd: Command, fromConfig: s
 /** The mappings directory; one named on the command line or in the config file must exist (exit 3). */
 async function mappingsSetting(cmd: Command, fromConfig: string | undefined): Promise<string> {
   const dir = setting<string>(cmd, 'mappings', fromConfig);
-  if (cmd.getOptionValueSource('mappings') === 'cli' || fromConfig !== undefined) await requireMappingsDir(dir);
+  if (cmd.getOptionValueSource('mappings') === 'cli' || fromConfig !== undefined) await (await import('../mappings/load-mappings.js')).requireMappingsDir(dir);
   return dir;
 }
 
 /** Output for a command, the config file (if any), and its warnings said once. */
 async function setUp(flags: CommonFlags, state: CliState, needsTarget = true): Promise<{ out: Output; config: FileConfig | null }> {
-  const out = new Output({ quiet: Boolean(flags.quiet), json: Boolean(flags.json), verbose: Boolean(flags.verbose) });
+  const out = await newOutput({ quiet: Boolean(flags.quiet), json: Boolean(flags.json), verbose: Boolean(flags.verbose) });
   state.out = out;
   const config = await loadConfig(flags.config, process.cwd(), process.env, { needsTarget });
   if (config) {
@@ -137,12 +140,14 @@ async function setUp(flags: CommonFlags, state: CliState, needsTarget = true): P
  * none is configured.
  */
 export async function targetOrEmbedded(flag: string | undefined, config: FileConfig | null, out: Output, existing: { command: string; args?: string } | null = null): Promise<{ target: TargetSettings; embedded: boolean }> {
+  const { resolveTarget, targetFromUrl } = await import('../load/target.js');
   const t = flag ? targetFromUrl(flag, 'flag') : config?.target ? targetFromUrl(config.target, 'flag') : resolveTarget(undefined, process.env);
   if (t) {
     out.addSecrets(t.secrets);
     out.verbose(`target: ${t.display} (from ${flag ? '--target' : config?.target ? config.file : t.source})`);
     return { target: t, embedded: false };
   }
+  const { DEFAULT_EMBEDDED_DIR, readEmbeddedState, startEmbedded } = await import('../embedded/embedded-server.js');
   if (existing && !(await readEmbeddedState(DEFAULT_EMBEDDED_DIR))) {
     // Commands that read what a migration left must not start a new, empty server and find nothing there.
     throw new UsageError(`No target given, and there is no embedded PostgreSQL in this folder (${resolve(DEFAULT_EMBEDDED_DIR)}): ${existing.command} needs the database a migration went into.`, {
@@ -245,7 +250,7 @@ ${exitCodesHelp([0, 1, 2, 3, 4, 5, 6, 8, 9, 11])}`),
     process.on('SIGTERM', onSignal);
     // The live task list needs a terminal; --verbose streams SQL, which reads better as plain lines.
     // (A terminal too narrow to draw on, e.g. a pty of 0 columns, also gets the plain lines.)
-    const live = out.tty && (process.stderr.columns ?? 0) >= 40 && !flags.quiet && !flags.verbose ? new LiveProgress(out) : null;
+    const live = out.tty && (process.stderr.columns ?? 0) >= 40 && !flags.quiet && !flags.verbose ? new (await import('./live-progress.js')).LiveProgress(out) : null;
     const snap = config?.snapshot;
     const opts: MigrateOptions = {
       sourcePath: source,
@@ -278,7 +283,7 @@ ${exitCodesHelp([0, 1, 2, 3, 4, 5, 6, 8, 9, 11])}`),
     live?.start();
     let r: RunOutcome;
     try {
-      r = await migrate(opts);
+      r = await (await import('../run/migrate.js')).migrate(opts);
     } catch (e) {
       await live?.finish(e);
       throw e;
@@ -324,6 +329,7 @@ ${exitCodesHelp([0, 1, 2, 3, 4])}`),
   ).action(async (source: string, flags: CommonFlags & { sample?: number; check?: boolean; force?: boolean }, cmd: Command) => {
     const { out, config } = await setUp(flags, state, false);
     const mappings = setting<string>(cmd, 'mappings', config?.mappings);
+    const { runPlan } = await import('../run/plan-run.js');
     const r = await runPlan({ sourcePath: source, mappingsDir: mappings, sample: flags.sample ?? null, check: Boolean(flags.check), force: Boolean(flags.force), schema: setting(cmd, 'schema', config?.schema), fold: setting(cmd, 'fold', config?.fold), onTable: (t, n) => out.verbose(`profiling ${t} (${n === 1 ? '1 row' : `${n} rows`})`) });
     renderPlanSummary(out, r, mappings, Boolean(flags.check), source);
     const exit = flags.check && r.files.wouldChange.length ? ExitCode.config : ExitCode.ok;
@@ -369,6 +375,7 @@ ${exitCodesHelp([0, 1, 2, 3, 4, 5, 6])}`),
     const { out, config } = await setUp(flags, state);
     const { target, embedded } = await targetOrEmbedded(flags['target'] as string | undefined, config, out, { command: 'verify', args: shellQuote(source) });
     const invocation = remember(state, out, source, { target, embedded, flags, schema: setting(cmd, 'schema', config?.schema) });
+    const { verifyTarget } = await import('../run/verify-run.js');
     const r = await verifyTarget({
       invocation,
       sourcePath: source,
@@ -402,7 +409,7 @@ ${exitCodesHelp([0, 1, 2, 5])}`),
     const { out, config } = await setUp(flags, state);
     const { target, embedded } = await targetOrEmbedded(flags.target, config, out, { command: 'status' });
     const invocation = remember(state, out, null, { target, embedded, flags, schema: 'public' });
-    state.exit = await runStatus(out, target, schemaSetting<string | undefined>(cmd, config?.schema), invocation);
+    state.exit = await (await import('./admin-commands.js')).runStatus(out, target, schemaSetting<string | undefined>(cmd, config?.schema), invocation);
   });
 
   addCommon(
@@ -425,7 +432,7 @@ ${exitCodesHelp([0, 1, 2, 5, 7])}`),
     const { target, embedded } = await targetOrEmbedded(flags.target, config, out, { command: 'rollback' });
     const schema = schemaSetting<string>(cmd, config?.schema);
     const invocation = remember(state, out, null, { target, embedded, flags, schema });
-    state.exit = await runRollback(out, target, { schema, runId: flags.run ?? null, force: Boolean(flags.force), reportsDir: setting<string>(cmd, 'reports', config?.reports), invocation });
+    state.exit = await (await import('./admin-commands.js')).runRollback(out, target, { schema, runId: flags.run ?? null, force: Boolean(flags.force), reportsDir: setting<string>(cmd, 'reports', config?.reports), invocation });
   });
 
   addCommon(
@@ -447,7 +454,7 @@ ${exitCodesHelp([0, 1, 2, 5])}`),
   ).action(async (flags: CommonFlags & { target?: string; dryRun?: boolean; olderThan?: number; all?: boolean }) => {
     const { out, config } = await setUp(flags, state);
     const { target } = await targetOrEmbedded(flags.target, config, out, { command: 'prune' });
-    state.exit = await runPrune(out, target, { dryRun: Boolean(flags.dryRun), olderThanDays: flags.olderThan ?? null, all: Boolean(flags.all) });
+    state.exit = await (await import('./prune-command.js')).runPrune(out, target, { dryRun: Boolean(flags.dryRun), olderThanDays: flags.olderThan ?? null, all: Boolean(flags.all) });
   });
 
   addFallbackCommand(program, { addCommon, setUp: (f) => setUp(f, state), targetOrEmbedded, setExit: (c) => (state.exit = c), help: `${CONFIG_HELP}\n${exitCodesHelp([0, 1, 2, 4, 5, 7, 10])}` });
@@ -480,19 +487,23 @@ ${exitCodesHelp([0, 1, 2])}`);
     process.stdout.write(flags.json ? `${JSON.stringify({ exitCode: 0, ...value }, null, 2)}\n` : `${text}\n`);
   };
   jsonFlag(embedded.command('start').description('start it in the background (initialising it on first use)')).action(async (flags: { json?: boolean }) => {
+    const { DEFAULT_EMBEDDED_DIR, startEmbedded } = await import('../embedded/embedded-server.js');
     const { server, startedNow } = await startEmbedded(DEFAULT_EMBEDDED_DIR);
     say(flags, `${startedNow ? 'Started' : 'Already running'}: embedded PostgreSQL on 127.0.0.1:${server.port} (data in ${server.dataDir}).\nConnection URL: ${commandName()} embedded url`, { running: true, startedNow, port: server.port, dataDir: server.dataDir });
   });
   jsonFlag(embedded.command('stop').description('stop it')).action(async (flags: { json?: boolean }) => {
+    const { DEFAULT_EMBEDDED_DIR, stopEmbedded } = await import('../embedded/embedded-server.js');
     const stopped = await stopEmbedded(DEFAULT_EMBEDDED_DIR);
     say(flags, stopped ? 'Stopped the embedded PostgreSQL.' : 'The embedded PostgreSQL was not running.', { stopped });
   });
   jsonFlag(embedded.command('url').description('print its connection URL (includes the password: it is a local throwaway server)')).action(async (flags: { json?: boolean }) => {
+    const { DEFAULT_EMBEDDED_DIR, readEmbeddedState } = await import('../embedded/embedded-server.js');
     const s = await readEmbeddedState(DEFAULT_EMBEDDED_DIR);
     if (!s) throw new UsageError('There is no embedded PostgreSQL here yet.', { hint: `Run: ${commandName()} embedded start` });
     say(flags, s.url, { url: s.url });
   });
   jsonFlag(embedded.command('status').description('say whether it is running')).action(async (flags: { json?: boolean }) => {
+    const { DEFAULT_EMBEDDED_DIR, isEmbeddedRunning, readEmbeddedState } = await import('../embedded/embedded-server.js');
     const s = await readEmbeddedState(DEFAULT_EMBEDDED_DIR);
     const running = s ? await isEmbeddedRunning(s) : false;
     say(flags, s ? `${running ? 'running' : 'stopped'}: 127.0.0.1:${s.port}, data in ${s.dataDir}` : `not initialised (${commandName()} embedded start)`, {
@@ -527,11 +538,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     return state.exit;
   } catch (caught) {
     // A target condition (read-only, privilege, disk full) is exit 5 wherever it surfaces, never a bug.
-    const e = caught instanceof MigrateError ? caught : targetError(caught) ?? caught;
+    // (commander's own errors are never target conditions: their codes are commander.*, so
+    // load/target.js, and pg with it, is not loaded for --help, --version or a usage error.)
+    const e = caught instanceof MigrateError || caught instanceof CommanderError ? caught : (await import('../load/target.js')).targetError(caught) ?? caught;
     // The command's Output knows the target's secrets; before one exists there are none to know.
-    const out = state.out ?? new Output({ quiet: false, json, verbose: false });
-    const fail = (exitCode: ExitCodeValue, error: { code: string; message: string; hint: string | null; problems: readonly string[] }): number => {
-      if (json) out.json({ exitCode, error });
+    // (Made only when something is printed: --help and --version print nothing more.)
+    const output = async (): Promise<Output> => state.out ?? (await newOutput({ quiet: false, json, verbose: false }));
+    const fail = async (exitCode: ExitCodeValue, error: { code: string; message: string; hint: string | null; problems: readonly string[] }): Promise<number> => {
+      if (json) (await output()).json({ exitCode, error });
       return exitCode;
     };
     if (e instanceof CommanderError) {
@@ -539,6 +553,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.ok;
       return fail(ExitCode.usage, { code: 'E_USAGE', message: e.message.replace(/^error: /, ''), hint: 'run with --help for usage', problems: [] });
     }
+    const out = await output();
     if (e instanceof MigrateError) {
       out.error(out.color.red(`error: ${e.message}`));
       for (const p of e.problems) out.error(`  - ${p}`);

@@ -4,8 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { ExitCode } from '../errors.js';
-import { abortSync, sync, type SyncOptions } from '../run/sync-run.js';
-import { onlineCutover } from '../run/online-cutover.js';
+import type { SyncOptions } from '../run/sync-run.js';
 import { renderJson } from '../report/render-json.js';
 import { progressEvents, renderSummary } from './progress.js';
 import type { Output } from './output.js';
@@ -64,6 +63,7 @@ ${h.exitCodesHelp}${ONLINE_EXIT}`),
     const { out, config } = await h.setUp(flags);
     const { target } = await h.target(flags['target'] as string | undefined, config, out);
     const schema = h.schemaSetting(cmd, config?.schema);
+    const { abortSync, sync } = await import('../run/sync-run.js');
     if (flags['abort']) {
       const r = await abortSync({ sourcePath: source, target, schema });
       out.result(
@@ -145,6 +145,7 @@ ${h.exitCodesHelp}${ONLINE_EXIT}`),
     const { out, config } = await h.setUp(flags);
     const { target, embedded } = await h.target(flags['target'] as string | undefined, config, out);
     const schema = h.schemaSetting(cmd, config?.schema);
+    const { onlineCutover } = await import('../run/online-cutover.js');
     const r = await onlineCutover({
       sourcePath: source,
       target,

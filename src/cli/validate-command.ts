@@ -3,7 +3,6 @@
  */
 import { Option, type Command } from 'commander';
 import { ExitCode } from '../errors.js';
-import { runValidate } from '../run/validate-run.js';
 import type { Output } from './output.js';
 
 export const VALIDATE_EXIT_CODES_HELP = `
@@ -26,6 +25,7 @@ export function validateOptions(cmd: Command): Command {
 
 /** Run it and print the result; returns the exit code. */
 export async function validateAction(out: Output, o: { sourcePath: string; mappingsDir: string; schema: string; fold: 'none' | 'snake' | 'lower' }): Promise<number> {
+  const { runValidate } = await import('../run/validate-run.js');
   const r = await runValidate(o);
   for (const w of r.warnings) out.warn(w);
   for (const n of r.notCreated) out.warn(`not created: ${n}`);

@@ -8,11 +8,11 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { ConfigError } from '../errors.js';
 import { checkJsonSyntax } from '../mappings/check-json-syntax.js';
 import { closestName } from '../mappings/closest-name.js';
-import { findPackageRoot } from '../mappings/mapping-schema.js';
+import { ajv2020, findPackageRoot } from '../mappings/mapping-schema.js';
 import { interpolateEnv } from './interpolate-env.js';
 
 /** The file looked for in the current directory when --config is not given. */
@@ -60,7 +60,7 @@ export function configSchemaPath(): string {
 }
 
 function validator(): ValidateFunction {
-  cachedValidator ??= new Ajv2020({ allErrors: true, verbose: true, strict: true }).compile(
+  cachedValidator ??= new (ajv2020())({ allErrors: true, verbose: true, strict: true }).compile(
     JSON.parse(readFileSync(configSchemaPath(), 'utf8')) as Record<string, unknown>,
   );
   return cachedValidator;

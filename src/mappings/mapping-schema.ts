@@ -4,8 +4,10 @@
  * through ajv). Read once, synchronously, on first use.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 
 /** File name of the schema, inside the package's `mappings/` directory (and skipped by the loader). */
 export const MAPPING_SCHEMA_FILE = 'mapping.schema.json';
@@ -42,6 +44,16 @@ export function mappingSchemaPath(): string {
 export function mappingSchema(): Record<string, unknown> {
   cachedSchema ??= JSON.parse(readFileSync(mappingSchemaPath(), 'utf8')) as Record<string, unknown>;
   return cachedSchema;
+}
+
+/**
+ * ajv's JSON Schema 2020-12 class, loaded on first use rather than when this module is imported:
+ * loading ajv costs ~50 ms of CPU, which a command that reads no mapping or config file (--help,
+ * --version, a run without mapping files) does not need to spend. (A synchronous require, as
+ * validation is synchronous; ajv is a CommonJS package.)
+ */
+export function ajv2020(): typeof Ajv2020 {
+  return (createRequire(import.meta.url)('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js')).Ajv2020;
 }
 
 /** Absolute path of the shipped type rules schema. */

@@ -50,7 +50,8 @@ describe('dependency direction', () => {
     const wrong: string[] = [];
     for (const f of files(SRC)) {
       const from = folderOf(f);
-      for (const m of readFileSync(f, 'utf8').matchAll(/from '(\.{1,2}\/[^']+)'/g)) {
+      // Static imports, and the lazy `await import('…')` of a command's stages (src/cli).
+      for (const m of readFileSync(f, 'utf8').matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+)'/g)) {
         const to = folderOf(normalize(join(dirname(f), m[1]!)));
         if (to !== from && rank(to) > rank(from)) wrong.push(`${relative(SRC, f)} imports ${m[1]} (${from} → ${to})`);
       }
