@@ -44,10 +44,12 @@ const WORKER_URL = new URL('./lane-worker.js', import.meta.url);
 
 /**
  * Below this many rows in all, lanes run in this thread: a lane worker costs ~0.15 s of CPU to
- * start (a V8 isolate loading pg, better-sqlite3 and the casts), which is the encoding of ~12k rows.
- * Measured on the benchmark (bench/README.md).
+ * start (a V8 isolate loading pg, better-sqlite3 and the casts, each warming up its own JIT).
+ * Measured on the benchmark database (bench/README.md, 2026-12-07, interleaved runs): at 120k rows
+ * in this thread 5.57 s wall and 4.31 s client CPU against 5.77 s and 4.92 s with two workers; at
+ * 360k rows the workers win, 12.31 s against 13.09 s.
  */
-export const THREADED_MIN_ROWS = 50_000;
+export const THREADED_MIN_ROWS = 150_000;
 
 /** What a finished chunk left in its quarantine part file. */
 interface PartResult {
