@@ -153,11 +153,13 @@ export async function buildPostLoad(client: pg.ClientBase, plan: Plan, o: PostLo
 /**
  * Work on one table: pk and index builds (`builds`, which may run at once on several connections:
  * CREATE INDEX takes a SHARE lock, which does not conflict with itself; the pk's ALTER TABLE …
- * USING INDEX waits for the others), then the rest (`after`) in order once they are done.
+ * USING INDEX waits for the others), then the rest (`after`) in order once they are done, then
+ * its statistics (`analyze`), which nothing else of the run waits for until the cutover.
  */
 interface TableJob {
   readonly builds: ((client: pg.ClientBase) => Promise<void>)[];
   readonly after: (client: pg.ClientBase) => Promise<void>;
+  readonly analyze: (client: pg.ClientBase) => Promise<void>;
 }
 
 /** Objects built so far, by kind (the counts of ObjectCounts without `tables`). */
@@ -198,9 +200,9 @@ function tableJob(t: TablePlan, o: PostLoadOptions, steps: StepResult[], warning
       await runStep(client, `touch trigger on ${t.touchColumn}`, t.target, 'post', touch, o, steps);
       n.triggers++;
     }
-    await runStep(client, 'analyze', t.target, 'post', [`ANALYZE ${qualify(s, t.target)}`], o, steps);
   };
-  return { builds, after };
+  const analyze = (client: pg.ClientBase): Promise<void> => runStep(client, 'analyze', t.target, 'post', [`ANALYZE ${qualify(s, t.target)}`], o, steps);
+  return { builds, after, analyze };
 }
 
 /** Foreign keys (after every table's keys exist: FK cycles, e.g. Sakila store ⇄ staff), then views. */
@@ -247,6 +249,7 @@ async function buildObjects(client: pg.ClientBase, plan: Plan, o: PostLoadOption
     const job = tableJob(t, o, steps, warnings, n);
     for (const b of job.builds) await b(client);
     await job.after(client);
+    await job.analyze(client);
   }
   await buildLast(client, plan, o, steps, warnings, n);
   return { steps, objects: { tables: plan.tables.length, ...n }, warnings };
@@ -256,8 +259,13 @@ async function buildObjects(client: pg.ClientBase, plan: Plan, o: PostLoadOption
 export interface PostLoadScheduler {
   /** The table's load is complete (and journaled): build its keys and indexes now, while others still load. */
   tableLoaded(t: TablePlan): void;
-  /** Build what is left (tables never announced, e.g. kept by a resume; foreign keys, views), wait, and close the connections. */
+  /**
+   * Build what is left (tables never announced, e.g. kept by a resume; foreign keys, views) and
+   * wait for it. `ANALYZE`s still running go on (verification runs beside them): settle() waits for them.
+   */
   finish(): Promise<PostLoadResult>;
+  /** After finish(): wait for every table's statistics, then close the connections; throws a failed `ANALYZE`. */
+  settle(): Promise<void>;
   /** Close the connections without finishing (the run failed); idempotent. */
   close(): Promise<void>;
 }
@@ -266,31 +274,46 @@ export interface PostLoadScheduler {
  * Post-load on `connections` connections of its own (`connect` sets nothing; each gets
  * synchronous_commit off, as buildPostLoad). A table's index builds run at once on the free
  * connections; a table announced by tableLoaded starts while other tables still load. A failed
- * step stops new work; finish() throws it.
+ * step stops new work; finish() (or settle()) throws it.
+ *
+ * A table's `ANALYZE` comes last and runs behind every other table's keys: finish() does not wait
+ * for it, so the last table's statistics (one backend, ~0.4–0.6 s for the benchmark's events,
+ * while the other core idled) are gathered while verification reads the tables. `ANALYZE` takes a
+ * SHARE UPDATE EXCLUSIVE lock, which does not conflict with verification's reads; a foreign key
+ * (SHARE ROW EXCLUSIVE) waits for it.
  */
 export function startPostLoad(connect: () => Promise<pg.Client>, connections: number, plan: Plan, o: PostLoadOptions): PostLoadScheduler {
   const steps: StepResult[] = [];
   const warnings: string[] = [];
   const n = zeroCounts();
   const announced = new Set<string>();
-  const queue: ((client: pg.ClientBase) => Promise<void>)[] = [];
+  /** Work not started; `statistics` marks an ANALYZE, which finish() does not wait for. */
+  const queue: { readonly run: (client: pg.ClientBase) => Promise<void>; readonly statistics: boolean }[] = [];
   const clients: pg.Client[] = [];
   const idle: pg.Client[] = [];
   let opening = 0;
   let running = 0;
+  /** Of `running`, the ANALYZEs. */
+  let analyzing = 0;
   let failure: unknown = null;
   let closed = false;
-  let wake: (() => void) | null = null;
+  /** finish() waits for every task but statistics; settle() for all of them. */
+  let wakeBuilt: (() => void) | null = null;
+  let wakeAll: (() => void) | null = null;
   const settled = (): void => {
-    if (running === 0 && (queue.length === 0 || failure !== null)) wake?.();
+    if (failure !== null ? running === 0 : running === analyzing && !queue.some((q) => !q.statistics)) wakeBuilt?.();
+    if (running === 0 && (queue.length === 0 || failure !== null)) wakeAll?.();
   };
 
-  const runOn = (client: pg.Client, task: (c: pg.ClientBase) => Promise<void>): void => {
+  const runOn = (client: pg.Client, task: (typeof queue)[number]): void => {
     running++;
-    void task(client)
+    if (task.statistics) analyzing++;
+    void task
+      .run(client)
       .catch((e) => void (failure ??= e))
       .finally(() => {
         running--;
+        if (task.statistics) analyzing--;
         idle.push(client);
         pump();
         settled();
@@ -327,17 +350,22 @@ export function startPostLoad(connect: () => Promise<pg.Client>, connections: nu
     if (announced.has(t.source)) return;
     announced.add(t.source);
     const job = tableJob(t, o, steps, warnings, n);
+    // Statistics go to the back of the queue: other tables' keys come first.
+    const after = { run: async (client: pg.ClientBase) => {
+      await job.after(client);
+      queue.push({ run: job.analyze, statistics: true });
+    }, statistics: false };
     let left = job.builds.length;
     if (left === 0) {
-      queue.push(job.after);
+      queue.push(after);
       return;
     }
     for (const b of job.builds) {
-      queue.push(async (client) => {
+      queue.push({ run: async (client) => {
         await b(client);
         // The last of the table's builds queues the rest of its work.
-        if (--left === 0) queue.unshift(job.after);
-      });
+        if (--left === 0) queue.unshift(after);
+      }, statistics: false });
     }
   };
 
@@ -356,10 +384,10 @@ export function startPostLoad(connect: () => Promise<pg.Client>, connections: nu
         for (const t of plan.tables) enqueueTable(t);
         pump();
         await new Promise<void>((resolve) => {
-          wake = resolve;
+          wakeBuilt = resolve;
           settled();
         });
-        wake = null;
+        wakeBuilt = null;
         if (failure !== null) throw failure;
         let client = idle.pop();
         if (!client) {
@@ -368,7 +396,21 @@ export function startPostLoad(connect: () => Promise<pg.Client>, connections: nu
           await client.query('SET synchronous_commit TO off');
         }
         await buildLast(client, plan, o, steps, warnings, n);
+        idle.push(client);
         return { steps, objects: { tables: plan.tables.length, ...n }, warnings };
+      } catch (e) {
+        await close();
+        throw e;
+      }
+    },
+    async settle() {
+      try {
+        await new Promise<void>((resolve) => {
+          wakeAll = resolve;
+          settled();
+        });
+        wakeAll = null;
+        if (failure !== null) throw failure;
       } finally {
         await close();
       }

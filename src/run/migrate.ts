@@ -17,7 +17,7 @@ import type pg from 'pg';
 import { connectTarget, targetError, type TargetSettings } from '../load/target.js';
 import type { TableLoad } from '../load/load-tables.js';
 import { interruptedError } from '../load/copy-chunk.js';
-import { startPostLoad } from '../load/post-load.js';
+import { startPostLoad, type PostLoadScheduler } from '../load/post-load.js';
 import { QuarantineDir } from '../load/quarantine-files.js';
 import type { TableVerification } from '../verify/verify-tables.js';
 import { ensureJournal, runSchemaName, setRunOperator, setRunStatus, type RunRow } from '../cutover/journal.js';
@@ -136,6 +136,7 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
   let staged = false;
   let outcome: Outcome = 'passed';
   let exitCode: ExitCodeValue = ExitCode.ok;
+  let postLoad: PostLoadScheduler | null = null;
 
   try {
     await acquireTargetLock(lock, o.schema);
@@ -153,15 +154,12 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     staged = true;
 
     // A table's keys and indexes are built as soon as its load is done, on connections of their own.
-    const postLoad = startPostLoad(() => connectTarget(o.target), Math.max(2, o.lanes), plan, { schema: staging, liveSchema: o.schema, t0: log.t0, orphans: o.orphans, onStep: (s) => log.step(s), ...(log.events.sql ? { log: log.events.sql } : {}) });
-    const loaded = await loadPhase(admin, { ...plan, tables: toLoad }, { readPath: bytes.readPath, staging, runId, target: o.target, lanes: o.lanes, chunkRows: o.chunkRows, quarantine, onTableLoaded: (t) => postLoad.tableLoaded(t), ...(o.signal ? { signal: o.signal } : {}) }, completed, log).catch(async (e: unknown) => {
-      await postLoad.close();
-      throw e;
-    });
+    const scheduler = (postLoad = startPostLoad(() => connectTarget(o.target), Math.max(2, o.lanes), plan, { schema: staging, liveSchema: o.schema, t0: log.t0, orphans: o.orphans, onStep: (s) => log.step(s), ...(log.events.sql ? { log: log.events.sql } : {}) }));
+    const loaded = await loadPhase(admin, { ...plan, tables: toLoad }, { readPath: bytes.readPath, staging, runId, target: o.target, lanes: o.lanes, chunkRows: o.chunkRows, quarantine, onTableLoaded: (t) => scheduler.tableLoaded(t), ...(o.signal ? { signal: o.signal } : {}) }, completed, log);
     loads = [...kept, ...loaded];
-    if (o.signal?.aborted) await postLoad.close();
     throwIfAborted(o.signal);
-    const post = await log.timed('build keys, indexes, constraints', 'post', () => postLoad.finish());
+    // Keys, indexes, constraints; the last tables' ANALYZE goes on beside verification.
+    const post = await log.timed('build keys, indexes, constraints', 'post', () => scheduler.finish());
     throwIfAborted(o.signal);
     objects = post.objects;
     for (const w of post.warnings) log.warn(w);
@@ -174,6 +172,9 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
         hint: `No cutover was done. The staging schema ${staging} was kept for inspection.`,
       });
     }
+    // Every table's statistics before the swap (the application's first queries are planned with them) or the staging schema's drop.
+    await scheduler.settle();
+    throwIfAborted(o.signal);
     const quarantined = loads.reduce((n, l) => n + l.rowsQuarantined, 0);
     if (quarantined > 0 && !o.allowQuarantine) {
       outcome = 'passed-with-quarantine';
@@ -188,6 +189,8 @@ export async function migrate(o: MigrateOptions): Promise<RunOutcome> {
     }
     await setRunStatus(admin, runId, o.mode === 'cutover' && cutover.performed ? 'cut-over' : o.mode === 'dry-run' ? 'dry-run' : 'failed');
   } catch (e) {
+    // No post-load work outlives a failed or interrupted run (a passed one has settled it).
+    await postLoad?.close();
     if (loads.length === 0) loads = [...completed];
     // A damaged page met mid-run is the source's fault (exit 4), not a bug; a target condition is exit 5.
     error = e instanceof MigrateError ? e : explainSqliteError(e, bytes.readPath) ?? targetError(e) ?? new MigrateError('E_INTERNAL', ExitCode.internal, (e as Error).message, { cause: e });

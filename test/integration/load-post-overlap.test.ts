@@ -80,6 +80,7 @@ describe('load and post-load overlap', () => {
       onTableLoaded: (t) => post.tableLoaded(t),
     }, t0);
     const result = await post.finish();
+    await post.settle();
 
     const c = await connect();
     try {
@@ -96,5 +97,69 @@ describe('load and post-load overlap', () => {
     expect(result.objects).toMatchObject({ tables: 2, primaryKeys: 2, indexes: 2, uniqueIndexes: 1 });
     const indexes = await db.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = 'stage' ORDER BY 1`);
     expect(indexes.rows.map((r) => r.indexname)).toHaveLength(5);
+  });
+});
+
+describe('statistics beside verification', () => {
+  let db: TestDatabase;
+  let dir: string;
+  let plan: Plan;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('post_statistics');
+    dir = tempDir('post-statistics');
+    // No primary key and no identity: its only build is an index (SHARE lock), then ANALYZE.
+    const source = sqliteFromSql(dir, 'src', `
+      CREATE TABLE logt (n INTEGER NOT NULL, s TEXT);
+      CREATE INDEX logt_n ON logt (n);
+      WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 2000) INSERT INTO logt SELECT i % 50, 'v' || i FROM g;
+    `);
+    const sdb = openSqlite(source);
+    try {
+      plan = buildPlan(introspectSqlite(sdb, source, 0), new Map(), { schema: 'public', fold: 'none' });
+    } finally {
+      sdb.close();
+    }
+    await db.query(createSchemaSql('stage'));
+    for (const t of plan.tables) await db.query(createTableSql('stage', t));
+    await db.query(`INSERT INTO stage.logt SELECT g % 50, 'v' || g FROM generate_series(1, 2000) g`);
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('finish() returns while a table\'s ANALYZE still waits; settle() waits for it and closes', async () => {
+    expect(plan.tables[0]).toMatchObject({ primaryKey: null, indexes: [expect.objectContaining({ name: 'logt_n' })] });
+    const connect = async (): Promise<pg.Client> => {
+      const c = new pg.Client({ connectionString: db.url, application_name: 'post_statistics' });
+      await c.connect();
+      return c;
+    };
+    // SHARE lets CREATE INDEX through but holds ANALYZE (SHARE UPDATE EXCLUSIVE) back.
+    const blocker = await connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE stage.logt IN SHARE MODE');
+    const steps: StepResult[] = [];
+    const post = startPostLoad(connect, 2, plan, { schema: 'stage', t0: Date.now(), orphans: 'not-valid', onStep: (s) => steps.push(s) });
+    try {
+      const result = await Promise.race([post.finish(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('finish() waited for ANALYZE')), 15_000))]);
+      expect(result.objects).toMatchObject({ indexes: 1 });
+      expect(steps.map((s) => `${s.step} ${s.status}`)).toEqual(['index logt_n ok']);
+      let settled = false;
+      const settling = post.settle().then(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(settled).toBe(false);
+      await blocker.query('COMMIT');
+      await settling;
+      expect(steps.map((s) => `${s.step} ${s.status}`)).toEqual(['index logt_n ok', 'analyze ok']);
+      const stats = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stats WHERE schemaname = 'stage' AND tablename = 'logt'`);
+      expect(stats.rows[0]!.n).toBe(2);
+      const left = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'post_statistics' AND pid <> $1`, [(blocker as unknown as { processID: number }).processID]);
+      expect(left.rows[0]!.n).toBe(0);
+    } finally {
+      await post.close();
+      await blocker.end();
+    }
   });
 });
