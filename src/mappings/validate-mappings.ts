@@ -5,14 +5,14 @@
  * schema once (mapping-schema.ts); no connections, no clock.
  */
 import { basename } from 'node:path';
-import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { Catalog, ColumnInfo, TableInfo } from '../model/catalog.js';
 import { CAST_NAMES, DATE_FORMAT_NAMES, type CastName, type ColumnMapping, type MappingSet, type TypeRulesFile } from '../model/mapping.js';
 import { compileDatePattern } from '../plan/casts/date-text.js';
 import { affinityOf, castFromMapping, defaultColumnType, effectiveColumnMapping, typeRuleKey } from '../plan/resolve-column.js';
 import { closestName } from './closest-name.js';
 import { mappingFileName } from './mapping-file-name.js';
-import { ajv2020, mappingSchema, typeRulesSchema } from './mapping-schema.js';
+import * as shipped from './shipped-validators.js';
 
 /** Result of validateMappings: errors block a run (ConfigError, exit 3); warnings are printed. */
 export interface MappingValidation {
@@ -101,26 +101,16 @@ function didYouMean(wanted: unknown, candidates: readonly string[]): string {
   return close === null ? '' : ` (did you mean ${JSON.stringify(close)}?)`;
 }
 
-let ajv: Ajv2020 | undefined;
-const compiled: { table?: ValidateFunction; rules?: ValidateFunction } = {};
-
 /**
  * The validator of a table's mapping file, or of types.rules.json (whose rules are the mapping
- * schema's column rule), each compiled when first needed: a run without types.rules.json does
- * not compile its schema.
+ * schema's column rule): compiled ahead of time from the shipped schemas by ajv's standalone code
+ * generation (scripts/generate-validators.mjs → shipped-validators.ts), so a run neither loads ajv
+ * nor compiles them (~100 ms of CPU). Options as ajv's runtime compile had them: allErrors;
+ * verbose, so errors carry the offending data and the parent schema (for the allowed keys);
+ * strict. test/unit/mappings/shipped-validators.test.ts fails when the file is stale.
  */
 function validator(which: 'table' | 'rules'): ValidateFunction {
-  if (!ajv) {
-    // verbose: the errors carry the offending data and the parent schema (for the allowed keys).
-    // validateSchema: false: ajv would otherwise check the shipped schemas against the 2020-12
-    // meta-schema on every run, which costs as much CPU as compiling them (~45 ms). They are
-    // fixed files, so that check is made once, in CI (test/unit/mappings/shipped-schemas.test.ts);
-    // strict mode still applies when compiling, and neither what a schema accepts nor the errors
-    // it reports depend on the option.
-    ajv = new (ajv2020())({ allErrors: true, verbose: true, strict: true, validateSchema: false });
-    ajv.addSchema(mappingSchema(), 'mapping.schema.json');
-  }
-  return (compiled[which] ??= which === 'table' ? ajv.getSchema('mapping.schema.json')! : ajv.compile(typeRulesSchema()));
+  return (which === 'table' ? shipped.table : shipped.rules) as ValidateFunction;
 }
 
 /** One ajv error in words, with the path of what it is about. */

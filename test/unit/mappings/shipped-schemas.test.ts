@@ -1,8 +1,11 @@
 /**
- * validate-mappings.ts compiles the shipped schemas with `validateSchema: false` (issue #16: the
- * meta-schema check cost as much CPU as the compile, on every run). These tests make that check
- * once, here, and show that the option changes nothing a user sees: ajv with and without it
- * accepts the same files and reports the same errors.
+ * validate-mappings.ts uses validators of the shipped schemas compiled ahead of time
+ * (scripts/generate-validators.mjs → src/mappings/shipped-validators.ts; issue #16: loading ajv
+ * and compiling them cost ~100 ms of CPU on every run), and before that compiled them with
+ * `validateSchema: false`. These tests make the meta-schema check once, here; fail when the
+ * generated file is stale; and show that neither changes anything a user sees: the generated
+ * validators and ajv's runtime compile, with and without the check, accept the same files and
+ * report the same errors.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +13,9 @@ import fc from 'fast-check';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { findPackageRoot, mappingSchema, typeRulesSchema } from '../../../src/mappings/mapping-schema.js';
+import * as shipped from '../../../src/mappings/shipped-validators.js';
+// @ts-expect-error a plain ES module without types
+import { generateValidatorsSource, OUTPUT } from '../../../scripts/generate-validators.mjs';
 
 const root = findPackageRoot(import.meta.dirname);
 const configSchema = JSON.parse(readFileSync(join(root, 'sqlite2pg.config.schema.json'), 'utf8')) as Record<string, unknown>;
@@ -34,9 +40,15 @@ describe('shipped schemas', () => {
     expect(ajv.validateSchema(schema), JSON.stringify(ajv.errors)).toBe(true);
   });
 
-  it('validateSchema: false accepts and rejects the same files with the same errors', () => {
+  it('src/mappings/shipped-validators.ts is what scripts/generate-validators.mjs makes of the schemas (else: npm run generate:validators)', () => {
+    expect(readFileSync(OUTPUT as string, 'utf8')).toBe((generateValidatorsSource as () => string)());
+  });
+
+  it('the generated validators and a runtime compile (validateSchema on or off) accept and reject the same files with the same errors', () => {
     const checked = validators(true);
     const unchecked = validators(false);
+    const run = (v: (d: unknown) => boolean) => (d: unknown) => (v(d) ? null : ((v as unknown as { errors: ErrorObject[] | null }).errors ?? []));
+    const generated = { table: run(shipped.table as (d: unknown) => boolean), rules: run(shipped.rules as (d: unknown) => boolean) };
     const column = fc.record(
       {
         cast: fc.oneof(fc.constantFrom('text', 'jsonb', 'timestamptz', 'boolean', 'integer', 'numeric', 'bogus'), fc.jsonValue()),
@@ -57,6 +69,8 @@ describe('shipped schemas', () => {
       fc.property(mapping, (data) => {
         expect(unchecked.table(data)).toEqual(checked.table(data));
         expect(unchecked.rules(data)).toEqual(checked.rules(data));
+        expect(generated.table(data)).toEqual(checked.table(data));
+        expect(generated.rules(data)).toEqual(checked.rules(data));
       }),
       { numRuns: 500 },
     );
