@@ -396,7 +396,9 @@ export function startPostLoad(connect: () => Promise<pg.Client>, connections: nu
           await client.query('SET synchronous_commit TO off');
         }
         await buildLast(client, plan, o, steps, warnings, n);
+        // Free again for the statistics still queued.
         idle.push(client);
+        pump();
         return { steps, objects: { tables: plan.tables.length, ...n }, warnings };
       } catch (e) {
         await close();
