@@ -1,8 +1,8 @@
 /**
  * Validation of mapping files: shape (the shipped JSON Schema, through ajv), then meaning
  * (cross-checked against the SQLite catalog). Every problem of every file is reported at once,
- * each as `<file>: <dot.path>: <message>` saying what to do. Pure apart from reading the shipped
- * schema once (mapping-schema.ts); no connections, no clock.
+ * each as `<file>: <dot.path>: <message>` saying what to do. Pure: the shipped schemas' validators
+ * are generated code (shipped-validators.ts); no connections, no clock.
  */
 import { basename } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
@@ -105,9 +105,9 @@ function didYouMean(wanted: unknown, candidates: readonly string[]): string {
  * The validator of a table's mapping file, or of types.rules.json (whose rules are the mapping
  * schema's column rule): compiled ahead of time from the shipped schemas by ajv's standalone code
  * generation (scripts/generate-validators.mjs → shipped-validators.ts), so a run neither loads ajv
- * nor compiles them (~100 ms of CPU). Options as ajv's runtime compile had them: allErrors;
+ * nor compiles them (~150 ms of CPU). Options as ajv's runtime compile had them: allErrors;
  * verbose, so errors carry the offending data and the parent schema (for the allowed keys);
- * strict. test/unit/mappings/shipped-validators.test.ts fails when the file is stale.
+ * strict. test/unit/mappings/shipped-schemas.test.ts fails when the file is stale.
  */
 function validator(which: 'table' | 'rules'): ValidateFunction {
   return (which === 'table' ? shipped.table : shipped.rules) as ValidateFunction;

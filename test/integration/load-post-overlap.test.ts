@@ -20,6 +20,20 @@ import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 
 const BIG = 40_000;
 
+/** The plan of a SQLite file, with its tables created in the schema `stage` of `db`. */
+async function stagedPlan(db: TestDatabase, source: string): Promise<Plan> {
+  const sdb = openSqlite(source);
+  let plan: Plan;
+  try {
+    plan = buildPlan(introspectSqlite(sdb, source, 0), new Map(), { schema: 'public', fold: 'none' });
+  } finally {
+    sdb.close();
+  }
+  await db.query(createSchemaSql('stage'));
+  for (const t of plan.tables) await db.query(createTableSql('stage', t));
+  return plan;
+}
+
 describe('load and post-load overlap', () => {
   let db: TestDatabase;
   let dir: string;
@@ -39,14 +53,7 @@ describe('load and post-load overlap', () => {
         INSERT INTO big SELECT i, i % 97, printf('%d-', i) || hex(randomblob(140)) FROM g;
       INSERT INTO small VALUES (1, 'a'), (2, 'b'), (3, 'c');
     `);
-    const sdb = openSqlite(source);
-    try {
-      plan = buildPlan(introspectSqlite(sdb, source, 0), new Map(), { schema: 'public', fold: 'none' });
-    } finally {
-      sdb.close();
-    }
-    await db.query(createSchemaSql('stage'));
-    for (const t of plan.tables) await db.query(createTableSql('stage', t));
+    plan = await stagedPlan(db, source);
   });
 
   afterAll(async () => {
@@ -114,14 +121,7 @@ describe('statistics beside verification', () => {
       CREATE INDEX logt_n ON logt (n);
       WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 2000) INSERT INTO logt SELECT i % 50, 'v' || i FROM g;
     `);
-    const sdb = openSqlite(source);
-    try {
-      plan = buildPlan(introspectSqlite(sdb, source, 0), new Map(), { schema: 'public', fold: 'none' });
-    } finally {
-      sdb.close();
-    }
-    await db.query(createSchemaSql('stage'));
-    for (const t of plan.tables) await db.query(createTableSql('stage', t));
+    plan = await stagedPlan(db, source);
     await db.query(`INSERT INTO stage.logt SELECT g % 50, 'v' || g FROM generate_series(1, 2000) g`);
   });
 
