@@ -1,7 +1,8 @@
 /**
  * The shipped JSON Schema for mapping files, `<package root>/mappings/mapping.schema.json`: the
- * single source of truth for their shape (editors use it through `$schema`, validate-mappings.ts
- * through ajv). Read once, synchronously, on first use.
+ * single source of truth for their shape (editors use it through `$schema`; validate-mappings.ts
+ * through the validators generated from it, shipped-validators.ts). Read once, synchronously, on
+ * first use.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

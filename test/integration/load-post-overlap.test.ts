@@ -20,6 +20,15 @@ import { createTestDatabase, type TestDatabase } from '../support/pg.js';
 
 const BIG = 40_000;
 
+/** Opens connections to `url` (named, so a test can count them in pg_stat_activity). */
+function connector(url: string, applicationName?: string): () => Promise<pg.Client> {
+  return async () => {
+    const c = new pg.Client({ connectionString: url, ...(applicationName ? { application_name: applicationName } : {}) });
+    await c.connect();
+    return c;
+  };
+}
+
 /** The plan of a SQLite file, with its tables created in the schema `stage` of `db`. */
 async function stagedPlan(db: TestDatabase, source: string): Promise<Plan> {
   const sdb = openSqlite(source);
@@ -61,11 +70,7 @@ describe('load and post-load overlap', () => {
   });
 
   it('builds a loaded table\'s keys while another still loads, and every byte arrives', async () => {
-    const connect = async (): Promise<pg.Client> => {
-      const c = new pg.Client({ connectionString: db.url });
-      await c.connect();
-      return c;
-    };
+    const connect = connector(db.url);
     const steps: StepResult[] = [];
     const t0 = Date.now();
     const post = startPostLoad(connect, 2, plan, { schema: 'stage', t0, orphans: 'not-valid', onStep: (s) => steps.push(s) });
@@ -131,11 +136,7 @@ describe('statistics beside verification', () => {
 
   it('finish() returns while a table\'s ANALYZE still waits; settle() waits for it and closes', async () => {
     expect(plan.tables[0]).toMatchObject({ primaryKey: null, indexes: [expect.objectContaining({ name: 'logt_n' })] });
-    const connect = async (): Promise<pg.Client> => {
-      const c = new pg.Client({ connectionString: db.url, application_name: 'post_statistics' });
-      await c.connect();
-      return c;
-    };
+    const connect = connector(db.url, 'post_statistics');
     // SHARE lets CREATE INDEX through but holds ANALYZE (SHARE UPDATE EXCLUSIVE) back.
     const blocker = await connect();
     await blocker.query('BEGIN');
