@@ -120,6 +120,16 @@ export function rowDigest(canonicalRowText: string): string {
   return md5Buffer(canonicalRowText).toString('hex');
 }
 
+/**
+ * A column of a checksum query: its name, cast, and whether the table declares it NOT NULL (a
+ * shorter row form expression, same bytes: see rowFormSql).
+ */
+export interface ChecksumColumn {
+  readonly name: string;
+  readonly cast: ColumnCast;
+  readonly notNull?: boolean;
+}
+
 /** The table alias generated SQL uses for the loaded table. */
 const ALIAS = quoteIdent('r');
 
@@ -134,14 +144,17 @@ const ALIAS = quoteIdent('r');
  * scan (PostgreSQL ≥ 14): a slice of the table read sequentially, with no index needed. The
  * caller passes the bounds as tid texts `(block,0)`. https://www.postgresql.org/docs/current/datatype-oid.html (tid)
  */
-function canonicalSubquery(schema: string, table: string, columns: readonly { name: string; cast: ColumnCast }[], extra: readonly string[] = [], blocks?: { readonly open: boolean }): string {
+function canonicalSubquery(schema: string, table: string, columns: readonly ChecksumColumn[], extra: readonly string[] = [], blocks?: { readonly open: boolean }): string {
   const select = columns.map((c, i) => `${canonicalSql(c.cast, `${ALIAS}.${quoteIdent(c.name)}`)} AS ${quoteIdent(`c${i}`)}`);
   const where = blocks ? ` WHERE ${ALIAS}.ctid >= $1::tid${blocks.open ? '' : ` AND ${ALIAS}.ctid < $2::tid`}` : '';
   return `SELECT ${[...extra, ...select].join(', ')} FROM ${qualify(schema, table)} AS ${ALIAS}${where} OFFSET 0`;
 }
 
-function rowForm(columns: readonly unknown[]): string {
-  return rowFormSql(columns.map((_, i) => `${ALIAS}.${quoteIdent(`c${i}`)}`));
+function rowForm(columns: readonly ChecksumColumn[]): string {
+  return rowFormSql(
+    columns.map((_, i) => `${ALIAS}.${quoteIdent(`c${i}`)}`),
+    columns.map((c) => c.notNull === true),
+  );
 }
 
 /**
@@ -151,10 +164,11 @@ function rowForm(columns: readonly unknown[]): string {
  * octet_length see server-encoded bytes) and md5() (unavailable under FIPS mode); no session
  * setting matters (see canonicalSql).
  */
-export function tableChecksumSql(schema: string, table: string, columns: readonly { name: string; cast: ColumnCast }[], blocks?: { readonly open: boolean }): string {
-  // ('x' || 16 hex digits)::bit(64)::bigint reads the first 8 bytes of md5 as a signed bigint;
-  // sum(bigint) is exact (numeric); reducing it into [0, 2^64) gives the unsigned sum.
-  const h = `('x' || left(md5(${rowForm(columns)}), 16))::bit(64)::bigint`;
+export function tableChecksumSql(schema: string, table: string, columns: readonly ChecksumColumn[], blocks?: { readonly open: boolean }): string {
+  // ('x' || 32 hex digits)::bit(64) keeps the first 64 bits (an explicit cast to a shorter bit
+  // type truncates; no left() needed: ~2% of the query, same value), ::bigint reads them as a
+  // signed bigint; sum(bigint) is exact (numeric); reducing it into [0, 2^64) gives the unsigned sum.
+  const h = `('x' || md5(${rowForm(columns)}))::bit(64)::bigint`;
   const m = '18446744073709551616';
   return (
     `SELECT count(*)::text AS count, ` +
@@ -179,7 +193,7 @@ export function addSums(a: string, b: string): string {
 export function rowDigestsSql(
   schema: string,
   table: string,
-  columns: readonly { name: string; cast: ColumnCast }[],
+  columns: readonly ChecksumColumn[],
   keyColumns: readonly string[],
 ): string {
   const keys = keyColumns.map((name) => {

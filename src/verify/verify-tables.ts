@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { qualify } from '../plan/identifiers.js';
 import type { TablePlan } from '../model/plan.js';
 import type { DifferingRow } from '../model/run-result.js';
-import { addSums, tableChecksumSql } from '../encode/checksum.js';
+import { addSums, tableChecksumSql, type ChecksumColumn } from '../encode/checksum.js';
 
 export interface SourceSide {
   readonly rowsLoaded: number;
@@ -23,8 +23,9 @@ export interface TableVerification {
   readonly differingRows: readonly DifferingRow[];
 }
 
-export function checksumColumns(t: TablePlan): { name: string; cast: TablePlan['columns'][number]['cast'] }[] {
-  return t.columns.map((c) => ({ name: c.target, cast: c.cast }));
+/** The columns of a table's checksum query, in plan order; NOT NULL as the staging DDL declares it (plan/ddl.ts). */
+export function checksumColumns(t: TablePlan): ChecksumColumn[] {
+  return t.columns.map((c) => ({ name: c.target, cast: c.cast, notNull: c.notNull }));
 }
 
 export async function verifyTable(client: pg.ClientBase, schema: string, t: TablePlan, source: SourceSide): Promise<TableVerification> {

@@ -115,14 +115,19 @@ const columns: { name: string; cast: ColumnCast }[] = [
 ];
 
 describe('checksum SQL (executed against the server in test/integration/canonical.test.ts)', () => {
+  it('a column declared NOT NULL has no NULL branch in the row form', () => {
+    const sql = tableChecksumSql('s', 't', [{ ...columns[0]!, notNull: true }, columns[1]!]);
+    expect(sql).toContain(`md5(octet_length("r"."c0")::text || ':' || "r"."c0" || COALESCE(octet_length("r"."c1")::text || ':' || "r"."c1", '-'))`);
+  });
+
   it('tableChecksumSql quotes every identifier and computes the canonical values once, in a fenced subquery', () => {
     const sql = tableChecksumSql('my "schema"', 'odd table', columns);
     expect(sql).toBe(
-      `SELECT count(*)::text AS count, ((coalesce(sum(('x' || left(md5(` +
+      `SELECT count(*)::text AS count, ((coalesce(sum(('x' || md5(` +
         `COALESCE(octet_length("r"."c0")::text || ':' || "r"."c0", '-') || ` +
         `COALESCE(octet_length("r"."c1")::text || ':' || "r"."c1", '-') || ` +
         `COALESCE(octet_length("r"."c2")::text || ':' || "r"."c2", '-')` +
-        `), 16))::bit(64)::bigint), 0) % 18446744073709551616 + 18446744073709551616) % 18446744073709551616)::text AS sum ` +
+        `))::bit(64)::bigint), 0) % 18446744073709551616 + 18446744073709551616) % 18446744073709551616)::text AS sum ` +
         `FROM (SELECT ("r"."id")::text AS "c0", ("r"."Name ""x""")::text AS "c1", ("r"."doc")::text AS "c2" ` +
         `FROM "my ""schema"""."odd table" AS "r" OFFSET 0) AS "r"`,
     );
