@@ -45,17 +45,31 @@ export class StepLog {
   }
 
   /** Run one phase as a report row: ok, failed, or rolled back (a cutover its own transaction undid). */
-  async timed<T>(name: string, section: StepResult['section'], fn: () => Promise<T>): Promise<T> {
-    const start = Date.now();
+  timed<T>(name: string, section: StepResult['section'], fn: () => Promise<T>): Promise<T> {
+    return this.#record(name, section, null, fn);
+  }
+
+  /**
+   * A phase whose work already ran beside another one (e.g. in the snapshot's worker thread):
+   * its report row carries the work's own start (epoch ms) and duration; `fn` turns the work's
+   * outcome into the phase's result or error.
+   */
+  ranBeside<T>(name: string, section: StepResult['section'], took: { readonly startedAt: number; readonly ms: number }, fn: () => Promise<T>): Promise<T> {
+    return this.#record(name, section, took, fn);
+  }
+
+  async #record<T>(name: string, section: StepResult['section'], took: { readonly startedAt: number; readonly ms: number } | null, fn: () => Promise<T>): Promise<T> {
+    const start = took?.startedAt ?? Date.now();
+    const ms = (): number => took?.ms ?? Date.now() - start;
     this.events.phase?.(name, 'start');
     try {
       const out = await fn();
-      this.step({ step: name, section, status: 'ok', startMs: start - this.t0, ms: Date.now() - start });
+      this.step({ step: name, section, status: 'ok', startMs: start - this.t0, ms: ms() });
       this.events.phase?.(name, 'done');
       return out;
     } catch (e) {
       const status = e instanceof MigrateError && e.code === 'E_CUTOVER' ? 'rolled-back' : 'failed';
-      this.step({ step: name, section, status, startMs: start - this.t0, ms: Date.now() - start, error: (e as Error).message });
+      this.step({ step: name, section, status, startMs: start - this.t0, ms: ms(), error: (e as Error).message });
       this.events.phase?.(name, 'failed', (e as Error).message);
       throw e;
     }

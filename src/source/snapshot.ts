@@ -27,7 +27,7 @@ import Database from 'better-sqlite3';
 import { SourceError, UsageError } from '../errors.js';
 import { explainSqliteError } from './sqlite-db.js';
 import { hashSqliteFile, SqliteContentHasher, type SqliteFileHashes } from './sqlite-file-hash.js';
-import type { ContentHashReply } from './content-hash-worker.js';
+import type { ContentHashReply, QuickCheckResult } from './content-hash-worker.js';
 
 export async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -40,7 +40,19 @@ export async function sha256File(path: string): Promise<string> {
  * `onCopy`, WAL branch only: runs on the finished copy before it is hashed (online mode reads the
  * changelog position from it and removes the capture objects).
  */
-export async function takeSnapshot(sourcePath: string, dir: string, runId: string, onCopy?: (copyPath: string) => void): Promise<{ path: string; sha256: string; hashes: SqliteFileHashes; sizeBytes: number }> {
+export interface Snapshot {
+  readonly path: string;
+  readonly sha256: string;
+  readonly hashes: SqliteFileHashes;
+  readonly sizeBytes: number;
+  /**
+   * `PRAGMA quick_check` of the copied bytes, when it ran beside the copy (`quickCheck` asked, a
+   * rollback-journal source of at least PARALLEL_HASH_BYTES); null when the caller must run it.
+   */
+  readonly integrity: QuickCheckResult | null;
+}
+
+export async function takeSnapshot(sourcePath: string, dir: string, runId: string, onCopy?: (copyPath: string) => void, opts: { readonly quickCheck?: boolean } = {}): Promise<Snapshot> {
   await makeDirectory(dir);
   const dest = resolve(dir, `${runId}-${basename(sourcePath)}`);
   const db = new Database(sourcePath, { fileMustExist: true, readonly: true });
@@ -50,8 +62,8 @@ export async function takeSnapshot(sourcePath: string, dir: string, runId: strin
       try {
         // The first read of the transaction takes the SHARED lock, held until it ends.
         db.prepare('SELECT count(*) FROM sqlite_schema').get();
-        const hashes = await copyAndHash(sourcePath, dest, (await stat(sourcePath)).size);
-        return { path: dest, sha256: hashes.sha256, hashes, sizeBytes: (await stat(dest)).size };
+        const { hashes, integrity } = await copyAndHash(sourcePath, dest, (await stat(sourcePath)).size, opts.quickCheck === true);
+        return { path: dest, sha256: hashes.sha256, hashes, sizeBytes: (await stat(dest)).size, integrity };
       } finally {
         db.exec('COMMIT');
       }
@@ -68,7 +80,7 @@ export async function takeSnapshot(sourcePath: string, dir: string, runId: strin
   }
   const s = await stat(dest);
   const hashes = await hashSqliteFile(dest);
-  return { path: dest, sha256: hashes.sha256, hashes, sizeBytes: s.size };
+  return { path: dest, sha256: hashes.sha256, hashes, sizeBytes: s.size, integrity: null };
 }
 
 /** Above this size the content hash is computed in a thread of its own, beside the copy (a worker costs ~30 ms to start). */
@@ -82,12 +94,15 @@ function parallelHashBytes(): number {
 
 const CONTENT_HASH_WORKER = new URL('./content-hash-worker.js', import.meta.url);
 
-/** The content hash of `path` in a worker thread; null when there is no compiled worker (running from TypeScript sources). */
-function contentHashInWorker(path: string): Promise<{ contentSha256: string; wal: boolean }> | null {
+/**
+ * The content hash of `path` in a worker thread, then its quick_check when asked; null when there
+ * is no compiled worker (running from TypeScript sources).
+ */
+function contentHashInWorker(path: string, quickCheck: boolean): Promise<{ contentSha256: string; wal: boolean; integrity: QuickCheckResult | null }> | null {
   if (!existsSync(fileURLToPath(CONTENT_HASH_WORKER))) return null;
   return new Promise((resolvePromise, reject) => {
-    const worker = new Worker(CONTENT_HASH_WORKER, { workerData: { path } });
-    worker.once('message', (m: ContentHashReply) => (m.ok ? resolvePromise({ contentSha256: m.contentSha256, wal: m.wal }) : reject(new Error(m.message))));
+    const worker = new Worker(CONTENT_HASH_WORKER, { workerData: { path, quickCheck } });
+    worker.once('message', (m: ContentHashReply) => (m.ok ? resolvePromise({ contentSha256: m.contentSha256, wal: m.wal, integrity: m.integrity }) : reject(new Error(m.message))));
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`the hashing thread exited with code ${code}`)));
   });
@@ -101,9 +116,9 @@ function contentHashInWorker(path: string): Promise<{ contentSha256: string; wal
  * is computed over the bytes as they are written; for a large file the content hash reads the
  * source in a worker thread at the same time, so the two passes take both cores.
  */
-async function copyAndHash(from: string, to: string, sizeBytes: number): Promise<SqliteFileHashes> {
+async function copyAndHash(from: string, to: string, sizeBytes: number, quickCheck: boolean): Promise<{ hashes: SqliteFileHashes; integrity: QuickCheckResult | null }> {
   const raw = createHash('sha256');
-  const inWorker = sizeBytes >= parallelHashBytes() ? contentHashInWorker(from) : null;
+  const inWorker = sizeBytes >= parallelHashBytes() ? contentHashInWorker(from, quickCheck) : null;
   // Settled only when awaited below; a failed copy must not leave it unhandled.
   inWorker?.catch(() => undefined);
   const content = inWorker ? null : new SqliteContentHasher();
@@ -119,7 +134,10 @@ async function copyAndHash(from: string, to: string, sizeBytes: number): Promise
   } finally {
     await out.close();
   }
-  return { sha256: raw.digest('hex'), ...(inWorker ? await inWorker : content!.digest()) };
+  const sha256 = raw.digest('hex');
+  if (!inWorker) return { hashes: { sha256, ...content!.digest() }, integrity: null };
+  const { integrity, ...contentHash } = await inWorker;
+  return { hashes: { sha256, ...contentHash }, integrity };
 }
 
 /**

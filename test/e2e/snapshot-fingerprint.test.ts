@@ -40,6 +40,14 @@ describe('the cutover records the fingerprint the snapshot computed', () => {
       const snapDir = join(work, `snap-${dbs.length}`);
       const r = await runCli(['migrate', source, '--target', db.url, '--mappings', noMappings(work), '--reports', join(work, 'reports'), '--snapshot-dir', snapDir, '--json'], { env: { ...process.env, ...env } });
       expect(r.code, r.stderr).toBe(0);
+      // The worker also runs quick_check on the copied bytes while the copy holds its lock: the
+      // report's integrity row lies inside the snapshot's; in the copy pass it comes after it.
+      const steps = (JSON.parse(r.stdout) as { steps: { step: string; status: string; startMs: number; ms: number }[] }).steps;
+      const snap = steps.find((s) => s.step === 'snapshot source')!;
+      const check = steps.find((s) => s.step === 'integrity check (quick_check)')!;
+      expect(check.status).toBe('ok');
+      if ('SQLITE2PG_TEST_PARALLEL_HASH_BYTES' in env) expect(check.startMs + check.ms).toBeLessThanOrEqual(snap.startMs + snap.ms);
+      else expect(check.startMs).toBeGreaterThanOrEqual(snap.startMs + snap.ms);
       const row = (await db.query<{ snapshot_path: string; source_sha256: string; capture: { source: { sha256: string; contentSha256: string } } }>(`SELECT snapshot_path, source_sha256, capture FROM sqlite2pg.runs`)).rows[0]!;
       const again = await hashSqliteFile(row.snapshot_path);
       const sourceSha = createHash('sha256').update(readFileSync(source)).digest('hex');

@@ -143,6 +143,14 @@ describe('the source side: snapshots, integrity, hints', () => {
     // No snapshot of a corrupt source is left behind.
     expect(readdirSync(join(work, 'snaps-corrupt')).filter((f) => f.endsWith('.db'))).toEqual([]);
 
+    // The same source checked beside the snapshot's copy (the worker path of a large file, forced):
+    // the same refusal, and the report's row says the check failed.
+    const beside = await runCli(migrate(source, '--snapshot-dir', join(work, 'snaps-corrupt-beside'), '--json'), { env: { ...process.env, SQLITE2PG_TEST_PARALLEL_HASH_BYTES: '0' } });
+    expect(beside.code, beside.stdout + beside.stderr).toBe(4);
+    expect(beside.stdout + beside.stderr).toMatch(/Rowid 6 out of order/);
+    expect(await live()).not.toContain('u');
+    expect(readdirSync(join(work, 'snaps-corrupt-beside')).filter((f) => f.endsWith('.db'))).toEqual([]);
+
     // --skip-integrity-check: the report says the check was skipped.
     const skipped = await runCli(migrate(source, '--dry-run', '--skip-integrity-check', '--no-snapshot', '--json'));
     const out = JSON.parse(skipped.stdout);

@@ -11,6 +11,7 @@ import { recordRunSnapshot, type RunRow } from '../../cutover/journal.js';
 import { checkSnapshotDir, discardSnapshot, markSnapshotKept, pruneSnapshots, recordSnapshot, takeSnapshot } from '../../source/snapshot.js';
 import { hashSqliteFile, type SqliteFileHashes } from '../../source/sqlite-file-hash.js';
 import { quickCheck } from '../../source/sqlite-db.js';
+import type { QuickCheckResult } from '../../source/content-hash-worker.js';
 import type { StepLog } from '../step-log.js';
 
 export interface SnapshotSettings {
@@ -80,6 +81,8 @@ export async function checkSnapshotSpace(o: SourceOptions, sizeBytes: number): P
 
 export async function readSource(o: SourceOptions, runId: string, resumed: RunRow | null, log: StepLog): Promise<SourceBytes> {
   let bytes: SourceBytes;
+  /** The quick_check the snapshot ran beside its copy, if it did. */
+  let checked: QuickCheckResult | null = null;
   if (resumed) {
     // Resume from the very bytes the interrupted run read: its snapshot, or the unchanged source.
     const readPath = resumed.snapshot_path ?? o.sourcePath;
@@ -90,7 +93,7 @@ export async function readSource(o: SourceOptions, runId: string, resumed: RunRo
     }
     bytes = { readPath, sha256, hashes, snapshotPath: resumed.snapshot_path, snapshotTaken: false };
   } else if (o.snapshot.enabled) {
-    const snap = await log.timed('snapshot source', 'pre', () => takeSnapshot(o.sourcePath, o.snapshot.dir, runId, o.onSnapshot));
+    const snap = await log.timed('snapshot source', 'pre', () => takeSnapshot(o.sourcePath, o.snapshot.dir, runId, o.onSnapshot, { quickCheck: !o.skipIntegrityCheck }));
     try {
       await recordSnapshot(o.snapshot.dir, { file: basename(snap.path), runId, source: o.sourcePath, sha256: snap.sha256, sizeBytes: snap.sizeBytes, createdAt: new Date().toISOString(), kept: null });
     } catch (e) {
@@ -104,12 +107,13 @@ export async function readSource(o: SourceOptions, runId: string, resumed: RunRo
     if (pruned.removed.length) log.note([`pruned ${pruned.removed.length} snapshot${pruned.removed.length > 1 ? 's' : ''} older than ${o.snapshot.retentionDays} days from ${o.snapshot.dir}: ${pruned.removed.join(', ')}`]);
     for (const f of pruned.leftAlone) log.warn(`snapshot ${f} in ${o.snapshot.dir} no longer matches the manifest (size or sha256 changed): left alone and forgotten, delete it yourself if it is not needed`);
     bytes = { readPath: snap.path, sha256: snap.sha256, hashes: snap.hashes, snapshotPath: snap.path, snapshotTaken: true };
+    checked = snap.integrity;
   } else {
     const hashes = await hashSqliteFile(o.sourcePath);
     bytes = { readPath: o.sourcePath, sha256: hashes.sha256, hashes, snapshotPath: null, snapshotTaken: false };
   }
   try {
-    await checkIntegrity(o, bytes.readPath, log);
+    await checkIntegrity(o, bytes.readPath, log, checked);
   } catch (e) {
     // A corrupt source is not migrated: its snapshot is of no use to keep.
     if (bytes.snapshotTaken && bytes.snapshotPath && !o.snapshot.keep) await discardSnapshot(bytes.snapshotPath).catch(() => undefined);
@@ -121,24 +125,27 @@ export async function readSource(o: SourceOptions, runId: string, resumed: RunRo
 /**
  * `PRAGMA quick_check` of the bytes the run reads. The checksums prove the copy of what was read;
  * a damaged page (a cell-pointer array out of order) reads rows twice or not at all, and only a
- * structural check sees that. Measured in the README (Verification).
+ * structural check sees that. Measured in the README (Verification). `checked`: the check the
+ * snapshot already ran on those bytes beside its copy (source/content-hash-worker.ts), reported
+ * as this step with its own duration, which overlapped the copy's.
  */
-async function checkIntegrity(o: SourceOptions, readPath: string, log: StepLog): Promise<void> {
+async function checkIntegrity(o: SourceOptions, readPath: string, log: StepLog, checked: QuickCheckResult | null): Promise<void> {
   const name = 'integrity check (quick_check)';
   if (o.skipIntegrityCheck) {
     log.step({ step: name, section: 'pre', status: 'skipped', startMs: Date.now() - log.t0, ms: 0 });
     log.warn('the integrity check of the source was skipped (--skip-integrity-check): a damaged page would not be noticed, and verification only proves the copy of what was read');
     return;
   }
-  await log.timed(name, 'pre', async () => {
-    const problems = quickCheck(readPath);
+  const run = async (): Promise<void> => {
+    const problems = checked ? checked.problems : quickCheck(readPath);
     if (problems.length) {
       throw new SourceError('E_SOURCE_CORRUPT', `Source ${o.sourcePath} is corrupt: PRAGMA quick_check found ${problems.length === 20 ? 'at least 20' : problems.length} problem${problems.length > 1 ? 's' : ''}${readPath !== o.sourcePath ? ` (in its snapshot ${readPath})` : ''}.`, {
         problems,
         hint: `Nothing was loaded. Restore it from a backup, or recover what SQLite can read (sqlite3 ${o.sourcePath} ".recover" | sqlite3 recovered.db), check that, and migrate the recovered file.`,
       });
     }
-  });
+  };
+  await (checked ? log.ranBeside(name, 'pre', checked, run) : log.timed(name, 'pre', run));
 }
 
 /**
