@@ -1,10 +1,10 @@
 /**
  * The shipped JSON Schema for mapping files, `<package root>/mappings/mapping.schema.json`: the
  * single source of truth for their shape (editors use it through `$schema`; validate-mappings.ts
- * through the validators generated from it, shipped-validators.ts). Read once, synchronously, on
- * first use.
+ * through the validators generated from it, shipped-validators.ts). Where it and the type rules'
+ * schema are, and ajv for the config file's schema.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,19 +32,11 @@ export function findPackageRoot(from: string): string {
 export const TYPE_RULES_SCHEMA_FILE = 'type-rules.schema.json';
 
 let cachedPath: string | undefined;
-let cachedRulesSchema: Record<string, unknown> | undefined;
-let cachedSchema: Record<string, unknown> | undefined;
 
 /** Absolute path of the shipped mapping schema. */
 export function mappingSchemaPath(): string {
   cachedPath ??= join(findPackageRoot(dirname(fileURLToPath(import.meta.url))), 'mappings', MAPPING_SCHEMA_FILE);
   return cachedPath;
-}
-
-/** The parsed schema (cached; callers must not mutate it). */
-export function mappingSchema(): Record<string, unknown> {
-  cachedSchema ??= JSON.parse(readFileSync(mappingSchemaPath(), 'utf8')) as Record<string, unknown>;
-  return cachedSchema;
 }
 
 /**
@@ -60,10 +52,4 @@ export function ajv2020(): typeof Ajv2020 {
 /** Absolute path of the shipped type rules schema. */
 export function typeRulesSchemaPath(): string {
   return join(dirname(mappingSchemaPath()), TYPE_RULES_SCHEMA_FILE);
-}
-
-/** The parsed type rules schema (cached; callers must not mutate it). */
-export function typeRulesSchema(): Record<string, unknown> {
-  cachedRulesSchema ??= JSON.parse(readFileSync(typeRulesSchemaPath(), 'utf8')) as Record<string, unknown>;
-  return cachedRulesSchema;
 }

@@ -12,19 +12,22 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { findPackageRoot, mappingSchema, typeRulesSchema } from '../../../src/mappings/mapping-schema.js';
+import { findPackageRoot, mappingSchemaPath, typeRulesSchemaPath } from '../../../src/mappings/mapping-schema.js';
 import * as shipped from '../../../src/mappings/shipped-validators.js';
 // @ts-expect-error a plain ES module without types
 import { generateValidatorsSource, OUTPUT } from '../../../scripts/generate-validators.mjs';
 
 const root = findPackageRoot(import.meta.dirname);
-const configSchema = JSON.parse(readFileSync(join(root, 'sqlite2pg.config.schema.json'), 'utf8')) as Record<string, unknown>;
+const readSchema = (path: string): Record<string, unknown> => JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+const configSchema = readSchema(join(root, 'sqlite2pg.config.schema.json'));
+const mappingSchema = readSchema(mappingSchemaPath());
+const typeRulesSchema = readSchema(typeRulesSchemaPath());
 
 /** The validators as validate-mappings.ts builds them, with the meta-schema check on or off. */
 function validators(validateSchema: boolean): { table: (d: unknown) => ErrorObject[] | null; rules: (d: unknown) => ErrorObject[] | null } {
   const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, validateSchema });
-  ajv.addSchema(mappingSchema(), 'mapping.schema.json');
-  return { table: errorsOf(ajv.getSchema('mapping.schema.json')!), rules: errorsOf(ajv.compile(typeRulesSchema())) };
+  ajv.addSchema(mappingSchema, 'mapping.schema.json');
+  return { table: errorsOf(ajv.getSchema('mapping.schema.json')!), rules: errorsOf(ajv.compile(typeRulesSchema)) };
 }
 
 /** A validator as a function of the data: null when valid, else its errors. */
@@ -34,8 +37,8 @@ function errorsOf(v: (d: unknown) => boolean): (d: unknown) => ErrorObject[] | n
 
 describe('shipped schemas', () => {
   it.each([
-    ['mappings/mapping.schema.json', mappingSchema()],
-    ['mappings/type-rules.schema.json', typeRulesSchema()],
+    ['mappings/mapping.schema.json', mappingSchema],
+    ['mappings/type-rules.schema.json', typeRulesSchema],
     ['sqlite2pg.config.schema.json', configSchema],
   ])('%s is a valid JSON Schema 2020-12 document', (_name, schema) => {
     const ajv = new Ajv2020({ allErrors: true, strict: true });
