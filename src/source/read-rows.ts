@@ -56,9 +56,12 @@ export function selectList(t: TablePlan): string {
   return [...t.columns.map(columnSelectSql), ...utf8CheckedColumns(t).map((i) => utf8CheckSql(t.columns[i]!))].join(', ');
 }
 
-/** Columns selected for a table: the read key first (rowid), then the planned columns, then the UTF-8 checks. */
-export function selectSql(t: TablePlan, range: RowRange | null): string {
-  const cols = selectList(t);
+/**
+ * Columns selected for a table: the read key first (rowid), then the planned columns, then the
+ * UTF-8 checks, unless `checks` is false (iterateRows then fills them in by a point read).
+ */
+export function selectSql(t: TablePlan, range: RowRange | null, checks = true): string {
+  const cols = checks ? selectList(t) : t.columns.map(columnSelectSql).join(', ');
   const from = sqliteIdent(t.source);
   if (t.readKey.kind === 'rowid') {
     return `SELECT _rowid_, ${cols} FROM ${from}${range ? ' WHERE _rowid_ BETWEEN ? AND ?' : ''} ORDER BY _rowid_`;
@@ -74,9 +77,59 @@ export function columnOffset(t: TablePlan): number {
   return t.readKey.kind === 'rowid' ? 1 : 0;
 }
 
+/**
+ * The rows of a table or range, laid out as selectSql selects them: rowid, planned columns,
+ * UTF-8 check columns. For a rowid table the check columns are not part of the scan: a row
+ * whose text holds U+FFFD (better-sqlite3 decodes invalid UTF-8 to it) gets them from the same
+ * expressions evaluated on that one row, by rowid, on the same connection while the scan is
+ * open, so in the same read transaction: the same bytes the scan read. The other rows carry no
+ * check columns (read as undefined: the encoder looks only for values holding U+FFFD). In the
+ * scan, instr() over every text value cost SQLite ~0.4 µs per benchmark events row of ~1.4
+ * (bench/README.md, fifth round); WITHOUT ROWID tables keep them in the scan, as a text key read
+ * back decoded would not find its row.
+ */
 export function iterateRows(db: SqliteDb, t: TablePlan, range: RowRange | null): IterableIterator<unknown[]> {
-  const stmt = db.prepare(selectSql(t, range)).raw(true).safeIntegers(true);
-  return (range ? stmt.iterate(range.lo, range.hi) : stmt.iterate()) as IterableIterator<unknown[]>;
+  const checked = utf8CheckedColumns(t);
+  const inScan = t.readKey.kind !== 'rowid' || checked.length === 0;
+  const stmt = db.prepare(selectSql(t, range, inScan)).raw(true).safeIntegers(true);
+  const rows = (range ? stmt.iterate(range.lo, range.hi) : stmt.iterate()) as IterableIterator<unknown[]>;
+  if (inScan) return rows;
+  const at = checked.map((i) => 1 + i);
+  const checks = db
+    .prepare(`SELECT ${checked.map((i) => utf8CheckSql(t.columns[i]!)).join(', ')} FROM ${sqliteIdent(t.source)} WHERE _rowid_ = ?`)
+    .raw(true)
+    .safeIntegers(true);
+  return withChecks(rows, at, (rowid) => checks.get(rowid) as unknown[] | undefined, checked.length);
+}
+
+/**
+ * `rows` with the check columns appended to each row that holds U+FFFD in a checked column (`at`:
+ * its positions). An iterator object, not a generator: ~0.1 µs less per row; `return` closes the scan.
+ */
+function withChecks(rows: IterableIterator<unknown[]>, at: readonly number[], read: (rowid: unknown) => unknown[] | undefined, count: number): IterableIterator<unknown[]> {
+  const it: IterableIterator<unknown[]> = {
+    [Symbol.iterator]: () => it,
+    next(): IteratorResult<unknown[]> {
+      const r = rows.next();
+      if (r.done) return r;
+      const row = r.value;
+      for (let j = 0; j < at.length; j++) {
+        const v = row[at[j]!];
+        if (typeof v === 'string' && v.indexOf('\uFFFD') !== -1) {
+          // The row cannot vanish inside the read transaction; were it to, NULLs read as "not the stored bytes".
+          const found = read(row[0]);
+          for (let k = 0; k < count; k++) row.push(found ? found[k] : null);
+          break;
+        }
+      }
+      return r;
+    },
+    return(value?: unknown): IteratorResult<unknown[]> {
+      rows.return?.();
+      return { done: true, value };
+    },
+  };
+  return it;
 }
 
 /**
