@@ -107,7 +107,8 @@ export async function copyChunk(
     let sent = 0;
     let bytes = 0;
     let nulled = 0;
-    const skip = badLine;
+    /** The line PostgreSQL rejected in the last attempt: the row sent at that position now is quarantined, once. */
+    let skip = badLine;
     const keyOf = t.readKey.kind === 'none' ? () => `row #${rowsRead}` : (row: readonly unknown[]) => rowKey(row);
 
     const socket = socketOf(client);
@@ -165,6 +166,8 @@ export async function copyChunk(
           const key = keyOf(row);
           rejected.set(key, skip.reason);
           part.add({ table: t.source, key, column: null, value: '(whole row)', reason: skip.reason, action: 'quarantined' });
+          // The rows after it take the same position in this attempt's COPY: they are not the one rejected.
+          skip = null;
           continue;
         }
         if (r.nulled) {
