@@ -4,14 +4,21 @@
  */
 import type { ColumnPlan, TablePlan } from '../model/plan.js';
 import { createHash } from 'node:crypto';
-import { applyNulPolicy, CastFailure, converterFor, type MomentConverter, type SqliteValue } from '../plan/casts/index.js';
+import { applyNulPolicy, CastFailure, converterFor, type Moment, type MomentConverter, type SqliteValue } from '../plan/casts/index.js';
 import { escapeCopyText } from '../plan/copy-text.js';
 import { utf8CheckedColumns } from '../source/read-rows.js';
 import { canonicalizer, canonicalRow, momentCanonical, utf8Length } from './canonical.js';
 import { LoadError } from '../errors.js';
 
 export interface EncodedRow {
+  /** The row's COPY text line; empty from an encoder made with `{ fields: true }`. */
   readonly line: string;
+  /**
+   * From an encoder made with `{ fields: true }`, instead of `line`: the PostgreSQL input text
+   * of each copied column (null for NULL), unescaped, for the binary COPY writer
+   * (encode/copy-binary.ts). Shared between calls like `values`. Not set on rows with `pieces`.
+   */
+  readonly fields?: readonly (string | null)[];
   readonly canonical: string;
   /**
    * Set for a row holding a value larger than LARGE_VALUE: the row's COPY text as Buffers of
@@ -60,7 +67,18 @@ export function excerpt(v: SqliteValue): string {
   return s.replaceAll('\u0000', '\\0');
 }
 
-export type RowEncoder = (row: readonly SqliteValue[], offset: number) => EncodedRow | RowProblem;
+export type RowEncoder = ((row: readonly SqliteValue[], offset: number) => EncodedRow | RowProblem) & {
+  /**
+   * Per copied column (COPY order), the moment its converter last wrote for timestamptz and
+   * timestamp columns (MomentConverter.lastMoment: valid for the row just encoded), else undefined.
+   */
+  readonly moments: readonly (Readonly<Moment> | undefined)[];
+};
+
+export interface RowEncoderOptions {
+  /** Give each row's copied values as `fields` (for binary COPY) instead of building `line`. */
+  readonly fields?: boolean;
+}
 
 /** Values longer than this (bytes of a blob, UTF-16 units of a text) take the streaming path. */
 export const LARGE_VALUE = 1 << 20;
@@ -156,7 +174,7 @@ function invalidUtf8Reason(decoded: string, stored: SqliteValue | undefined, col
  * Generated columns PostgreSQL computes are not part of the COPY line, but are part of the
  * canonical row: the checksum compares SQLite's computed values with PostgreSQL's.
  */
-export function createRowEncoder(t: TablePlan, keyOf: (row: readonly SqliteValue[]) => string): RowEncoder {
+export function createRowEncoder(t: TablePlan, keyOf: (row: readonly SqliteValue[]) => string, options: RowEncoderOptions = {}): RowEncoder {
   const cols = t.columns;
   const n = cols.length;
   const convert = cols.map((c) => converterFor(c.cast, { nul: c.nul }));
@@ -171,6 +189,9 @@ export function createRowEncoder(t: TablePlan, keyOf: (row: readonly SqliteValue
   utf8CheckedColumns(t).forEach((i, k) => (check[i] = k));
   const strip = cols.map((c) => c.nul === 'strip' && (c.cast.kind === 'text' || c.cast.kind === 'json'));
   const canons: (string | null)[] = new Array<string | null>(n);
+  const asFields = options.fields === true;
+  const fields: (string | null)[] = [];
+  const moments = convert.filter((_, i) => sent[i]).map((f) => (f as Partial<MomentConverter>).lastMoment);
 
   /**
    * Checks on the stored value before its cast: invalid UTF-8, and the NULs `nul: strip` removes.
@@ -294,10 +315,11 @@ export function createRowEncoder(t: TablePlan, keyOf: (row: readonly SqliteValue
     };
   };
 
-  return (row, offset) => {
+  const encode = (row: readonly SqliteValue[], offset: number): EncodedRow | RowProblem => {
     const changes = { list: null as RowProblem[] | null };
     let line = '';
     let first = true;
+    let k = 0;
     for (let i = 0; i < n; i++) {
       const raw = row[i + offset] as SqliteValue;
       if (typeof raw === 'string') {
@@ -319,12 +341,18 @@ export function createRowEncoder(t: TablePlan, keyOf: (row: readonly SqliteValue
         canons[i] = r.c;
       }
       if (!sent[i]) continue;
+      if (asFields) {
+        fields[k++] = out;
+        continue;
+      }
       if (!first) line += '\t';
       first = false;
       line += escapeCopyText(out);
     }
+    if (asFields) return { line: '', fields, canonical: canonicalRow(canons), nulled: changes.list, values: canons };
     return { line: line + '\n', canonical: canonicalRow(canons), nulled: changes.list, values: canons };
   };
+  return Object.assign(encode, { moments });
 }
 
 export function isRowProblem(r: EncodedRow | RowProblem): r is RowProblem {

@@ -17,7 +17,9 @@ import type { SqliteDb } from '../source/sqlite-db.js';
 import { columnOffset, iterateRows, keyReader, type RowRange } from '../source/read-rows.js';
 import { ChecksumAccumulator } from '../encode/checksum.js';
 import { LoadError, MigrateError } from '../errors.js';
-import { createRowEncoder, isRowProblem } from '../encode/row-encoder.js';
+import { createRowEncoder, isRowProblem, type RowEncoder } from '../encode/row-encoder.js';
+import { BINARY_HEADER, BINARY_TRAILER, createTupleWriter, type TupleWriter } from '../encode/copy-binary.js';
+import { binaryFields } from '../plan/copy-binary.js';
 import type { QuarantinePart } from './quarantine-files.js';
 
 export const BATCH_BYTES = 64 * 1024;
@@ -37,6 +39,12 @@ function socketOf(client: pg.ClientBase): { readonly writableLength: number } | 
   const stream = (client as unknown as { connection?: { stream?: { writableLength?: unknown } } }).connection?.stream;
   return stream && typeof stream.writableLength === 'number' ? (stream as { writableLength: number }) : null;
 }
+
+/**
+ * Thrown inside a binary COPY for a row it cannot carry (a value above LARGE_VALUE, which the
+ * encoder streams as text pieces, or one without an exact binary form): the chunk goes again as text.
+ */
+class SendAsText extends Error {}
 
 /** Rows PostgreSQL may reject in one chunk before we call the table broken (each costs a re-send). */
 export const MAX_REJECTED_ROWS_PER_CHUNK = 200;
@@ -92,15 +100,24 @@ export async function copyChunk(
   signal?: AbortSignal,
 ): Promise<ChunkOutcome> {
   const t = task.table;
-  const sql = copyFromSql(schema, t);
   const rowKey = keyReader(t);
   const offset = columnOffset(t);
-  const encode = createRowEncoder(t, rowKey);
+  // Binary COPY when every copied column has an exact binary form (plan/copy-binary.ts).
+  const fields = binaryFields(t);
+  let binary: { encode: RowEncoder; writer: TupleWriter } | null = null;
+  if (fields) {
+    const encode = createRowEncoder(t, rowKey, { fields: true });
+    binary = { encode, writer: createTupleWriter(fields, encode.moments) };
+  }
+  let textEncode: RowEncoder | null = null;
   /** Keys PostgreSQL rejected in earlier attempts, with its reason. */
   const rejected = new Map<string, string>();
   let badLine: { line: number; reason: string } | null = null;
 
   for (let attempt = 1; ; attempt++) {
+    const sql = copyFromSql(schema, t, binary ? 'binary' : 'text');
+    const bin = binary;
+    const encode = bin ? bin.encode : (textEncode ??= createRowEncoder(t, rowKey));
     part.reset();
     const checksum = new ChecksumAccumulator();
     let rowsRead = 0;
@@ -136,6 +153,7 @@ export async function copyChunk(
       // ~0.05 µs (measured on the benchmark's events table, bench/README.md).
       let out = allocBatch();
       let used = 0;
+      if (bin) used += BINARY_HEADER.copy(out, 0);
       let pending = 0;
       let sinceYield = 0;
       const take = (): Buffer => {
@@ -174,7 +192,17 @@ export async function copyChunk(
           for (const p of r.nulled) part.add({ table: t.source, key: keyOf(row), column: p.column, value: p.value, reason: p.reason, action: 'nulled' });
           nulled += r.nulled.length;
         }
-        if (r.pieces) {
+        if (bin) {
+          if (!r.fields) throw new SendAsText();
+          const max = bin.writer.maxBytes(r.fields);
+          if (used + max > out.length) {
+            if (used > 0) yield take();
+            if (max > out.length) out = Buffer.allocUnsafe(max);
+          }
+          const end = bin.writer.write(out, used, r.fields);
+          if (end < 0) throw new SendAsText();
+          used = end;
+        } else if (r.pieces) {
           // A very large row arrives in pieces (never one giant string): flush, then stream them.
           if (used > 0) yield take();
           for (const p of r.pieces) {
@@ -207,6 +235,10 @@ export async function copyChunk(
           }
         }
       }
+      if (bin) {
+        if (used + BINARY_TRAILER.length > out.length) yield take();
+        used += BINARY_TRAILER.copy(out, used);
+      }
       if (used > 0) yield take();
       if (pending > 0) onRows(pending);
     }
@@ -218,6 +250,12 @@ export async function copyChunk(
       await pipeline(source, stream);
     } catch (e) {
       if (e instanceof MigrateError) throw e;
+      if (e instanceof SendAsText) {
+        // Rows PostgreSQL rejected stay rejected (by key); a pending line number was counted in binary.
+        binary = null;
+        badLine = null;
+        continue;
+      }
       const pgErr = e as PgDatabaseError;
       const line = copyErrorLine(pgErr);
       if (line !== null && isRowLevel(pgErr) && line <= sent + 1) {

@@ -30,9 +30,9 @@ export function createTableSql(schema: string, t: TablePlan): string {
   return `CREATE TABLE ${qualify(schema, t.target)} (\n  ${t.columns.map(columnDefinition).join(',\n  ')}\n) WITH (autovacuum_enabled = false)`;
 }
 
-/** COPY in text format (cheaper for the server to parse than CSV). */
-export function copyFromSql(schema: string, t: TablePlan): string {
-  return `COPY ${qualify(schema, t.target)} (${copiedColumns(t).map((c) => quoteIdent(c.target)).join(', ')}) FROM STDIN`;
+/** COPY in text format (cheaper for the server to parse than CSV), or binary (plan/copy-binary.ts). */
+export function copyFromSql(schema: string, t: TablePlan, format: 'text' | 'binary' = 'text'): string {
+  return `COPY ${qualify(schema, t.target)} (${copiedColumns(t).map((c) => quoteIdent(c.target)).join(', ')}) FROM STDIN${format === 'binary' ? ' (FORMAT binary)' : ''}`;
 }
 
 /** Primary key built as a unique index first, then attached (one table scan, same as CREATE INDEX). */
