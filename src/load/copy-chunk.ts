@@ -1,5 +1,6 @@
 /**
- * COPY one chunk (a table, or a rowid range of it) from SQLite into PostgreSQL.
+ * COPY one chunk (a table, or a rowid range of it) from SQLite into PostgreSQL, in COPY's binary
+ * format when every copied column has an exact binary form (plan/copy-binary.ts), else as text.
  * Backpressure: an async generator of ~64 KiB Buffers piped into pg-copy-streams with
  * stream/promises pipeline; a thrown error destroys the COPY stream, which sends CopyFail and
  * the server rolls the statement back (https://github.com/brianc/node-pg-copy-streams#readme).
