@@ -5,6 +5,9 @@
  * (https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4):
  * - int2/int4/int8: big-endian two's complement;
  * - float8: the IEEE 754 double, big-endian (the converter's text is its shortest round-trip form);
+ * - numeric: base-10000 digits with weight, sign and display scale, from the converter's plain
+ *   decimal text (numeric_recv applies the column's typmod as numeric_in does);
+ * - date: int32 days since 2000-01-01, from the converter's `YYYY-MM-DD`;
  * - bool: one byte, 1 or 0;
  * - text and json: the UTF-8 bytes; jsonb: a version byte 1, then the same text (jsonb_recv
  *   parses it as jsonb_in does);
@@ -16,6 +19,7 @@
  */
 import type { BinaryField } from '../plan/copy-binary.js';
 import type { Moment } from '../plan/casts/index.js';
+import { daysFromCivil } from '../plan/casts/calendar.js';
 
 /** `PGCOPY\n\377\r\n\0`, flags 0, header extension length 0. */
 export const BINARY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
@@ -29,6 +33,51 @@ const TWO_32 = 0x1_0000_0000;
 const EXACT_SECONDS = 9_000_000_000;
 /** Integer texts this short (sign included) are below 2⁵³: exact as doubles. */
 const EXACT_INT_TEXT = 15;
+/** 2000-01-01 in days since 1970-01-01. */
+const PG_EPOCH_DAYS = 10_957;
+/**
+ * numeric_send writes its digit count as an int16; numeric_in takes up to 131072 + 16383 decimal
+ * digits, which can need more base-10000 digits than that: those values go as text.
+ */
+const MAX_NUMERIC_DIGITS = 0x7fff;
+const PLAIN_DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/**
+ * Write numeric text `v` (a plain decimal) at `pos` as numeric_send would, length prefix
+ * included; the position after it, or -1 for text it does not read or too many digits.
+ */
+function writeNumeric(buf: Buffer, pos: number, v: string): number {
+  const m = PLAIN_DECIMAL.exec(v);
+  if (m === null) return -1;
+  const int = m[2]!.replace(/^0+/, '');
+  const frac = m[3] ?? '';
+  // Base-10000 groups aligned on the decimal point: the integer part padded on the left, the fraction on the right.
+  const intPadded = '0'.repeat((4 - (int.length % 4)) % 4) + int;
+  const fracPadded = frac + '0'.repeat((4 - (frac.length % 4)) % 4);
+  const groups: number[] = [];
+  for (let i = 0; i < intPadded.length; i += 4) groups.push(Number(intPadded.slice(i, i + 4)));
+  for (let i = 0; i < fracPadded.length; i += 4) groups.push(Number(fracPadded.slice(i, i + 4)));
+  let weight = intPadded.length / 4 - 1;
+  let first = 0;
+  while (first < groups.length && groups[first] === 0) {
+    first++;
+    weight--;
+  }
+  let last = groups.length;
+  while (last > first && groups[last - 1] === 0) last--;
+  const n = last - first;
+  if (n > MAX_NUMERIC_DIGITS) return -1;
+  const zero = n === 0;
+  buf.writeInt32BE(8 + 2 * n, pos);
+  buf.writeInt16BE(n, pos + 4);
+  buf.writeInt16BE(zero ? 0 : weight, pos + 6);
+  buf.writeUInt16BE(!zero && m[1] === '-' ? 0x4000 : 0, pos + 8);
+  buf.writeInt16BE(frac.length, pos + 10);
+  let p = pos + 12;
+  for (let i = first; i < last; i++, p += 2) buf.writeInt16BE(groups[i]!, p);
+  return p;
+}
 
 export interface TupleWriter {
   /** Bytes the tuple of these values takes at most. */
@@ -59,7 +108,7 @@ export function createTupleWriter(fields: readonly BinaryField[], moments: reado
         bytes += 4;
         if (v === null || v === undefined) continue;
         const f = fields[k];
-        bytes += f === 'text' || f === 'json' || f === 'jsonb' ? v.length * 3 + 1 : f === 'bytea' ? v.length >> 1 : 16;
+        bytes += f === 'text' || f === 'json' || f === 'jsonb' ? v.length * 3 + 1 : f === 'bytea' ? v.length >> 1 : f === 'numeric' ? 8 + 2 * (v.length + 8) : 16;
       }
       return bytes;
     },
@@ -111,6 +160,18 @@ export function createTupleWriter(fields: readonly BinaryField[], moments: reado
             buf.writeDoubleBE(Number(v), p + 4);
             p += 12;
             break;
+          case 'numeric':
+            p = writeNumeric(buf, p, v);
+            if (p < 0) return -1;
+            break;
+          case 'date': {
+            const d = ISO_DATE.exec(v);
+            if (d === null) return -1;
+            buf.writeInt32BE(4, p);
+            buf.writeInt32BE(daysFromCivil(Number(d[1]), Number(d[2]), Number(d[3])) - PG_EPOCH_DAYS, p + 4);
+            p += 8;
+            break;
+          }
           case 'bool':
             if (v !== 't' && v !== 'f') return -1;
             buf.writeInt32BE(1, p);

@@ -8,13 +8,13 @@
  * encoding here that means exactly what its text would: the column's type is the one its cast
  * plans (a mapping `type` such as `citext` or a domain keeps the table in text, whose input
  * function is then the column type's own), and its cast gives the encoder what it needs.
- * Numeric and date columns keep their table in text.
+ * A mapped type (`varchar(n)`, `citext`, a domain) keeps its table in text.
  */
 import type { TablePlan } from '../model/plan.js';
 import { copiedColumns } from './ddl.js';
 
 /** How one copied column is written in a binary COPY tuple (see encode/copy-binary.ts). */
-export type BinaryField = 'int2' | 'int4' | 'int8' | 'float8' | 'bool' | 'text' | 'json' | 'jsonb' | 'timestamp' | 'uuid' | 'bytea';
+export type BinaryField = 'int2' | 'int4' | 'int8' | 'float8' | 'numeric' | 'bool' | 'text' | 'json' | 'jsonb' | 'timestamp' | 'date' | 'uuid' | 'bytea';
 
 /** Binary encodings of the copied columns, in COPY column order; null when the table goes as text. */
 export function binaryFields(t: TablePlan): BinaryField[] | null {
@@ -43,13 +43,14 @@ function fieldOf(cast: TablePlan['columns'][number]['cast'], pgType: string): Bi
     case 'json':
       return pgType === cast.target ? cast.target : null;
     case 'datetime':
-      // The converter of both leaves the moment it wrote (MomentConverter.lastMoment); a date's has none.
-      return (cast.target === 'timestamptz' || cast.target === 'timestamp') && pgType === cast.target ? 'timestamp' : null;
+      // timestamptz and timestamp from the moment their converter wrote (MomentConverter.lastMoment), a date from its text.
+      if (pgType !== cast.target) return null;
+      return cast.target === 'date' ? 'date' : 'timestamp';
     case 'uuid':
       return pgType === 'uuid' ? 'uuid' : null;
     case 'bytea':
       return pgType === 'bytea' ? 'bytea' : null;
     case 'numeric':
-      return null;
+      return pgType === (cast.precision === null ? 'numeric' : `numeric(${cast.precision},${cast.scale ?? 0})`) ? 'numeric' : null;
   }
 }

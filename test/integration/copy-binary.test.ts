@@ -35,21 +35,24 @@ const TABLE: TablePlan = {
     col('ts', 'timestamp', { kind: 'datetime', target: 'timestamp', format: 'iso8601', timeZone: 'Europe/Berlin' }),
     col('u', 'uuid', { kind: 'uuid' }),
     col('by', 'bytea', { kind: 'bytea', from: 'blob' }),
+    col('n', 'numeric', { kind: 'numeric', precision: null, scale: null }),
+    col('n2', 'numeric(10,2)', { kind: 'numeric', precision: 10, scale: 2 }),
+    col('d', 'date', { kind: 'datetime', target: 'date', format: 'iso8601', timeZone: 'UTC' }),
   ],
   skippedColumns: [], readKey: { kind: 'rowid' }, primaryKey: null, indexes: [], foreignKeys: [], checks: [], touchColumn: null, rowCount: 0,
 };
 
 /** Rows as SQLite hands them to the encoder (rowid first), without the id: it is added. */
-type Values = [SqliteValue, SqliteValue, SqliteValue, SqliteValue, SqliteValue, SqliteValue, SqliteValue, SqliteValue, SqliteValue, SqliteValue, SqliteValue, SqliteValue];
+type Values = SqliteValue[];
 
 const EDGES: Values[] = [
-  [-32768n, -2147483648n, -9223372036854775808n, 0, 0n, '', '[]', '{}', -62135596800000000n, '0001-01-01 00:00:00', '00000000-0000-0000-0000-000000000000', Buffer.alloc(0)],
-  [32767n, 2147483647n, 9223372036854775807n, -0, 1n, 'a\tb\\c\nd\re', '{"b": 1, "a": [1, 2.50]}', '{"b": 1, "a": [1, 2.50, "x\\u0041"], "a": 3}', 253402300799999999n, '9999-12-31 23:59:59.999999', 'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF', Buffer.from('00ff10', 'hex')],
-  [0n, 0n, 123456789012345n, 'NaN', 't', 'é😀\u2028 ', ' "é" ', '"\\ud83d\\ude00 é"', 946684799999999n, '2000-01-01 00:59:59.999999', '{0123456789abcdef0123456789ABCDEF}', Buffer.from('5c78', 'hex')],
-  [1n, -1n, 9007199254740993n, 'Infinity', 'false', 'x'.repeat(3000), '[1, {"a": null}]', '[true, false, null, -0.0, 1e400]', 946684800000000n, '2024-03-31 02:30:00', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', Buffer.alloc(70_000, 7)],
-  [-1n, 1n, -9007199254740993n, '-Infinity', 1.0, '\\N', '0', '123.4500', -9_000_000_000_000_001n, '1700-06-15 12:00:00.5', null, null],
-  [null, null, null, 5e-324, null, null, null, null, 10_446_684_800_000_001n, '2300-01-01 00:00:00.25', null, null],
-  [null, null, -99999999999999n, 1.7976931348623157e308, 0n, null, null, null, 0n, '1969-12-31 23:59:59.999999', null, null],
+  [-32768n, -2147483648n, -9223372036854775808n, 0, 0n, '', '[]', '{}', -62135596800000000n, '0001-01-01 00:00:00', '00000000-0000-0000-0000-000000000000', Buffer.alloc(0), '0', '0', '0001-01-01'],
+  [32767n, 2147483647n, 9223372036854775807n, -0, 1n, 'a\tb\\c\nd\re', '{"b": 1, "a": [1, 2.50]}', '{"b": 1, "a": [1, 2.50, "x\\u0041"], "a": 3}', 253402300799999999n, '9999-12-31 23:59:59.999999', 'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF', Buffer.from('00ff10', 'hex'), '-0.0001', '99999999.99', '9999-12-31'],
+  [0n, 0n, 123456789012345n, 'NaN', 't', 'é😀\u2028 ', ' "é" ', '"\\ud83d\\ude00 é"', 946684799999999n, '2000-01-01 00:59:59.999999', '{0123456789abcdef0123456789ABCDEF}', Buffer.from('5c78', 'hex'), '123.4500', '-0.5', '2000-01-01'],
+  [1n, -1n, 9007199254740993n, 'Infinity', 'false', 'x'.repeat(3000), '[1, {"a": null}]', '[true, false, null, -0.0, 1e400]', 946684800000000n, '2024-03-31 02:30:00', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', Buffer.alloc(70_000, 7), '9'.repeat(40_000) + '.' + '1'.repeat(16_383), 19.99, '1999-12-31'],
+  [-1n, 1n, -9007199254740993n, '-Infinity', 1.0, '\\N', '0', '123.4500', -9_000_000_000_000_001n, '1700-06-15 12:00:00.5', null, null, 0.1, 12345678n, '2024-02-29'],
+  [null, null, null, 5e-324, null, null, null, null, 10_446_684_800_000_001n, '2300-01-01 00:00:00.25', null, null, '-10000', '-0.00', '1970-01-01'],
+  [null, null, -99999999999999n, 1.7976931348623157e308, 0n, null, null, null, 0n, '1969-12-31 23:59:59.999999', null, null, '0.' + '0'.repeat(40) + '1', null, null],
 ];
 
 /** An id for each row, then the rows with a rowid in front, as iterateRows gives them. */
@@ -124,7 +127,7 @@ describe('binary COPY stores what COPY text stores', () => {
   }
 
   it('for the edge cases of every kind', async () => {
-    expect(binaryFields(TABLE)).toEqual(['int8', 'int2', 'int4', 'int8', 'float8', 'bool', 'text', 'json', 'jsonb', 'timestamp', 'timestamp', 'uuid', 'bytea']);
+    expect(binaryFields(TABLE)).toEqual(['int8', 'int2', 'int4', 'int8', 'float8', 'bool', 'text', 'json', 'jsonb', 'timestamp', 'timestamp', 'uuid', 'bytea', 'numeric', 'numeric', 'date']);
     const { text, binary, problems } = await loadBoth(EDGES);
     expect(problems).toEqual([]);
     expect(text).toHaveLength(EDGES.length);
@@ -137,6 +140,9 @@ describe('binary COPY stores what COPY text stores', () => {
     expect(text[2]).toContain(',NaN,t,');
     expect(text[4]).toContain('"1684-10-19 07:59:59.999999+00"');
     expect(text[5]).toContain('"2300-01-01 00:00:00.25"');
+    expect(text[1]).toContain(',-0.0001,99999999.99,9999-12-31)');
+    expect(text[2]).toContain(',123.4500,-0.50,2000-01-01)');
+    expect(text[5]).toContain(',-10000,0.00,1970-01-01)');
   });
 
   it('for random values', async () => {
@@ -149,6 +155,13 @@ describe('binary COPY stores what COPY text stores', () => {
       fc.option(fc.string({ unit: 'binary', maxLength: 40 }).map((s) => s.replace(/[\u0000\uFFFD]/g, ''))),
       fc.option(fc.json().map((s) => s.replace(/\\u0000/g, ''))), fc.option(fc.json().map((s) => s.replace(/\\u0000/g, ''))),
       fc.option(micros), fc.option(wall), fc.option(fc.uuid()), fc.option(fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a))),
+      fc.option(fc.oneof(
+        fc.tuple(fc.boolean(), fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: 30 }), fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 30 }))
+          .map(([neg, a, b]) => `${neg ? '-' : ''}${a}${b ? '.' + b : ''}`),
+        fc.double({ noNaN: true, noDefaultInfinity: true }), fc.bigInt({ min: -(1n << 70n), max: 1n << 70n }),
+      )),
+      fc.option(fc.tuple(fc.integer({ min: -99_999_999, max: 99_999_999 }), fc.integer({ min: 0, max: 99 })).map(([a, b]) => `${a}.${String(b).padStart(2, '0')}`)),
+      fc.option(fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10))),
     ) as fc.Arbitrary<Values>;
     await fc.assert(
       fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 60 }), async (values) => {

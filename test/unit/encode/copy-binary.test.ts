@@ -47,6 +47,26 @@ describe('binary COPY', () => {
     expect(() => createTupleWriter(['timestamp'], [undefined])).toThrow(/no moment/);
   });
 
+  it('writes numeric as base-10000 digits with weight, sign and display scale, and a date as days since 2000-01-01', () => {
+    const after = (hex: string, n: number) => (hex === 'refused' ? hex : hex.slice(n));
+    const num = (v: string) => after(tuple(['numeric'], [v]), 4);
+    // length, ndigits, weight, sign, dscale, digits
+    expect(num('0')).toBe('00000008' + '0000' + '0000' + '0000' + '0000');
+    expect(num('-0.00')).toBe('00000008' + '0000' + '0000' + '0000' + '0002');
+    expect(num('123.4500')).toBe('0000000c' + '0002' + '0000' + '0000' + '0004' + '007b' + '1194');
+    expect(num('-0.0001')).toBe('0000000a' + '0001' + 'ffff' + '4000' + '0004' + '0001');
+    expect(num('100000000')).toBe('0000000a' + '0001' + '0002' + '0000' + '0000' + '0001');
+    expect(num('9'.repeat(12_000)).length).toBe(8 + 2 * 8 + 3000 * 4);
+    expect(num('9'.repeat(4 * 32_767)).length).toBe(8 + 2 * 8 + 32_767 * 4);
+    expect(num('9'.repeat(4 * 32_768))).toBe('refused');
+    expect(num('1e5')).toBe('refused');
+    const date = (v: string) => after(tuple(['date'], [v]), 12);
+    expect(date('2000-01-01')).toBe('00000000');
+    expect(date('1999-12-31')).toBe('ffffffff');
+    expect(date('0001-01-01')).toBe((-730119 >>> 0).toString(16));
+    expect(date('01-01-2000')).toBe('refused');
+  });
+
   it('refuses a value it has no exact binary form for, and bounds every tuple', () => {
     expect(tuple(['bool'], ['true'])).toBe('refused');
     expect(tuple(['uuid'], ['a0eebc999c0b4ef8bb6d6bb9bd380a11'])).toBe('refused');
@@ -66,8 +86,9 @@ describe('binary COPY', () => {
   it('takes a table binary only when every copied column has an exact form in its planned type', () => {
     const ts = { kind: 'datetime', target: 'timestamptz', format: 'iso8601', timeZone: 'UTC' } as const;
     expect(binaryFields(plan([col('a', 'bigint', { kind: 'integer', bits: 64 }), col('b', 'timestamptz', ts), col('g', 'numeric', { kind: 'numeric', precision: null, scale: null }, { generated: { sql: '1' } })]))).toEqual(['int8', 'timestamp']);
-    expect(binaryFields(plan([col('a', 'text', { kind: 'text' }), col('n', 'numeric(10,2)', { kind: 'numeric', precision: 10, scale: 2 })]))).toBeNull();
-    expect(binaryFields(plan([col('d', 'date', { ...ts, target: 'date' })]))).toBeNull();
+    expect(binaryFields(plan([col('a', 'text', { kind: 'text' }), col('n', 'numeric(10,2)', { kind: 'numeric', precision: 10, scale: 2 }), col('d', 'date', { ...ts, target: 'date' })]))).toEqual(['text', 'numeric', 'date']);
+    expect(binaryFields(plan([col('n', 'numeric(12,2)', { kind: 'numeric', precision: 10, scale: 2 })]))).toBeNull();
+    expect(binaryFields(plan([col('d', 'timestamptz', { ...ts, target: 'date' })]))).toBeNull();
     expect(binaryFields(plan([col('a', 'citext', { kind: 'text' })]))).toBeNull();
     expect(binaryFields(plan([col('a', 'varchar(5)', { kind: 'text' })]))).toBeNull();
     expect(binaryFields(plan([col('a', 'bigint', { kind: 'integer', bits: 32 })]))).toBeNull();
