@@ -20,6 +20,7 @@
 import type { BinaryField } from '../plan/copy-binary.js';
 import type { Moment } from '../plan/casts/index.js';
 import { daysFromCivil } from '../plan/casts/calendar.js';
+import { EXACT_INTEGER_TEXT_LENGTH } from '../plan/casts/number-text.js';
 
 /** `PGCOPY\n\377\r\n\0`, flags 0, header extension length 0. */
 export const BINARY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
@@ -31,8 +32,6 @@ const PG_EPOCH_SECONDS = 946_684_800;
 const TWO_32 = 0x1_0000_0000;
 /** Below this many seconds from PostgreSQL's epoch, seconds · 10⁶ + micros stays under 2⁵³: exact as a double. */
 const EXACT_SECONDS = 9_000_000_000;
-/** Integer texts this short (sign included) are below 2⁵³: exact as doubles. */
-const EXACT_INT_TEXT = 15;
 /** 2000-01-01 in days since 1970-01-01. */
 const PG_EPOCH_DAYS = 10_957;
 /**
@@ -140,7 +139,7 @@ export function createTupleWriter(fields: readonly BinaryField[], moments: reado
           }
           case 'int8': {
             buf.writeInt32BE(8, p);
-            if (v.length <= EXACT_INT_TEXT) writeInt64(buf, p + 4, Number(v));
+            if (v.length <= EXACT_INTEGER_TEXT_LENGTH) writeInt64(buf, p + 4, Number(v));
             else buf.writeBigInt64BE(BigInt(v), p + 4);
             p += 12;
             break;

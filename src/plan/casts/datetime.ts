@@ -11,7 +11,7 @@ import {
   type DateTimeFields,
 } from './date-text.js';
 import { describeValue, storageClass } from './describe-value.js';
-import { numberText } from './number-text.js';
+import { EXACT_INTEGER_TEXT_LENGTH, numberText } from './number-text.js';
 import { TimeZone } from './time-zone.js';
 
 /** The datetime member of ColumnCast. */
@@ -42,8 +42,6 @@ const LARGER_UNITS: readonly (readonly [number, string])[] = [
   [1_000_000_000, 'nanoseconds'],
 ];
 const INTEGER_TEXT = /^[+-]?\d+$/;
-/** Integer texts this short (at most 15 digits, < 2^53) parse exactly as doubles. */
-const SAFE_TEXT_LENGTH = 15;
 /** Integer texts this long are out of range in any unit; skip building a BigInt for them. */
 const MAX_EPOCH_TEXT_LENGTH = 40;
 const RANGE = 'years 0001–9999';
@@ -191,7 +189,7 @@ export function epochToMoment(v: SqliteValue, format: EpochFormat, out: Moment):
   }
   if (typeof v === 'string') {
     if (!INTEGER_TEXT.test(v)) return new CastFailure(`${describeValue(v)} is not an integer ${format} value`);
-    if (v.length <= SAFE_TEXT_LENGTH) return integerEpoch(v, Number(v) + 0, unit, format, out);
+    if (v.length <= EXACT_INTEGER_TEXT_LENGTH) return integerEpoch(v, Number(v) + 0, unit, format, out);
     if (v.length > MAX_EPOCH_TEXT_LENGTH) return new CastFailure(`${describeValue(v)} is out of range for ${format} (${RANGE})`);
     return bigEpoch(v, BigInt(v), unit, format, out);
   }

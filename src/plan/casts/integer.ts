@@ -1,5 +1,6 @@
 import { CastFailure, type SqliteValue } from './cast-failure.js';
 import { describeValue } from './describe-value.js';
+import { EXACT_INTEGER_TEXT_LENGTH } from './number-text.js';
 
 /** Width of a PostgreSQL integer type. https://www.postgresql.org/docs/current/datatype-numeric.html#DATATYPE-INT */
 export type IntegerBits = 16 | 32 | 64;
@@ -28,8 +29,6 @@ const RANGES: Readonly<Record<IntegerBits, IntegerRange>> = {
 
 /** Strict integer text: optional sign and ASCII digits only; no spaces, no fraction, no exponent. */
 const INTEGER_TEXT = /^[+-]?\d+$/;
-/** Texts of up to 15 characters hold at most 15 digits (< 2^53), so they parse exactly as doubles, avoiding a BigInt per value. */
-const SAFE_TEXT_LENGTH = 15;
 
 function outOfRange(v: SqliteValue, range: IntegerRange): CastFailure {
   return new CastFailure(`${describeValue(v)} is out of range for ${range.pgType} (${range.min}..${range.max})`);
@@ -57,7 +56,7 @@ export function toInteger(v: SqliteValue, bits: IntegerBits): string | null | Ca
   }
   if (typeof v === 'string') {
     if (!INTEGER_TEXT.test(v)) return new CastFailure(`${describeValue(v)} is not an integer (expected optional sign and digits only)`);
-    if (v.length <= SAFE_TEXT_LENGTH) {
+    if (v.length <= EXACT_INTEGER_TEXT_LENGTH) {
       const n = Number(v);
       if (n < range.minNumber || n >= range.endNumber) return outOfRange(v, range);
       return String(n + 0); // + 0 turns -0 into 0

@@ -7,3 +7,9 @@
 export function numberText(n: number): string {
   return n === 0 && 1 / n < 0 ? '-0' : String(n);
 }
+
+/**
+ * Integer texts of at most this many characters (sign included) hold at most 15 digits, below
+ * 2^53, so Number() parses them exactly: no BigInt needed for them.
+ */
+export const EXACT_INTEGER_TEXT_LENGTH = 15;
