@@ -19,7 +19,7 @@
  */
 import type { BinaryField } from '../plan/copy-binary.js';
 import type { Moment } from '../plan/casts/index.js';
-import { daysFromCivil } from '../plan/casts/calendar.js';
+import { daysFromCivil, SECONDS_PER_DAY } from '../plan/casts/calendar.js';
 import { EXACT_INTEGER_TEXT_LENGTH } from '../plan/casts/number-text.js';
 
 /** `PGCOPY\n\377\r\n\0`, flags 0, header extension length 0. */
@@ -27,13 +27,12 @@ export const BINARY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'l
 /** A field count of -1 ends the data. */
 export const BINARY_TRAILER = Buffer.from([0xff, 0xff]);
 
-/** 2000-01-01 00:00 UTC in seconds since 1970: PostgreSQL's timestamp epoch. */
-const PG_EPOCH_SECONDS = 946_684_800;
+/** PostgreSQL's date and timestamp epoch, 2000-01-01 00:00 (UTC), in days and in seconds since 1970-01-01. */
+const PG_EPOCH_DAYS = daysFromCivil(2000, 1, 1);
+const PG_EPOCH_SECONDS = PG_EPOCH_DAYS * SECONDS_PER_DAY;
 const TWO_32 = 0x1_0000_0000;
 /** Below this many seconds from PostgreSQL's epoch, seconds · 10⁶ + micros stays under 2⁵³: exact as a double. */
 const EXACT_SECONDS = 9_000_000_000;
-/** 2000-01-01 in days since 1970-01-01. */
-const PG_EPOCH_DAYS = 10_957;
 /**
  * numeric_send writes its digit count as an int16; numeric_in takes up to 131072 + 16383 decimal
  * digits, which can need more base-10000 digits than that: those values go as text.
