@@ -15,6 +15,7 @@ import { introspectSqlite } from '../src/source/introspect-sqlite.js';
 import { loadMappings } from '../src/mappings/load-mappings.js';
 import { buildPlan } from '../src/plan/build-plan.js';
 import type { TablePlan } from '../src/model/plan.js';
+import { printInterleavedRounds } from './interleaved-rounds.js';
 
 const [dbPath = 'bench/.cache/db/bench-v1-1000000.sqlite', other] = process.argv.slice(2);
 const ROWS = 300_000;
@@ -52,16 +53,7 @@ const runOnce = (m: ReadRows, d: Database.Database, t: TablePlan): number => {
   return (u.user + u.system) / n;
 };
 for (const [label, d, t] of [['events', db, events], ['every row with U+FFFD', worstDb, worst]] as const) {
-  for (const [, m] of builds) runOnce(m, d, t); // warm-up
-  const times = builds.map((): number[] => []);
-  for (let r = 0; r < ROUNDS; r++) for (let j = 0; j < builds.length; j++) {
-    const f = (j + r) % builds.length;
-    times[f]!.push(runOnce(builds[f]![1], d, t));
-  }
-  for (let j = 0; j < builds.length; j++) {
-    const s = [...times[j]!].sort((a, b) => a - b);
-    console.log(`${label}, ${builds[j]![0]}: median ${s[s.length >> 1]!.toFixed(3)} µs/row (min ${s[0]!.toFixed(3)}, max ${s[s.length - 1]!.toFixed(3)}) over ${ROUNDS} rounds of ${ROWS} rows`);
-  }
+  printInterleavedRounds(builds, ROUNDS, `${ROWS} rows`, (m) => runOnce(m, d, t), `${label}, `);
 }
 db.close();
 worstDb.close();

@@ -12,6 +12,7 @@ import { introspectSqlite } from '../src/source/introspect-sqlite.js';
 import { loadMappings } from '../src/mappings/load-mappings.js';
 import { buildPlan } from '../src/plan/build-plan.js';
 import { selectSql } from '../src/source/read-rows.js';
+import { printInterleavedRounds } from './interleaved-rounds.js';
 
 const [dbPath = 'bench/.cache/db/bench-v1-1000000.sqlite', other] = process.argv.slice(2);
 const ROWS = 100_000;
@@ -48,14 +49,5 @@ const runOnce = (m: Mods): number => {
   sink += acc.count;
   return (u.user + u.system) / rows.length;
 };
-for (const [, m] of builds) runOnce(m); // warm-up
-const times = builds.map((): number[] => []);
-for (let r = 0; r < ROUNDS; r++) for (let j = 0; j < builds.length; j++) {
-  const f = (j + r) % builds.length;
-  times[f]!.push(runOnce(builds[f]![1]));
-}
-for (let j = 0; j < builds.length; j++) {
-  const s = [...times[j]!].sort((a, b) => a - b);
-  console.log(`${builds[j]![0]}: median ${s[s.length >> 1]!.toFixed(3)} µs/row (min ${s[0]!.toFixed(3)}, max ${s[s.length - 1]!.toFixed(3)}) over ${ROUNDS} rounds of ${rows.length} events rows`);
-}
+printInterleavedRounds(builds, ROUNDS, `${rows.length} events rows`, runOnce);
 if (sink === 42) console.log('');
